@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what Undercroft itself needs on a Debian 12 host and creates the venv.
+# Host packages: podman + runc (crun fails on cgroups v1 hosts), debootstrap for the
+# local base image, iproute2/iptables for namespace placement. Idempotent: re-running
+# installs nothing new.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+venv=${UNDERCROFT_VENV:-$here/.venv}
+pkgs=(podman runc conmon debootstrap iproute2 iptables fuse-overlayfs containernetworking-plugins python3-venv)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "host-deps: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+    echo "host-deps: Debian packages present (${pkgs[*]})"
+fi
+py=${PYTHON:-python3}
+if [ ! -x "$venv/bin/python" ]; then
+    echo "host-deps: creating venv $venv"
+    "$py" -m venv "$venv"
+fi
+stamp="$venv/.undercroft-deps"
+want=$(sha256sum "$here/pyproject.toml" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "host-deps: installing Python dependencies into $venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    "$venv/bin/pip" install -q -e "$here[test]"
+    echo "$want" > "$stamp"
+else
+    echo "host-deps: Python dependencies up to date in $venv"
+fi

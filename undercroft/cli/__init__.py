@@ -1,0 +1,1 @@
+"""cliff commands; the same classes serve ``undercroft ...`` and ``openstack undercloud ...``."""

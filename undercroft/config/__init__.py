@@ -1,0 +1,1 @@
+"""undercloud.conf: option definitions (oslo.config), loading, translation to parameters."""

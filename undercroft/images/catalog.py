@@ -1,0 +1,59 @@
+"""The image graph and the content hash (tag) of each image."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from undercroft.model.loader import TEMPLATES, read_yaml
+from undercroft.plan.hashing import digest
+
+REPO = "localhost/undercroft"
+ROOTFS = "rootfs"
+ROOTFS_RECIPE = {"suite": "bookworm", "variant": "minbase", "include": ["python3"], "recipe": 1}
+
+
+@dataclass(frozen=True)
+class ImageDef:
+    name: str
+    parent: str
+    context: Path | None  # None for the debootstrap rootfs
+    tag: str
+
+    @property
+    def ref(self) -> str:
+        return f"{REPO}/{self.name}:{self.tag}"
+
+
+def _dir_digest(path: Path) -> str:
+    parts = []
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        parts.append([str(f.relative_to(path)), digest(f.read_bytes()), f.stat().st_mode & 0o111])
+    return digest(parts)
+
+
+def load(mirror: str, root: Path = TEMPLATES / "images") -> dict[str, ImageDef]:
+    """All images in build order (parents first), each with its content-hash tag."""
+    graph = {k: (v or {}).get("parent", ROOTFS) for k, v in read_yaml(root / "images.yaml")["images"].items()}
+    out: dict[str, ImageDef] = {
+        ROOTFS: ImageDef(ROOTFS, "", None, digest({**ROOTFS_RECIPE, "mirror": mirror})[:16])}
+    pending = dict(graph)
+    while pending:
+        ready = [n for n, p in pending.items() if p in out]
+        if not ready:
+            raise ValueError(f"{root / 'images.yaml'}: unknown parent or cycle among {sorted(pending)}")
+        for name in sorted(ready):
+            parent = out[pending.pop(name)]
+            ctx = root / name
+            tag = digest({"parent": parent.ref, "files": _dir_digest(ctx), "mirror": mirror})[:16]
+            out[name] = ImageDef(name, parent.name, ctx, tag)
+    return out
+
+
+def closure(images: dict[str, ImageDef], names) -> list[ImageDef]:
+    """The named images and all their ancestors, in build order."""
+    need = set()
+    for n in names:
+        while n:
+            need.add(n)
+            n = images[n].parent
+    return [img for name, img in images.items() if name in need]

@@ -1,0 +1,1 @@
+"""Operator workflows (install, plan, status, ...) composed from the pipeline stages."""

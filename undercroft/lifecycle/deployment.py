@@ -1,0 +1,129 @@
+"""One deployment, from undercloud.conf to a plan: the pipeline's stages wired together.
+
+``Deployment.load`` is read-only (no host writes), so ``plan`` is a true dry run;
+``install`` adds host prep, image builds, execution and the operator's credentials.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from undercroft.config import loader, passwords
+from undercroft.config.translate import Settings, Translated, translate
+from undercroft.errors import DeployError
+from undercroft.images import catalog as image_catalog
+from undercroft.images.builder import ImageBuilder
+from undercroft.lifecycle import credentials
+from undercroft.lifecycle.materialize import remove_config_dir, write_config_dir
+from undercroft.model.loader import Catalog, load_catalog, load_environment, load_role
+from undercroft.plan import Plan, make_plan
+from undercroft.render.parameters import Resolved, definitions, enabled_services, resolve
+from undercroft.render.services import Rendered, Renderer, labels
+from undercroft.report import Reporter
+from undercroft.runtime import hostprep
+from undercroft.runtime.executor import PodmanExecutor
+from undercroft.runtime.podman import Podman
+
+STEP_NAMES = {1: "load balancer and VIPs", 2: "database, messaging and cache",
+              3: "bootstrap (databases, schemas, keys)", 4: "services", 5: "post-deploy"}
+
+
+@dataclass
+class Deployment:
+    translated: Translated
+    catalog: Catalog
+    services: list[str]
+    resolved: Resolved
+    images: dict[str, image_catalog.ImageDef]
+    rendered: Rendered
+
+    @property
+    def settings(self) -> Settings:
+        return self.translated.settings
+
+    @property
+    def needed_images(self) -> list[image_catalog.ImageDef]:
+        names = {c.desired.image.rsplit("/", 1)[1].split(":")[0] for c in self.rendered.containers}
+        return image_catalog.closure(self.images, names)
+
+    def labels_for(self, d):
+        return labels(d, self.settings.deployment_name)
+
+    def by_name(self, name: str):
+        return next(c for c in self.rendered.containers if c.desired.name == name)
+
+
+def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+         reporter: Reporter | None = None, persist_secrets: bool = False) -> Deployment:
+    reporter = reporter or Reporter(quiet=True)
+    uc = loader.load(config)
+    for key, value in (overrides or {}).items():
+        uc.conf.set_override(key, value, group="undercroft")
+    tr = translate(uc)
+    cat = load_catalog()
+    role_path = cat.role_path(tr.settings.roles_file)
+    role = load_role(role_path)
+    envs = [(p, load_environment(p)) for p in tr.settings.env_files]
+    names = enabled_services(role, envs, cat.services, role_path)
+    svcs = [cat.services[n] for n in names]
+    defs = definitions(cat.parameters, svcs)
+    resolved = resolve(defs, tr.parameters, tr.sources, envs,
+                       lambda wanted: passwords.ensure(tr.settings.passwords_file, wanted,
+                                                       persist=persist_secrets),
+                       reporter.warn)
+    images = image_catalog.load(tr.settings.debian_mirror)
+    refs = {name: img.ref for name, img in images.items()}
+    renderer = Renderer(tr.settings, resolved.values, resolved.secret_names, refs)
+    rendered = renderer.render(svcs)
+    return Deployment(tr, cat, names, resolved, images, rendered)
+
+
+def compute_plan(dep: Deployment, podman: Podman) -> Plan:
+    return make_plan(dep.rendered.desired, podman.containers(dep.settings.deployment_name))
+
+
+def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
+    for a in plan.actions:
+        if verbose or a.kind.writes:
+            reporter.line(a.kind.value if a.kind.writes else "keep", a.name,
+                          f"[{a.service}, step {a.step}] {a.reason}")
+    reporter.info(f"Plan: {plan.summary()}")
+
+
+def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: bool = True) -> Plan:
+    t0 = time.monotonic()
+    s = dep.settings
+    reporter.event("install_start", deployment=s.deployment_name, services=dep.services)
+    hostprep.prepare(s, dep.rendered.host_dirs, reporter)
+    if build_images:
+        builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
+        builder.ensure(dep.needed_images)
+    else:
+        missing = [i.ref for i in dep.needed_images if not podman.image_exists(i.ref)]
+        if missing:
+            raise DeployError(f"images missing: {', '.join(missing)}",
+                              hint="run 'undercroft images build' first")
+    plan = compute_plan(dep, podman)
+    reporter.phase("Plan")
+    print_plan(plan, reporter, verbose=False)
+    executor = PodmanExecutor(podman, reporter, dep.labels_for,
+                              before_start=lambda d: write_config_dir(dep.by_name(d.name)))
+    executor.execute(plan, STEP_NAMES)
+    for a in plan.removals():
+        remove_config_dir(s.state_dir, a.name)
+    written = credentials.write(s.output_dir, dep.resolved.values)
+    took = time.monotonic() - t0
+    reporter.event("install_done", seconds=round(took, 2), writes=len(plan.writes),
+                   unchanged=len(plan.unchanged))
+    reporter.phase("Summary")
+    if not plan.writes:
+        reporter.info(f"Nothing to do: {len(plan.unchanged)} containers unchanged ({took:.1f}s).")
+    else:
+        reporter.info(f"Undercloud deployed in {took:.1f}s: {plan.summary()}.")
+    reporter.info(f"Credentials: {written[0]} and the '{credentials.CLOUD_NAME}' cloud in {written[1]}")
+    if s.network_namespace:
+        reporter.info(f"Services listen inside network namespace '{s.network_namespace}': "
+                      f"ip netns exec {s.network_namespace} openstack --os-cloud undercloud token issue")
+    return plan

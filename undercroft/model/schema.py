@@ -1,0 +1,141 @@
+"""What a service template, role and environment file may contain.
+
+Every model forbids unknown keys so a typo in a template is an error naming the key,
+not a silently ignored setting.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+ParamType = Literal["string", "int", "bool", "list", "dict", "secret"]
+
+
+class ParameterDef(Strict):
+    type: ParamType = "string"
+    default: Any = None
+    description: str = ""
+    # How a secret is generated the first time (then kept in the passwords file).
+    generate: Optional[Literal["password", "fernet_key", "hex"]] = None
+
+    @model_validator(mode="after")
+    def _secret_rules(self):
+        if self.type == "secret" and self.default is not None:
+            raise ValueError("a secret parameter cannot have a default; use 'generate'")
+        if self.generate and self.type != "secret":
+            raise ValueError("'generate' is only valid for type: secret")
+        return self
+
+
+class ConfigFile(Strict):
+    """A file rendered on the host and copied into the container at start (kolla style)."""
+
+    dest: str
+    template: Optional[str] = None  # path under templates/config/
+    content: Optional[str] = None  # inline Jinja2
+    owner: str = "root"
+    mode: str = "0640"
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.template is None) == (self.content is None):
+            raise ValueError("exactly one of 'template' or 'content' is required")
+        if not self.dest.startswith("/"):
+            raise ValueError(f"dest must be an absolute path, got {self.dest!r}")
+        return self
+
+    @field_validator("mode")
+    @classmethod
+    def _octal(cls, v: str) -> str:
+        int(v, 8)
+        return v
+
+
+class Permission(Strict):
+    path: str
+    owner: str
+    recurse: bool = False
+
+
+class ContainerTemplate(Strict):
+    name: str
+    command: str
+    oneshot: bool = False
+    user: str = "root"
+    image: Optional[str] = None  # defaults to the service image
+    volumes: list[str] = Field(default_factory=list)
+    environment: dict[str, str] = Field(default_factory=dict)
+    secret_env: dict[str, str] = Field(default_factory=dict)  # ENV -> secret parameter name
+    cap_add: list[str] = Field(default_factory=list)
+    privileged: bool = False
+    permissions: list[Permission] = Field(default_factory=list)
+    healthcheck: Optional[str] = None
+    restart: Literal["no", "always", "on-failure", "unless-stopped"] = "always"
+    timeout: int = 300  # seconds to become healthy / to exit
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"container name {v!r} may only contain letters, digits, _ and -")
+        return v
+
+    @model_validator(mode="after")
+    def _rules(self):
+        if not self.oneshot and not self.healthcheck:
+            raise ValueError("a long-running container needs a healthcheck")
+        return self
+
+
+class Database(Strict):
+    name: str
+    user: str
+    password: str  # name of a secret parameter
+
+
+class HostDirectory(Strict):
+    path: str
+    mode: str = "0755"
+
+
+class HostPrep(Strict):
+    directories: list[HostDirectory] = Field(default_factory=list)
+
+
+class ServiceTemplate(Strict):
+    name: str
+    description: str = ""
+    image: str
+    parameters: dict[str, ParameterDef] = Field(default_factory=dict)
+    databases: list[Database] = Field(default_factory=list)
+    config_files: list[ConfigFile] = Field(default_factory=list)
+    host_prep: HostPrep = Field(default_factory=HostPrep)
+    steps: dict[int, list[ContainerTemplate]]
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, v: dict[int, list[ContainerTemplate]]):
+        for step in v:
+            if not 1 <= step <= 5:
+                raise ValueError(f"step {step} is outside 1..5")
+        return v
+
+
+class Role(Strict):
+    name: str
+    description: str = ""
+    services: list[str]
+
+
+class Environment(Strict):
+    """An environment file: parameter values and service toggles (later wins)."""
+
+    parameter_defaults: dict[str, Any] = Field(default_factory=dict)
+    enable_services: list[str] = Field(default_factory=list)
+    disable_services: list[str] = Field(default_factory=list)

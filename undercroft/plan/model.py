@@ -1,0 +1,128 @@
+"""Value types of the plan core: what we want, what is there, what to do about it."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from undercroft.plan.hashing import config_hash
+
+MANAGED_LABEL = "undercroft.managed"
+DEPLOYMENT_LABEL = "undercroft.deployment"
+SERVICE_LABEL = "undercroft.service"
+STEP_LABEL = "undercroft.step"
+ONESHOT_LABEL = "undercroft.oneshot"
+HASH_LABEL = "undercroft.config-hash"
+INPUTS_LABEL = "undercroft.inputs"
+
+
+@dataclass(frozen=True)
+class DesiredContainer:
+    """A container the deployment wants, fully rendered (no templates left).
+
+    ``inputs`` maps input groups to short hashes: ``{"image": tag, "spec": {field: h},
+    "config": {path: h}}``; its digest is the config hash that decides recreation.
+    """
+
+    name: str
+    service: str
+    step: int
+    order: int  # position in the service's chain within the step
+    image: str
+    oneshot: bool = False
+    spec: dict[str, Any] = field(default_factory=dict)  # podman-level settings
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config_hash(self) -> str:
+        return config_hash(self.inputs)
+
+
+@dataclass(frozen=True)
+class ObservedContainer:
+    """A managed container as the runtime reports it."""
+
+    name: str
+    labels: dict[str, str]
+    state: str  # running | exited | created | stopped | ...
+    exit_code: int = 0
+    health: str = ""  # healthy | unhealthy | starting | ""
+
+    @property
+    def config_hash(self) -> str:
+        return self.labels.get(HASH_LABEL, "")
+
+    @property
+    def service(self) -> str:
+        return self.labels.get(SERVICE_LABEL, "")
+
+    @property
+    def step(self) -> int:
+        try:
+            return int(self.labels.get(STEP_LABEL, "0"))
+        except ValueError:
+            return 0
+
+    @property
+    def oneshot(self) -> bool:
+        return self.labels.get(ONESHOT_LABEL) == "true"
+
+
+class ActionKind(str, enum.Enum):
+    CREATE = "create"
+    RECREATE = "recreate"
+    START = "start"
+    REMOVE = "remove"
+    KEEP = "keep"
+
+    @property
+    def writes(self) -> bool:
+        return self is not ActionKind.KEEP
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: ActionKind
+    name: str
+    service: str
+    step: int
+    reason: str
+    desired: Optional[DesiredContainer] = None
+    observed: Optional[ObservedContainer] = None
+
+    def describe(self) -> str:
+        return f"{self.kind.value:<8} {self.name:<28} step {self.step}  {self.reason}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+
+    @property
+    def writes(self) -> list[Action]:
+        return [a for a in self.actions if a.kind.writes]
+
+    @property
+    def unchanged(self) -> list[Action]:
+        return [a for a in self.actions if not a.kind.writes]
+
+    def steps(self) -> list[int]:
+        return sorted({a.step for a in self.actions})
+
+    def chains(self, step: int) -> dict[str, list[Action]]:
+        """Actions of one step grouped per service, in chain order (run in parallel)."""
+        out: dict[str, list[Action]] = {}
+        for a in self.actions:
+            if a.step == step and a.kind is not ActionKind.REMOVE:
+                out.setdefault(a.service, []).append(a)
+        return out
+
+    def removals(self) -> list[Action]:
+        return [a for a in self.actions if a.kind is ActionKind.REMOVE]
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for a in self.actions:
+            counts[a.kind.value] = counts.get(a.kind.value, 0) + 1
+        order = [k.value for k in ActionKind]
+        return ", ".join(f"{counts[k]} {k}" for k in order if k in counts) or "nothing to do"

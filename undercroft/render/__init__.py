@@ -1,0 +1,1 @@
+"""Parameters + role + templates -> concrete containers and config files (no host writes)."""

@@ -1,0 +1,51 @@
+"""A service's ``databases:`` become one one-shot that creates them (first in step 3).
+
+It runs the mariadb client image with a root client config and an idempotent SQL file,
+both rendered 0600 into this container's own config directory only.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from undercroft.model.schema import ContainerTemplate, ServiceTemplate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from undercroft.render.services import Renderer, RenderedContainer
+
+DB_SQL = """\
+CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4;
+CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY '{password}';
+ALTER USER '{user}'@'%' IDENTIFIED BY '{password}';
+GRANT ALL PRIVILEGES ON `{name}`.* TO '{user}'@'%';
+FLUSH PRIVILEGES;
+"""
+CLIENT_CNF = "[client]\nuser = root\npassword = {password}\nhost = {host}\nport = 3306\n"
+
+
+def database_container(r: "Renderer", svc: ServiceTemplate, where: str) -> "RenderedContainer":
+    from undercroft.render.services import RenderedFile
+    from undercroft.errors import ConfigError
+
+    for db in svc.databases:
+        if db.password not in r.secret_names:
+            raise ConfigError(f"{where}: databases {db.name}: password '{db.password}' "
+                              f"is not a secret parameter")
+    sql = "".join(DB_SQL.format(name=d.name, user=d.user, password=r.values[d.password])
+                  for d in svc.databases)
+    files = (
+        RenderedFile("/etc/undercroft/db-client.cnf",
+                     CLIENT_CNF.format(password=r.values["MysqlRootPassword"], host=r.values["LocalIp"]),
+                     "root", "0600"),
+        RenderedFile("/etc/undercroft/db-create.sql", sql, "root", "0600"),
+    )
+    tpl = ContainerTemplate(
+        name=f"{svc.name}_db_create", oneshot=True, image="mariadb",
+        command="mariadb --defaults-extra-file=/etc/undercroft/db-client.cnf < /etc/undercroft/db-create.sql")
+    name = r.container_name(tpl.name)
+    config_dir = r.settings.state_dir / "config" / name
+    config_json = {"command": tpl.command, "user": "root",
+                   "config_files": [{"dest": f.dest, "owner": f.owner, "mode": f.mode} for f in files],
+                   "permissions": [], "secret_env": {}}
+    spec = r.spec(tpl, config_dir, name, where)
+    return r._assemble(name, svc.name, 3, 0, True, r.image_ref("mariadb", where), spec,
+                       config_dir, config_json, files, {})

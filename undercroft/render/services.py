@@ -1,0 +1,177 @@
+"""Render enabled service templates into desired containers plus the files they read.
+
+Config files are Jinja2 (StrictUndefined: a missing parameter is an error naming the
+template). Each container gets its own config directory on the host, mounted read-only
+at /var/lib/undercroft/config and copied into place by the image's entrypoint.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+
+from undercroft.config.translate import Settings
+from undercroft.errors import ConfigError
+from undercroft.model.loader import TEMPLATES
+from undercroft.model.schema import ConfigFile, ContainerTemplate, ServiceTemplate
+from undercroft.plan.hashing import digest, short
+from undercroft.plan.model import (
+    DEPLOYMENT_LABEL, HASH_LABEL, INPUTS_LABEL, MANAGED_LABEL, ONESHOT_LABEL, SERVICE_LABEL,
+    STEP_LABEL, DesiredContainer,
+)
+from undercroft.render.databases import database_container
+
+CONFIG_MOUNT = "/var/lib/undercroft/config"
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    dest: str
+    content: str
+    owner: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class RenderedContainer:
+    desired: DesiredContainer
+    config_dir: Path
+    config_json: dict
+    files: tuple[RenderedFile, ...]
+    secret_files: dict[str, str] = field(default_factory=dict)  # relpath -> value
+
+
+@dataclass(frozen=True)
+class Rendered:
+    containers: tuple[RenderedContainer, ...]
+    host_dirs: tuple[tuple[str, str], ...]  # (path, mode)
+
+    @property
+    def desired(self) -> list[DesiredContainer]:
+        return [c.desired for c in self.containers]
+
+
+class Renderer:
+    def __init__(self, settings: Settings, values: Mapping[str, Any], secret_names: set[str],
+                 images: Mapping[str, str], templates: Path = TEMPLATES):
+        self.settings = settings
+        self.values = dict(values)
+        self.secret_names = secret_names
+        self.images = images
+        self.templates = templates
+        self.jinja = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates / "config")),
+            undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+    # -- jinja helpers -------------------------------------------------------------------
+    def text(self, source: str, where: str) -> str:
+        try:
+            return self.jinja.from_string(source).render(self.values)
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"{where}: {exc.__class__.__name__}: {exc}")
+
+    def file(self, cf: ConfigFile, where: str) -> str:
+        if cf.content is not None:
+            return self.text(cf.content, f"{where}: config_files {cf.dest}")
+        try:
+            return self.jinja.get_template(cf.template).render(self.values)
+        except jinja2.TemplateNotFound:
+            raise ConfigError(f"{where}: config_files {cf.dest}: template {cf.template} not found "
+                              f"under {self.templates / 'config'}")
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(f"{self.templates / 'config' / cf.template}:{exc.lineno}: {exc.message}")
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"{self.templates / 'config' / cf.template}: {exc}")
+
+    # -- rendering -------------------------------------------------------------------------
+    def render(self, services: list[ServiceTemplate]) -> Rendered:
+        containers: list[RenderedContainer] = []
+        host_dirs: list[tuple[str, str]] = []
+        for svc in services:
+            where = f"services/{svc.name}.yaml"
+            files = tuple(RenderedFile(cf.dest, self.file(cf, where), cf.owner, cf.mode)
+                          for cf in svc.config_files)
+            for d in svc.host_prep.directories:
+                host_dirs.append((self.text(d.path, f"{where}: host_prep"), d.mode))
+            for step, chain in sorted(svc.steps.items()):
+                for order, tpl in enumerate(chain):
+                    containers.append(self.container(svc, step, order + 1, tpl, files, where))
+            if svc.databases:
+                containers.append(database_container(self, svc, where))
+        return Rendered(tuple(containers), tuple(host_dirs))
+
+    def container_name(self, name: str) -> str:
+        return f"{self.settings.container_prefix}{name}"
+
+    def image_ref(self, image: str, where: str) -> str:
+        if image not in self.images:
+            raise ConfigError(f"{where}: image '{image}' is not defined in templates/images/images.yaml")
+        return self.images[image]
+
+    def container(self, svc: ServiceTemplate, step: int, order: int, tpl: ContainerTemplate,
+                  files: tuple[RenderedFile, ...], where: str) -> RenderedContainer:
+        where = f"{where}: steps.{step}.{tpl.name}"
+        name = self.container_name(tpl.name)
+        for env, param in tpl.secret_env.items():
+            if param not in self.secret_names:
+                raise ConfigError(f"{where}: secret_env {env}: '{param}' is not a secret parameter")
+        secret_files = {f"secrets/{env}": str(self.values[param]) for env, param in tpl.secret_env.items()}
+        config_json = {
+            "command": " ".join(self.text(tpl.command, f"{where}: command").split()),
+            "user": tpl.user,
+            "config_files": [{"dest": f.dest, "owner": f.owner, "mode": f.mode} for f in files],
+            "permissions": [p.model_dump() for p in tpl.permissions],
+            "secret_env": {env: f"secrets/{env}" for env in tpl.secret_env},
+        }
+        config_dir = self.settings.state_dir / "config" / name
+        spec = self.spec(tpl, config_dir, name, where)
+        image = self.image_ref(tpl.image or svc.image, where)
+        return self._assemble(name, svc.name, step, order, tpl.oneshot, image, spec,
+                              config_dir, config_json, files, secret_files)
+
+    def spec(self, tpl: ContainerTemplate, config_dir: Path, name: str, where: str) -> dict:
+        ns = self.settings.network_namespace
+        volumes = [self.text(v, f"{where}: volumes") for v in tpl.volumes]
+        volumes.append(f"{config_dir}:{CONFIG_MOUNT}:ro")
+        env = {k: self.text(v, f"{where}: environment {k}") for k, v in tpl.environment.items()}
+        env["UNDERCROFT_CONFIG"] = f"{CONFIG_MOUNT}/config.json"
+        return {
+            "network": f"ns:/run/netns/{ns}" if ns else "host",
+            "hostname": str(self.values.get("UndercloudHostname") or ""),
+            "volumes": volumes,
+            "environment": env,
+            "cap_add": list(tpl.cap_add),
+            "privileged": tpl.privileged,
+            "healthcheck": self.text(tpl.healthcheck, f"{where}: healthcheck") if tpl.healthcheck else "",
+            "restart": "no" if tpl.oneshot else tpl.restart,
+            "log_path": str(self.settings.log_dir / "containers" / f"{name}.log"),
+            "timeout": tpl.timeout,
+        }
+
+    def _assemble(self, name, service, step, order, oneshot, image, spec, config_dir,
+                  config_json, files, secret_files) -> RenderedContainer:
+        config_hashes = {"config.json": short(digest(config_json))}
+        config_hashes.update({f.dest: short(digest([f.content, f.owner, f.mode])) for f in files})
+        config_hashes.update({k: short(digest(v)) for k, v in secret_files.items()})
+        inputs = {"image": image,
+                  "spec": {k: short(digest(v)) for k, v in sorted(spec.items()) if k != "timeout"},
+                  "config": config_hashes}
+        desired = DesiredContainer(name=name, service=service, step=step, order=order,
+                                   image=image, oneshot=oneshot, spec=spec, inputs=inputs)
+        return RenderedContainer(desired, config_dir, config_json, files, secret_files)
+
+
+def labels(desired: DesiredContainer, deployment: str) -> dict[str, str]:
+    """Labels carry names and hashes only — never values."""
+    return {
+        MANAGED_LABEL: "true",
+        DEPLOYMENT_LABEL: deployment,
+        SERVICE_LABEL: desired.service,
+        STEP_LABEL: str(desired.step),
+        ONESHOT_LABEL: "true" if desired.oneshot else "false",
+        HASH_LABEL: desired.config_hash,
+        INPUTS_LABEL: json.dumps(desired.inputs, sort_keys=True, separators=(",", ":")),
+    }

@@ -1,0 +1,1 @@
+"""Runtimes execute plans: podman (default); host and ansible come later."""

@@ -1,0 +1,157 @@
+"""Execute a plan with podman, step by step (1..5).
+
+Within a step each service's chain runs in order (one-shots must exit 0, long-running
+containers must become healthy before the next link), and chains of different services
+run in parallel. The first failure stops the run with one message: step, container,
+exit code and the container's last log lines.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import Callable, Mapping
+
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
+
+from undercroft.errors import DeployError
+from undercroft.plan.model import Action, ActionKind, DesiredContainer, Plan
+from undercroft.report import Reporter
+from undercroft.runtime.podman import Podman
+
+LOG_TAIL = 30
+
+
+def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
+    """``podman run`` arguments for a desired container (the command is in config.json)."""
+    s = d.spec
+    args = ["--name", d.name, "--network", s["network"], "--log-driver", "k8s-file",
+            "--log-opt", f"path={s['log_path']}", "--restart", s["restart"]]
+    if s.get("network") == "host":
+        args += ["--uts", "host"]
+    elif s.get("hostname"):
+        args += ["--hostname", s["hostname"]]
+    for k, v in sorted(labels.items()):
+        args += ["--label", f"{k}={v}"]
+    for k, v in sorted(s["environment"].items()):
+        args += ["--env", f"{k}={v}"]
+    for v in s["volumes"]:
+        args += ["--volume", v]
+    for cap in s["cap_add"]:
+        args += ["--cap-add", cap]
+    if s["privileged"]:
+        args.append("--privileged")
+    if s["healthcheck"]:
+        args += ["--health-cmd", s["healthcheck"], "--health-interval", "30s",
+                 "--health-retries", "3", "--health-timeout", "10s"]
+    args.append(d.image)
+    return args
+
+
+class PodmanExecutor:
+    def __init__(self, podman: Podman, reporter: Reporter,
+                 labels_for: Callable[[DesiredContainer], Mapping[str, str]],
+                 before_start: Callable[[DesiredContainer], None] = lambda d: None,
+                 parallel: int = 2, poll: float = 0.25):
+        self.podman = podman
+        self.reporter = reporter
+        self.labels_for = labels_for
+        self.before_start = before_start
+        self.parallel = parallel
+        self.poll = poll
+
+    def execute(self, plan: Plan, step_names: Mapping[int, str]) -> None:
+        for step in plan.steps():
+            chains = plan.chains(step)
+            if not chains:
+                continue
+            self.reporter.phase(f"Step {step}: {step_names.get(step, '')}".rstrip(": "))
+            t0 = time.monotonic()
+            with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+                futures = [pool.submit(self._run_chain, actions) for actions in chains.values()]
+                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                for f in done:
+                    if f.exception():
+                        for other in futures:
+                            other.cancel()
+                        raise f.exception()
+            self.reporter.event("step_done", step=step, seconds=round(time.monotonic() - t0, 2))
+        removals = plan.removals()
+        if removals:
+            self.reporter.phase("Removing containers no longer deployed")
+            for a in removals:
+                self.podman.remove(a.name)
+                self.reporter.event("removed", container=a.name, reason=a.reason)
+                self.reporter.line("ok", a.name, f"removed ({a.reason})")
+
+    def _run_chain(self, actions: list[Action]) -> None:
+        for a in actions:
+            self._apply(a)
+
+    def _apply(self, a: Action) -> None:
+        if a.kind is ActionKind.KEEP:
+            self.reporter.line("keep", a.name, a.reason)
+            return
+        d = a.desired
+        t0 = time.monotonic()
+        self.reporter.event("container_start", container=a.name, service=a.service, step=a.step,
+                            action=a.kind.value, reason=a.reason, oneshot=d.oneshot)
+        self.reporter.line("run", a.name, f"{a.kind.value}: {a.reason}")
+        if a.kind is ActionKind.START:
+            self.podman.start(a.name)
+        else:
+            if a.kind is ActionKind.RECREATE:
+                self.podman.remove(a.name)
+            self.before_start(d)
+            self.podman.run_detached(run_args(d, self.labels_for(d)))
+        if d.oneshot:
+            self._wait_exit(a)
+        else:
+            self._wait_healthy(a)
+        took = time.monotonic() - t0
+        self.reporter.event("container_done", container=a.name, service=a.service, step=a.step,
+                            seconds=round(took, 2), oneshot=d.oneshot)
+        self.reporter.line("ok", a.name, "completed" if d.oneshot else "healthy", took)
+
+    def _fail(self, a: Action, what: str, code: int | None = None) -> DeployError:
+        tail = self.podman.logs_tail(a.name, LOG_TAIL)
+        self.reporter.event("container_failed", container=a.name, service=a.service,
+                            step=a.step, problem=what, exit_code=code)
+        self.reporter.line("fail", a.name, what)
+        return DeployError(
+            f"step {a.step}: container {a.name} ({a.service}) {what}",
+            detail=f"last {LOG_TAIL} log lines of {a.name}:\n{tail}" if tail else "(no log output)",
+            hint=f"full log: {a.desired.spec['log_path']}; fix and re-run — finished work is kept")
+
+    def _wait_exit(self, a: Action) -> None:
+        timeout = a.desired.spec["timeout"]
+        try:
+            code = self.podman.wait(a.name, timeout=timeout)
+        except Exception as exc:  # subprocess.TimeoutExpired and podman errors
+            raise self._fail(a, f"did not finish within {timeout}s ({exc.__class__.__name__})")
+        if code != 0:
+            raise self._fail(a, f"exited with code {code}", code)
+
+    def _probe(self, name: str) -> str:
+        """healthy | starting | crashed:<exit code> (a restart counts as a crash)."""
+        rc = self.podman.healthcheck(name)
+        if rc == 0:
+            return "healthy"
+        info = self.podman.inspect(name)
+        state = info.get("State", {})
+        if state.get("Status") != "running" or info.get("RestartCount", 0) > 0:
+            return f"crashed:{state.get('ExitCode')}"
+        return "starting"
+
+    def _wait_healthy(self, a: Action) -> None:
+        timeout = a.desired.spec["timeout"]
+        retry = Retrying(stop=stop_after_delay(timeout),
+                         wait=wait_exponential(multiplier=self.poll, max=2),
+                         retry=retry_if_result(lambda r: r == "starting"))
+        try:
+            result = retry(self._probe, a.name)
+        except RetryError:
+            raise self._fail(a, f"did not become healthy within {timeout}s")
+        if result.startswith("crashed:"):
+            code = result.split(":", 1)[1]
+            raise self._fail(a, f"exited with code {code} before becoming healthy",
+                             int(code) if code.lstrip("-").isdigit() else None)

@@ -1,0 +1,107 @@
+"""Thin wrapper over the podman CLI with the flags that work on this kind of host.
+
+runc (crun fails on cgroups v1), cgroupfs (no systemd as PID 1), file events, and explicit
+nofile/nproc ulimits (runc refuses to start containers without them). Every state-changing
+call is counted in ``writes`` so idempotency can be asserted.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from typing import Sequence
+
+from undercroft.errors import DeployError
+from undercroft.plan.model import DEPLOYMENT_LABEL, ObservedContainer
+
+GLOBAL_FLAGS = ("--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file")
+ULIMITS = ("--ulimit", "nofile=16384:16384", "--ulimit", "nproc=8192:8192")
+WRITE_VERBS = {"run", "create", "start", "stop", "rm", "restart", "build", "import", "rmi", "tag"}
+
+
+def _health(status: str) -> str:
+    for word in ("unhealthy", "healthy", "starting"):
+        if f"({word})" in status:
+            return word
+    return ""
+
+
+class Podman:
+    def __init__(self, binary: str = "podman"):
+        self.binary = binary
+        self.writes: list[str] = []
+
+    def available(self) -> bool:
+        return shutil.which(self.binary) is not None
+
+    def cmd(self, *args: str) -> list[str]:
+        return [self.binary, *GLOBAL_FLAGS, *args]
+
+    def call(self, *args: str, check: bool = True, timeout: float | None = None,
+             input: str | None = None) -> subprocess.CompletedProcess:
+        if args and args[0] in WRITE_VERBS:
+            self.writes.append(" ".join(args[:2]))
+        try:
+            proc = subprocess.run(self.cmd(*args), capture_output=True, text=True,
+                                  timeout=timeout, input=input)
+        except FileNotFoundError:
+            raise DeployError("podman is not installed",
+                              hint="run 'make deploy' or scripts/host-deps.sh to install it")
+        if check and proc.returncode != 0:
+            err = [ln for ln in proc.stderr.strip().splitlines() if "systemd" not in ln]
+            raise DeployError(f"podman {args[0]} failed (exit {proc.returncode})",
+                              detail="\n".join(err[-15:]))
+        return proc
+
+    # --- observation (read-only) -------------------------------------------------------
+    def containers(self, deployment: str) -> list[ObservedContainer]:
+        out = self.call("ps", "-a", "--format", "json", "--filter",
+                        f"label={DEPLOYMENT_LABEL}={deployment}").stdout
+        result = []
+        for c in json.loads(out or "[]"):
+            result.append(ObservedContainer(
+                name=c["Names"][0], labels=c.get("Labels") or {}, state=c.get("State", ""),
+                exit_code=int(c.get("ExitCode") or 0), health=_health(c.get("Status", ""))))
+        return result
+
+    def image_exists(self, ref: str) -> bool:
+        return self.call("image", "exists", ref, check=False).returncode == 0
+
+    def images(self, label: str) -> list[dict]:
+        out = self.call("images", "--format", "json", "--filter", f"label={label}").stdout
+        return json.loads(out or "[]")
+
+    def logs_tail(self, name: str, lines: int = 30) -> str:
+        proc = self.call("logs", "--tail", str(lines), name, check=False)
+        return (proc.stdout + proc.stderr).strip()
+
+    def inspect(self, name: str) -> dict:
+        proc = self.call("inspect", "--format", "json", name, check=False)
+        if proc.returncode != 0:
+            return {}
+        data = json.loads(proc.stdout or "[]")
+        return data[0] if data else {}
+
+    def healthcheck(self, name: str) -> int:
+        """0 healthy, 1 unhealthy, 125 not running (podman's codes)."""
+        return self.call("healthcheck", "run", name, check=False, timeout=30).returncode
+
+    # --- changes -------------------------------------------------------------------------
+    def remove(self, name: str) -> None:
+        self.call("rm", "-f", "-t", "5", name, check=False)
+
+    def start(self, name: str) -> None:
+        self.call("start", name)
+
+    def stop(self, name: str, timeout: int = 10) -> None:
+        self.call("stop", "-t", str(timeout), name, check=False)
+
+    def run_detached(self, args: Sequence[str]) -> None:
+        self.call("run", "-d", *ULIMITS, *args)
+
+    def wait(self, name: str, timeout: float) -> int:
+        proc = self.call("wait", name, check=False, timeout=timeout)
+        try:
+            return int(proc.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise DeployError(f"podman wait {name} failed", detail=proc.stderr.strip())
