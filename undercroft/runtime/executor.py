@@ -8,6 +8,7 @@ exit code and the container's last log lines.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Callable, Mapping
 
@@ -102,6 +103,7 @@ class PodmanExecutor:
             if a.kind is ActionKind.RECREATE:
                 self.podman.remove(a.name)
             self.before_start(d)
+            Path(d.spec["log_path"]).parent.mkdir(parents=True, exist_ok=True)
             self.podman.run_detached(run_args(d, self.labels_for(d)))
         if d.oneshot:
             self._wait_exit(a)
@@ -139,7 +141,8 @@ class PodmanExecutor:
         info = self.podman.inspect(name)
         state = info.get("State", {})
         if state.get("Status") != "running" or info.get("RestartCount", 0) > 0:
-            return f"crashed:{state.get('ExitCode')}"
+            code = self.podman.last_exit_code(info.get("Id", name))
+            return f"crashed:{state.get('ExitCode') if code is None else code}"
         return "starting"
 
     def _wait_healthy(self, a: Action) -> None:

@@ -82,6 +82,13 @@ class Podman:
         data = json.loads(proc.stdout or "[]")
         return data[0] if data else {}
 
+    def last_exit_code(self, container_id: str) -> int | None:
+        """Exit code of the container's last death (survives a restart by podman)."""
+        out = self.call("events", "--stream=false", "--filter", f"container={container_id}",
+                        "--filter", "event=died", "--format", "json", check=False).stdout
+        codes = [json.loads(line).get("ContainerExitCode") for line in out.splitlines() if line.strip()]
+        return codes[-1] if codes else None
+
     def healthcheck(self, name: str) -> int:
         """0 healthy, 1 unhealthy, 125 not running (podman's codes)."""
         return self.call("healthcheck", "run", name, check=False, timeout=30).returncode
