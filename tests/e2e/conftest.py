@@ -1,0 +1,127 @@
+"""e2e tier: a real deploy of the default role in a namespace, checked with real clients.
+
+The deployment is named ``uce2e`` (own namespace, state, data and log directories under
+/var/tmp/undercroft-e2e) so it never collides with an operator's undercloud. Whatever a
+previous run left is removed first.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from undercroft.runtime.podman import Podman
+
+NAME = "uce2e"
+ROOT = Path("/var/tmp/undercroft-e2e")
+BIN = Path(sys.executable).parent
+
+
+def conf_text(extra: str = "") -> str:
+    return f"""[DEFAULT]
+output_dir = {ROOT}/home
+undercloud_hostname = undercloud.localdomain
+{extra}
+[undercroft]
+network_namespace = {NAME}
+deployment_name = {NAME}
+data_root = {ROOT}/data
+state_dir = {ROOT}/state
+log_dir = {ROOT}/log
+"""
+
+
+class CmdlineSampler(threading.Thread):
+    """Records every process command line seen while a deploy runs (to look for secrets)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.seen: set[str] = set()
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            for pid in os.listdir("/proc"):
+                if pid.isdigit():
+                    try:
+                        with open(f"/proc/{pid}/cmdline", "rb") as f:
+                            self.seen.add(f.read().replace(b"\0", b" ").decode(errors="replace"))
+                    except OSError:
+                        pass
+            time.sleep(0.02)
+
+
+@dataclass
+class Deployed:
+    conf: Path
+    install_output: str
+    cmdlines: set[str] = field(default_factory=set)
+
+    @property
+    def passwords(self) -> dict[str, str]:
+        data = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())
+        return data["parameter_defaults"]
+
+    def undercroft(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        proc = subprocess.run([str(BIN / "undercroft"), *args], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"undercroft {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def openstack(self, *args: str) -> str:
+        env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / "home/.config/openstack/clouds.yaml"))
+        proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"),
+                               "--os-cloud", "undercloud", *args],
+                              capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise AssertionError(f"openstack {' '.join(args)} failed:\n{proc.stderr}")
+        return proc.stdout
+
+    def container_ids(self, podman: Podman) -> dict[str, str]:
+        out = podman.call("ps", "-a", "--format", "json", "--filter",
+                          f"label=undercroft.deployment={NAME}").stdout
+        return {c["Names"][0]: c["Id"] for c in json.loads(out or "[]")}
+
+
+def wipe(podman: Podman) -> None:
+    for c in podman.containers(NAME):
+        podman.remove(c.name)
+    if Path("/run/netns", NAME).exists():
+        subprocess.run(["ip", "netns", "del", NAME], check=False)
+    shutil.rmtree(ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def podman() -> Podman:
+    assert os.geteuid() == 0, "the e2e tier needs root"
+    return Podman()
+
+
+@pytest.fixture(scope="session")
+def deployed(podman) -> Deployed:
+    wipe(podman)
+    ROOT.mkdir(parents=True)
+    conf = ROOT / "undercloud.conf"
+    conf.write_text(conf_text())
+    sampler = CmdlineSampler()
+    sampler.start()
+    try:
+        proc = subprocess.run([str(BIN / "undercroft"), "install", "--config", str(conf)],
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    finally:
+        sampler.stop.set()
+        sampler.join()
+    output = proc.stdout + proc.stderr
+    print(output)
+    assert proc.returncode == 0, f"install failed:\n{output}"
+    return Deployed(conf, output, sampler.seen)

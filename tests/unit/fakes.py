@@ -1,0 +1,140 @@
+"""Test doubles for the unit tier.
+
+``FakePodman`` implements the methods of ``undercroft.runtime.podman.Podman`` that
+``PodmanExecutor`` (and the status/plan code) call, records every call, and answers from
+per-container scripts instead of running anything.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable, Sequence
+
+from undercroft.plan.model import DesiredContainer, ObservedContainer
+
+WRITE_METHODS = {"run_detached", "remove", "start", "stop"}
+
+
+def _name_from_run_args(args: Sequence[str]) -> str:
+    args = list(args)
+    return args[args.index("--name") + 1]
+
+
+class FakePodman:
+    """Scriptable podman.
+
+    exit_codes: container -> code returned by ``wait`` (or an exception instance to raise).
+    health:     container -> healthcheck rc, or a list consumed one call at a time (the last
+                value repeats). Default 0 (healthy).
+    inspect_data: container -> dict returned by ``inspect``; default: running, no restarts.
+    logs:       container -> text returned by ``logs_tail``.
+    observed:   what ``containers()`` returns.
+    """
+
+    def __init__(self, exit_codes: dict[str, Any] | None = None,
+                 health: dict[str, Any] | None = None,
+                 inspect_data: dict[str, dict] | None = None,
+                 logs: dict[str, str] | None = None,
+                 observed: Iterable[ObservedContainer] = ()):
+        self.exit_codes = dict(exit_codes or {})
+        self.health = {k: (list(v) if isinstance(v, (list, tuple)) else v)
+                       for k, v in (health or {}).items()}
+        self.inspect_data = dict(inspect_data or {})
+        self.logs = dict(logs or {})
+        self.observed = list(observed)
+        self.calls: list[tuple[str, str]] = []  # (method, container name)
+        self.run_args: dict[str, list[str]] = {}
+        self.on_call: Callable[[str, str], None] | None = None
+        self._lock = threading.Lock()
+
+    # -- bookkeeping ----------------------------------------------------------------------
+    def _record(self, method: str, name: str) -> None:
+        with self._lock:
+            self.calls.append((method, name))
+        if self.on_call:
+            self.on_call(method, name)
+
+    @property
+    def writes(self) -> list[tuple[str, str]]:
+        return [c for c in self.calls if c[0] in WRITE_METHODS]
+
+    def names(self, method: str) -> list[str]:
+        return [n for m, n in self.calls if m == method]
+
+    def index(self, method: str, name: str) -> int:
+        return self.calls.index((method, name))
+
+    # -- observation ------------------------------------------------------------------------
+    def containers(self, deployment: str) -> list[ObservedContainer]:
+        self._record("containers", deployment)
+        return list(self.observed)
+
+    def image_exists(self, ref: str) -> bool:
+        self._record("image_exists", ref)
+        return True
+
+    def logs_tail(self, name: str, lines: int = 30) -> str:
+        self._record("logs_tail", name)
+        return self.logs.get(name, "")
+
+    def inspect(self, name: str) -> dict:
+        self._record("inspect", name)
+        return self.inspect_data.get(name, {"State": {"Status": "running", "ExitCode": 0},
+                                            "RestartCount": 0})
+
+    def healthcheck(self, name: str) -> int:
+        self._record("healthcheck", name)
+        script = self.health.get(name, 0)
+        if isinstance(script, list):
+            with self._lock:
+                value = script.pop(0) if len(script) > 1 else script[0]
+        else:
+            value = script
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    # -- changes ----------------------------------------------------------------------------
+    def run_detached(self, args: Sequence[str]) -> None:
+        name = _name_from_run_args(args)
+        self.run_args[name] = list(args)
+        self._record("run_detached", name)
+
+    def remove(self, name: str) -> None:
+        self._record("remove", name)
+
+    def start(self, name: str) -> None:
+        self._record("start", name)
+
+    def stop(self, name: str, timeout: int = 10) -> None:
+        self._record("stop", name)
+
+    def wait(self, name: str, timeout: float) -> int:
+        self._record("wait", name)
+        code = self.exit_codes.get(name, 0)
+        if isinstance(code, BaseException):
+            raise code
+        return code
+
+
+def spec(log_path: str = "/tmp/unit/log/c.log", timeout: float = 5, healthcheck: str = "true",
+         **overrides) -> dict:
+    """A complete podman-level spec as Renderer.spec returns it."""
+    s = {"network": "ns:/run/netns/ucunit", "hostname": "undercloud.unit.test",
+         "volumes": ["/tmp/unit/state/config/c:/var/lib/undercroft/config:ro"],
+         "environment": {"UNDERCROFT_CONFIG": "/var/lib/undercroft/config/config.json"},
+         "cap_add": [], "privileged": False, "healthcheck": healthcheck, "restart": "always",
+         "log_path": log_path, "timeout": timeout}
+    s.update(overrides)
+    return s
+
+
+def desired(name: str, service: str, step: int, order: int = 1, oneshot: bool = False,
+            image: str | None = None, timeout: float = 5, inputs: dict | None = None,
+            **spec_overrides) -> DesiredContainer:
+    image = image or f"localhost/undercroft/{service}:v1"
+    return DesiredContainer(
+        name=name, service=service, step=step, order=order, image=image, oneshot=oneshot,
+        spec=spec(log_path=f"/tmp/unit/log/{name}.log", timeout=timeout,
+                  healthcheck="" if oneshot else "true",
+                  restart="no" if oneshot else "always", **spec_overrides),
+        inputs=inputs if inputs is not None else {"image": image, "config": {"config.json": name}})
