@@ -6,11 +6,18 @@ per-container scripts instead of running anything.
 """
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from undercroft.plan.model import DesiredContainer, ObservedContainer
+from undercroft.plan.hashing import config_hash
+from undercroft.plan.model import (
+    HASH_LABEL, INPUTS_LABEL, ONESHOT_LABEL, SERVICE_LABEL, STEP_LABEL, DesiredContainer,
+    ObservedContainer,
+)
 
+NO_LOG_DIR = "/nonexistent-undercroft-unit-log"  # plan-only tests never execute
 WRITE_METHODS = {"run_detached", "remove", "start", "stop"}
 
 
@@ -27,6 +34,8 @@ class FakePodman:
                 value repeats). Default 0 (healthy).
     inspect_data: container -> dict returned by ``inspect``; default: running, no restarts.
     logs:       container -> text returned by ``logs_tail``.
+    died:       container name or id -> exit code of its last "died" event
+                (``last_exit_code``); default None (no event).
     observed:   what ``containers()`` returns.
     """
 
@@ -34,12 +43,14 @@ class FakePodman:
                  health: dict[str, Any] | None = None,
                  inspect_data: dict[str, dict] | None = None,
                  logs: dict[str, str] | None = None,
+                 died: dict[str, int] | None = None,
                  observed: Iterable[ObservedContainer] = ()):
         self.exit_codes = dict(exit_codes or {})
         self.health = {k: (list(v) if isinstance(v, (list, tuple)) else v)
                        for k, v in (health or {}).items()}
         self.inspect_data = dict(inspect_data or {})
         self.logs = dict(logs or {})
+        self.died = dict(died or {})
         self.observed = list(observed)
         self.calls: list[tuple[str, str]] = []  # (method, container name)
         self.run_args: dict[str, list[str]] = {}
@@ -81,6 +92,10 @@ class FakePodman:
         return self.inspect_data.get(name, {"State": {"Status": "running", "ExitCode": 0},
                                             "RestartCount": 0})
 
+    def last_exit_code(self, container_id: str) -> int | None:
+        self._record("last_exit_code", container_id)
+        return self.died.get(container_id)
+
     def healthcheck(self, name: str) -> int:
         self._record("healthcheck", name)
         script = self.health.get(name, 0)
@@ -96,6 +111,8 @@ class FakePodman:
     # -- changes ----------------------------------------------------------------------------
     def run_detached(self, args: Sequence[str]) -> None:
         name = _name_from_run_args(args)
+        log = next(a for a in args if a.startswith("path="))
+        assert NO_LOG_DIR not in log, "executed a container built without log_dir=tmp_path"
         self.run_args[name] = list(args)
         self._record("run_detached", name)
 
@@ -116,7 +133,7 @@ class FakePodman:
         return code
 
 
-def spec(log_path: str = "/tmp/unit/log/c.log", timeout: float = 5, healthcheck: str = "true",
+def spec(log_path: str, timeout: float = 5, healthcheck: str = "true",
          **overrides) -> dict:
     """A complete podman-level spec as Renderer.spec returns it."""
     s = {"network": "ns:/run/netns/ucunit", "hostname": "undercloud.unit.test",
@@ -130,11 +147,23 @@ def spec(log_path: str = "/tmp/unit/log/c.log", timeout: float = 5, healthcheck:
 
 def desired(name: str, service: str, step: int, order: int = 1, oneshot: bool = False,
             image: str | None = None, timeout: float = 5, inputs: dict | None = None,
-            **spec_overrides) -> DesiredContainer:
+            log_dir: Path | str = NO_LOG_DIR, **spec_overrides) -> DesiredContainer:
+    """A rendered-looking DesiredContainer. Pass ``log_dir`` (under tmp_path) whenever it
+    is executed: the executor creates the log file's directory."""
     image = image or f"localhost/undercroft/{service}:v1"
     return DesiredContainer(
         name=name, service=service, step=step, order=order, image=image, oneshot=oneshot,
-        spec=spec(log_path=f"/tmp/unit/log/{name}.log", timeout=timeout,
+        spec=spec(log_path=f"{log_dir}/{name}.log", timeout=timeout,
                   healthcheck="" if oneshot else "true",
                   restart="no" if oneshot else "always", **spec_overrides),
         inputs=inputs if inputs is not None else {"image": image, "config": {"config.json": name}})
+
+
+def observed_like(d: DesiredContainer, state: str = "running", exit_code: int = 0,
+                  health: str = "healthy", inputs: dict | None = None) -> ObservedContainer:
+    """What podman would report for ``d`` (same inputs unless given), labels included."""
+    inputs = d.inputs if inputs is None else inputs
+    return ObservedContainer(d.name, {
+        SERVICE_LABEL: d.service, STEP_LABEL: str(d.step),
+        ONESHOT_LABEL: "true" if d.oneshot else "false",
+        HASH_LABEL: config_hash(inputs), INPUTS_LABEL: json.dumps(inputs)}, state, exit_code, health)

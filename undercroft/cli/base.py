@@ -1,7 +1,6 @@
 """Shared command behaviour: config options, one-message errors, no auth for OSC."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -60,6 +59,3 @@ class UndercroftCommand(Command):
     def act(self, parsed_args):  # pragma: no cover - abstract
         raise NotImplementedError
 
-
-def is_root() -> bool:
-    return os.geteuid() == 0

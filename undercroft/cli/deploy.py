@@ -1,6 +1,7 @@
 """``install`` and ``plan``."""
 from __future__ import annotations
 
+import os
 import time
 
 from undercroft.cli.base import UndercroftCommand
@@ -31,7 +32,7 @@ class Install(UndercroftCommand):
     def act(self, args):
         if args.dry_run:
             return Plan.show(self, args)
-        if not __import__("os").geteuid() == 0:
+        if os.geteuid() != 0:
             raise DeployError("install must run as root (it manages podman, namespaces, /var/lib)")
         dep = deployment.load(self.config_path(args), self.overrides(args), persist_secrets=True)
         reporter = Reporter(event_log=_event_log(dep, "install"))

@@ -38,11 +38,14 @@ def _scan(path: Path) -> list[tuple[str, str, int]]:
     except iniparser.ParseError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: {exc.msg}: {exc.line!r}; "
                           f"fix the syntax (key = value under a [section])")
-    entries, section = [], "DEFAULT"
+    entries, section = [], None
     for n, line in enumerate(path.read_text().splitlines(), 1):
         if m := _SECTION.match(line):
             section = m.group(1).strip()
         elif m := _KEY.match(line):
+            if section is None:
+                raise ConfigError(f"{path}:{n}: '{m.group(1)}' is set before any [section]; "
+                                  f"put it under [DEFAULT]")
             entries.append((section, m.group(1), n))
     return entries
 
@@ -110,7 +113,7 @@ def load(path: str | os.PathLike | None) -> UndercloudConf:
         p = Path(path).expanduser().resolve()
         if not p.is_file():
             raise ConfigError(f"{p}: configuration file not found; pass --config PATH or create "
-                              f"~/undercloud.conf (see etc/undercloud.conf.sample)")
+                              f"~/undercloud.conf (etc/undercloud.conf is a working example)")
         entries = _scan(p)
         _check_known(p, entries)
         lines = {(("undercroft" if s.lower() == "undercroft" else s), k): n for s, k, n in entries}

@@ -26,6 +26,9 @@ DEFAULT_OPTS = [
                help="Virtual IP or DNS name for admin endpoints (VIP only with TLS)."),
     cfg.BoolOpt("undercloud_debug", default=True,
                 help="Enable debug logging for undercloud services."),
+    cfg.StrOpt("roles_file", default=None,
+               help="Roles file (a path, or the name of a bundled role); unset deploys the "
+                    "Undercloud role."),
     cfg.ListOpt("custom_env_files", default=[],
                 help="Additional environment files applied after everything else."),
 ]
@@ -45,8 +48,6 @@ UNDERCROFT_OPTS = [
                help="Rendered configuration, event logs and build scratch space."),
     cfg.StrOpt("log_dir", default="/var/log/undercroft",
                help="Service and container logs on the host."),
-    cfg.StrOpt("roles_file", default="Undercloud",
-               help="Role name (from the bundled roles) or path of a role file."),
     cfg.StrOpt("debian_mirror", default="http://deb.debian.org/debian",
                help="Debian mirror used to build the base image and inside image builds."),
     cfg.IntOpt("service_workers", default=0, min=0,

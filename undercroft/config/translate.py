@@ -91,6 +91,22 @@ def _env_files(uc: UndercloudConf) -> tuple[Path, ...]:
     return tuple(out)
 
 
+def _roles_file(uc: UndercloudConf) -> str:
+    """A bundled role name, or a path resolved like custom_env_files (relative to the conf)."""
+    value = uc.get("roles_file")
+    if not value:
+        return "Undercloud"
+    if "/" not in value and not value.endswith((".yaml", ".yml")):
+        return value
+    p = Path(os.path.expanduser(value))
+    base = uc.path.parent if uc.path else Path.cwd()
+    p = p if p.is_absolute() else base / p
+    if not p.is_file():
+        raise ConfigError(f"{uc.line_of('DEFAULT', 'roles_file')}: roles_file: {value} not found "
+                          f"(looked at {p}); fix the path or unset it")
+    return str(p)
+
+
 def translate(uc: UndercloudConf) -> Translated:
     iface = _local_ip(uc)
     ns = uc.get("network_namespace", "undercroft")
@@ -105,7 +121,7 @@ def translate(uc: UndercloudConf) -> Translated:
         data_root=_path(uc, "data_root"),
         network_namespace=ns,
         deployment_name=uc.get("deployment_name", "undercroft"),
-        roles_file=uc.get("roles_file", "undercroft"),
+        roles_file=_roles_file(uc),
         debian_mirror=uc.get("debian_mirror", "undercroft"),
         env_files=_env_files(uc),
         local_ip=str(iface.ip),
@@ -130,7 +146,8 @@ def translate(uc: UndercloudConf) -> Translated:
         conf("undercloud_hostname") if uc.get("undercloud_hostname") else "computed (host FQDN)")
     put("Debug", uc.get("undercloud_debug"), conf("undercloud_debug"))
     put("ServiceWorkers", _workers(uc), "computed (min(2, CPUs))"
-        if uc.get("service_workers", "undercroft") == 0 else conf("service_workers"))
+        if uc.get("service_workers", "undercroft") == 0
+        else f"{uc.line_of('undercroft', 'service_workers')} service_workers")
     put("DataRoot", str(settings.data_root), "[undercroft] data_root")
     put("LogDir", str(settings.log_dir), "[undercroft] log_dir")
     return Translated(settings, params, sources)

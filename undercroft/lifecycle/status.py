@@ -1,9 +1,10 @@
 """Per-service health, read from podman: container states plus a fresh healthcheck."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 
-from undercroft.plan.model import ObservedContainer
+from undercroft.plan.model import INPUTS_LABEL, ObservedContainer
 from undercroft.runtime.podman import Podman
 
 
@@ -26,7 +27,10 @@ class ServiceStatus:
 
 
 def _container_status(podman: Podman, o: ObservedContainer) -> ContainerStatus:
-    image = o.labels.get("undercroft.inputs", "")
+    try:
+        image = json.loads(o.labels.get(INPUTS_LABEL, "{}")).get("image", "")
+    except ValueError:
+        image = ""
     if o.oneshot:
         ok = o.state == "exited" and o.exit_code == 0
         return ContainerStatus(o.name, o.state, "completed" if ok else "failed", image)
@@ -52,5 +56,4 @@ def collect(podman: Podman, deployment: str, expected: dict[str, list[str]] | No
 
 def as_dict(statuses: list[ServiceStatus]) -> list[dict]:
     return [{"service": s.service, "healthy": s.healthy,
-             "containers": [{k: v for k, v in asdict(c).items() if k != "image"}
-                            for c in s.containers]} for s in statuses]
+             "containers": [asdict(c) for c in s.containers]} for s in statuses]

@@ -32,13 +32,13 @@ def read_yaml(path: Path) -> dict:
     return data
 
 
-def validate(model: Type[M], data: dict, path: Path) -> M:
+def validate(model: Type[M], data: dict, path: Path, prefix: tuple = ()) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            key = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(top level)"
             msg = err["msg"].removeprefix("Value error, ")
             problems.append(f"{path}: {key}: {msg}")
         raise ConfigError(problems[0], detail="\n".join(problems[1:]))
@@ -76,5 +76,5 @@ def load_catalog(root: Path = TEMPLATES) -> Catalog:
         services[svc.name] = svc
     gpath = root / "parameters.yaml"
     raw = read_yaml(gpath).get("parameters", {}) if gpath.exists() else {}
-    params = {k: validate(ParameterDef, v or {}, gpath) for k, v in raw.items()}
+    params = {k: validate(ParameterDef, v or {}, gpath, ("parameters", k)) for k, v in raw.items()}
     return Catalog(root, services, params)

@@ -27,17 +27,23 @@ class Resolved:
 
 def enabled_services(role: Role, envs: Iterable[tuple[Path, Environment]],
                      catalog_services: Mapping[str, ServiceTemplate], role_path: Path) -> list[str]:
+    def check(n: str, where: str) -> None:
+        if n not in catalog_services:
+            hint = difflib.get_close_matches(n, list(catalog_services), n=1)
+            raise ConfigError(f"{where}: unknown service '{n}'"
+                              + (f"; did you mean '{hint[0]}'?" if hint else ""))
+
+    for n in role.services:
+        check(n, f"{role_path}: services")
     names = list(role.services)
     for path, env in envs:
         for n in env.enable_services:
+            check(n, f"{path}: enable_services")
             if n not in names:
                 names.append(n)
+        for n in env.disable_services:
+            check(n, f"{path}: disable_services")
         names = [n for n in names if n not in env.disable_services]
-    for n in names:
-        if n not in catalog_services:
-            hint = difflib.get_close_matches(n, list(catalog_services), n=1)
-            raise ConfigError(f"{role_path}: services: unknown service '{n}'"
-                              + (f"; did you mean '{hint[0]}'?" if hint else ""))
     return names
 
 

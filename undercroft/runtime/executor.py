@@ -7,6 +7,7 @@ exit code and the container's last log lines.
 """
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -134,8 +135,14 @@ class PodmanExecutor:
             raise self._fail(a, f"exited with code {code}", code)
 
     def _probe(self, name: str) -> str:
-        """healthy | starting | crashed:<exit code> (a restart counts as a crash)."""
-        rc = self.podman.healthcheck(name)
+        """healthy | starting | crashed:<exit code> (a restart counts as a crash).
+
+        A healthcheck that hangs past its timeout counts as "not yet healthy".
+        """
+        try:
+            rc = self.podman.healthcheck(name)
+        except subprocess.TimeoutExpired:
+            rc = 1
         if rc == 0:
             return "healthy"
         info = self.podman.inspect(name)

@@ -81,3 +81,18 @@ def test_missing_env_file_is_a_config_error(tmp_path, write_conf):
     msg = str(e.value)
     assert msg.startswith(f"{p}:5: custom_env_files: missing.yaml not found")
     assert str(tmp_path / "missing.yaml") in msg
+
+
+def test_sources_explain_where_values_come_from(write_conf):
+    p = write_conf()
+    t = tr(p)
+    assert t.sources["UndercloudHostname"] == f"{p}:4 undercloud_hostname"
+    assert t.sources["ServiceWorkers"] == "computed (min(2, CPUs))"
+    assert t.sources["DataRoot"] == "[undercroft] data_root"
+
+
+def test_service_workers_source_names_its_line(write_conf):
+    p = write_conf(undercroft="service_workers = 3\n")
+    # [DEFAULT] + 3 lines, blank, [undercroft] + 4 lines -> service_workers is line 11
+    assert p.read_text().splitlines()[10] == "service_workers = 3"
+    assert tr(p).sources["ServiceWorkers"] == f"{p}:11 service_workers"

@@ -1,23 +1,13 @@
 """make_plan edge cases and the Plan/hashing helpers the runtime relies on."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from undercroft.plan import ActionKind, ObservedContainer, make_plan
 from undercroft.plan.hashing import changed_inputs, config_hash, digest, short
-from undercroft.plan.model import HASH_LABEL, INPUTS_LABEL, ONESHOT_LABEL, SERVICE_LABEL, STEP_LABEL
+from undercroft.plan.model import STEP_LABEL
 
-from ..fakes import desired
-
-
-def observed_like(d, state="running", exit_code=0, health="healthy", inputs=None):
-    inputs = d.inputs if inputs is None else inputs
-    return ObservedContainer(d.name, {
-        SERVICE_LABEL: d.service, STEP_LABEL: str(d.step),
-        ONESHOT_LABEL: "true" if d.oneshot else "false",
-        HASH_LABEL: config_hash(inputs), INPUTS_LABEL: json.dumps(inputs)}, state, exit_code, health)
+from ..fakes import desired, observed_like
 
 
 def test_duplicate_desired_names_are_refused():

@@ -1,0 +1,71 @@
+"""Config directories and operator credentials written by install (into tmp_path)."""
+from __future__ import annotations
+
+import json
+import stat
+
+import yaml
+
+from undercroft.lifecycle import credentials
+from undercroft.lifecycle.materialize import remove_config_dir, write_config_dir
+from undercroft.render.services import RenderedContainer, RenderedFile
+
+from ..fakes import desired
+
+
+def mode(p):
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def rc(tmp_path, files=(), secret_files=None, cmd="run"):
+    return RenderedContainer(
+        desired=desired("keystone", "keystone", 4), config_dir=tmp_path / "config" / "keystone",
+        config_json={"command": cmd, "user": "keystone"}, files=tuple(files),
+        secret_files=secret_files or {})
+
+
+def test_config_dir_layout_and_modes(tmp_path):
+    c = rc(tmp_path, [RenderedFile("/etc/keystone/keystone.conf", "[DEFAULT]\n", "keystone", "0640")],
+           {"secrets/OS_BOOTSTRAP_PASSWORD": "s3cret"})
+    write_config_dir(c)
+    root = c.config_dir
+    assert mode(root) == 0o700
+    assert json.loads((root / "config.json").read_text()) == c.config_json
+    conf = root / "files" / "etc" / "keystone" / "keystone.conf"
+    assert conf.read_text() == "[DEFAULT]\n"
+    assert (root / "secrets" / "OS_BOOTSTRAP_PASSWORD").read_text() == "s3cret"
+    for p in root.rglob("*"):
+        if p.is_file():
+            assert mode(p) == 0o600, p
+
+
+def test_unchanged_files_are_not_rewritten_and_stale_ones_removed(tmp_path):
+    f1 = RenderedFile("/etc/a.conf", "a", "root", "0640")
+    f2 = RenderedFile("/etc/b.conf", "b", "root", "0640")
+    write_config_dir(rc(tmp_path, [f1, f2]))
+    a = tmp_path / "config" / "keystone" / "files" / "etc" / "a.conf"
+    ino = a.stat().st_ino
+    write_config_dir(rc(tmp_path, [f1], cmd="run2"))
+    assert a.stat().st_ino == ino  # not replaced
+    assert not (tmp_path / "config" / "keystone" / "files" / "etc" / "b.conf").exists()
+    assert json.loads((tmp_path / "config" / "keystone" / "config.json").read_text())["command"] == "run2"
+    remove_config_dir(tmp_path, "keystone")
+    assert not (tmp_path / "config" / "keystone").exists()
+    remove_config_dir(tmp_path, "keystone")  # idempotent
+
+
+def test_credentials_are_private_and_keep_other_clouds(tmp_path):
+    clouds = credentials.clouds_yaml_path(tmp_path)
+    clouds.parent.mkdir(parents=True)
+    clouds.write_text(yaml.safe_dump({"clouds": {"other": {"auth": {"auth_url": "x"}}}}))
+    values = {"LocalIp": "192.168.24.1", "AdminPassword": "pw", "KeystoneRegion": "regionTwo"}
+    stackrc, written = credentials.write(tmp_path, values)
+    assert written == clouds
+    assert mode(stackrc) == 0o600 and mode(clouds) == 0o600
+    text = stackrc.read_text()
+    assert "export OS_AUTH_URL=http://192.168.24.1:5000" in text
+    assert "export OS_PASSWORD='pw'" in text and "OS_REGION_NAME=regionTwo" in text
+    data = yaml.safe_load(clouds.read_text())["clouds"]
+    assert set(data) == {"other", "undercloud"}
+    assert data["undercloud"]["auth"]["password"] == "pw"
+    assert data["undercloud"]["region_name"] == "regionTwo"

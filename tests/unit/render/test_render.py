@@ -1,0 +1,252 @@
+"""Rendering the bundled undercloud from an undercloud.conf (no host writes but the
+passwords file, which lives in tmp_path)."""
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from undercroft.errors import ConfigError
+from undercroft.lifecycle import deployment
+from undercroft.model import ConfigFile, ContainerTemplate, ServiceTemplate
+from undercroft.model.loader import TEMPLATES, load_catalog
+from undercroft.plan import ActionKind, ObservedContainer, make_plan
+from undercroft.render.services import CONFIG_MOUNT, Renderer, labels
+from undercroft.runtime.executor import run_args
+
+from ..conftest import conf_text
+
+EXPECTED = {"mysql_bootstrap", "mysql", "memcached", "rabbitmq", "keystone_db_create",
+            "keystone_db_sync", "keystone_bootstrap", "keystone"}
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("render")
+
+
+@pytest.fixture(scope="module")
+def dep(root):
+    conf = root / "undercloud.conf"
+    conf.write_text(conf_text(root))
+    return deployment.load(conf, persist_secrets=True)
+
+
+@pytest.fixture(scope="module")
+def secrets(dep, root) -> dict[str, str]:
+    data = yaml.safe_load((root / "out" / "undercloud-passwords.yaml").read_text())
+    return data["parameter_defaults"]
+
+
+def test_renders_the_four_services(dep):
+    assert dep.services == ["mariadb", "rabbitmq", "memcached", "keystone"]
+    names = [c.desired.name for c in dep.rendered.containers]
+    assert sorted(names) == sorted(EXPECTED)
+    by = {c.desired.name: c.desired for c in dep.rendered.containers}
+    assert {n for n, d in by.items() if d.oneshot} == {
+        "mysql_bootstrap", "keystone_db_create", "keystone_db_sync", "keystone_bootstrap"}
+    assert {n: d.step for n, d in by.items()} == {
+        "mysql_bootstrap": 2, "mysql": 2, "memcached": 2, "rabbitmq": 2, "keystone_db_create": 3,
+        "keystone_db_sync": 3, "keystone_bootstrap": 3, "keystone": 4}
+    # the database one-shot runs first in keystone's step-3 chain
+    plan = make_plan(dep.rendered.desired, [])
+    assert [a.name for a in plan.chains(3)["keystone"]] == [
+        "keystone_db_create", "keystone_db_sync", "keystone_bootstrap"]
+    assert [a.name for a in plan.chains(2)["mariadb"]] == ["mysql_bootstrap", "mysql"]
+
+
+def test_every_path_is_under_the_configured_dirs(dep, root):
+    for c in dep.rendered.containers:
+        d = c.desired
+        assert d.spec["network"] == "ns:/run/netns/ucunit"
+        assert d.spec["hostname"] == "undercloud.unit.test"
+        assert d.spec["log_path"] == str(root / "log" / "containers" / f"{d.name}.log")
+        assert c.config_dir == root / "state" / "config" / d.name
+        assert f"{c.config_dir}:{CONFIG_MOUNT}:ro" in d.spec["volumes"]
+        for v in d.spec["volumes"]:
+            assert v.startswith(str(root) + "/"), (d.name, v)
+        assert d.image.startswith("localhost/undercroft/")
+        assert d.spec["restart"] == ("no" if d.oneshot else "always")
+        assert bool(d.spec["healthcheck"]) != d.oneshot
+    assert dict(dep.rendered.host_dirs) == {
+        str(root / "data" / "mysql"): "0750", str(root / "data" / "rabbitmq"): "0750",
+        str(root / "log" / "keystone"): "0750"}
+
+
+def test_passwords_file_holds_every_secret(dep, secrets):
+    assert set(secrets) == dep.resolved.secret_names
+    assert {"MysqlRootPassword", "AdminPassword", "KeystonePassword", "RabbitPassword"} <= set(secrets)
+
+
+def test_no_secret_value_in_container_specs_or_labels(dep, secrets):
+    values = [v for v in secrets.values() if v]
+    assert len(values) >= 8
+    for c in dep.rendered.containers:
+        d = c.desired
+        lbl = labels(d, dep.settings.deployment_name)
+        public = {
+            "spec": json.dumps(d.spec),
+            "environment": json.dumps(d.spec["environment"]),
+            "volumes": json.dumps(d.spec["volumes"]),
+            "healthcheck": d.spec["healthcheck"],
+            "config.json": json.dumps(c.config_json),
+            "command": c.config_json["command"],
+            "labels": json.dumps(lbl),
+            "inputs": json.dumps(d.inputs),
+            "podman run": " ".join(run_args(d, lbl)),
+        }
+        for where, text in public.items():
+            for v in values:
+                assert v not in text, f"a secret leaks into {d.name} {where}"
+
+
+def test_secrets_do_reach_the_files_that_need_them(dep, secrets):
+    """Positive control for the leak test: the secrets are rendered, only into files."""
+    ks = dep.by_name("keystone")
+    conf = {f.dest: f.content for f in ks.files}["/etc/keystone/keystone.conf"]
+    assert f"keystone:{secrets['KeystonePassword']}@192.168.24.1/keystone" in conf
+    assert {f.dest: f.content for f in ks.files}["/etc/keystone/fernet-keys/0"] == \
+        secrets["KeystoneFernetKey0"]
+    boot = dep.by_name("keystone_bootstrap")
+    assert boot.secret_files == {"secrets/OS_BOOTSTRAP_PASSWORD": secrets["AdminPassword"]}
+    assert boot.config_json["secret_env"] == {"OS_BOOTSTRAP_PASSWORD": "secrets/OS_BOOTSTRAP_PASSWORD"}
+    db = {f.dest: f for f in dep.by_name("keystone_db_create").files}
+    assert secrets["KeystonePassword"] in db["/etc/undercroft/db-create.sql"].content
+    assert secrets["MysqlRootPassword"] in db["/etc/undercroft/db-client.cnf"].content
+    assert {f.mode for f in db.values()} == {"0600"}
+
+
+def test_labels_hold_names_and_hashes_only(dep):
+    d = dep.by_name("keystone").desired
+    lbl = labels(d, "undercloud")
+    assert lbl["undercroft.managed"] == "true"
+    assert lbl["undercroft.service"] == "keystone" and lbl["undercroft.step"] == "4"
+    assert lbl["undercroft.oneshot"] == "false"
+    assert lbl["undercroft.config-hash"] == d.config_hash
+    assert json.loads(lbl["undercroft.inputs"]) == d.inputs
+
+
+def test_rendering_is_deterministic(dep, root):
+    again = deployment.load(root / "undercloud.conf", persist_secrets=True)
+    assert [c.desired for c in again.rendered.containers] == \
+        [c.desired for c in dep.rendered.containers]
+
+
+def test_one_keystone_parameter_changes_only_keystone(dep, root):
+    (root / "envs").mkdir()
+    (root / "envs" / "threads.yaml").write_text("parameter_defaults: {KeystoneThreads: 8}\n")
+    conf = root / "undercloud-threads.conf"
+    conf.write_text(conf_text(root, default="custom_env_files = envs/threads.yaml\n"))
+    changed = deployment.load(conf, persist_secrets=True)
+    before = {c.desired.name: c.desired.config_hash for c in dep.rendered.containers}
+    after = {c.desired.name: c.desired.config_hash for c in changed.rendered.containers}
+    assert set(before) == set(after)
+    assert {n for n in before if before[n] != after[n]} == {"keystone"}
+    assert "--threads 8" in changed.by_name("keystone").config_json["command"]
+    assert "--threads 4" in dep.by_name("keystone").config_json["command"]
+    assert changed.resolved.sources["KeystoneThreads"].startswith("environment ")
+
+    # ... and the plan built from the old deployment's labels recreates exactly that one
+    observed = [ObservedContainer(d.name, labels(d, "undercloud"),
+                                  "exited" if d.oneshot else "running")
+                for d in dep.rendered.desired]
+    plan = make_plan(changed.rendered.desired, observed)
+    assert [(a.kind, a.name) for a in plan.writes] == [(ActionKind.RECREATE, "keystone")]
+    assert plan.writes[0].reason == "changed: config:config.json"
+
+
+def test_unknown_env_parameter_warns(root):
+    env = root / "typo.yaml"
+    env.write_text("parameter_defaults: {KeystoneThread: 8}\n")
+    conf = root / "undercloud-typo.conf"
+    conf.write_text(conf_text(root, default=f"custom_env_files = {env}\n"))
+    warnings = []
+
+    class R:
+        warn = warnings.append
+
+    deployment.load(conf, reporter=R())
+    assert len(warnings) == 1
+    assert "KeystoneThread is not used" in warnings[0] and "did you mean KeystoneThreads" in warnings[0]
+
+
+def test_bad_env_parameter_type(root):
+    env = root / "badtype.yaml"
+    env.write_text("parameter_defaults: {KeystoneThreads: many}\n")
+    conf = root / "undercloud-badtype.conf"
+    conf.write_text(conf_text(root, default=f"custom_env_files = {env}\n"))
+    with pytest.raises(ConfigError, match=rf"{env}: parameter KeystoneThreads = 'many': "
+                                          rf"expected an integer"):
+        deployment.load(conf)
+
+
+def test_persist_false_leaves_no_passwords_file(tmp_path, write_conf):
+    dep = deployment.load(write_conf())
+    assert not (tmp_path / "out").exists()
+    assert dep.resolved.secret_names <= set(dep.resolved.values)
+
+
+# -- undefined parameters ------------------------------------------------------------------
+
+def renderer(dep, templates=TEMPLATES):
+    refs = {n: i.ref for n, i in dep.images.items()}
+    return Renderer(dep.settings, dep.resolved.values, dep.resolved.secret_names, refs, templates)
+
+
+def svc(**kw):
+    base = dict(name="foo", image="memcached",
+                steps={2: [ContainerTemplate(name="foo", command="foo", healthcheck="true")]})
+    base.update(kw)
+    return ServiceTemplate(**base)
+
+
+def test_undefined_parameter_in_config_template_names_the_template(dep, tmp_path):
+    (tmp_path / "config" / "foo").mkdir(parents=True)
+    (tmp_path / "config" / "foo" / "foo.conf.j2").write_text("a = {{ LocalIp }}\nb = {{ NoSuchParam }}\n")
+    s = svc(config_files=[ConfigFile(dest="/etc/foo.conf", template="foo/foo.conf.j2")])
+    with pytest.raises(ConfigError) as e:
+        renderer(dep, tmp_path).render([s])
+    assert str(tmp_path / "config" / "foo" / "foo.conf.j2") in str(e.value)
+    assert "NoSuchParam" in str(e.value)
+
+
+def test_undefined_parameter_in_inline_content_and_command(dep):
+    s = svc(config_files=[ConfigFile(dest="/etc/foo.conf", content="x={{ Nope1 }}")])
+    with pytest.raises(ConfigError, match=r"services/foo.yaml: config_files /etc/foo.conf: .*Nope1"):
+        renderer(dep).render([s])
+    s = svc(steps={2: [ContainerTemplate(name="foo", command="foo {{ Nope2 }}", healthcheck="t")]})
+    with pytest.raises(ConfigError, match=r"services/foo.yaml: steps.2.foo: command: .*Nope2"):
+        renderer(dep).render([s])
+
+
+def test_missing_config_template(dep):
+    s = svc(config_files=[ConfigFile(dest="/etc/foo.conf", template="foo/absent.j2")])
+    with pytest.raises(ConfigError, match="template foo/absent.j2 not found"):
+        renderer(dep).render([s])
+
+
+def test_unknown_image_and_non_secret_secret_env(dep):
+    with pytest.raises(ConfigError, match="image 'nosuch' is not defined"):
+        renderer(dep).render([svc(image="nosuch")])
+    bad = svc(steps={2: [ContainerTemplate(name="foo", command="x", healthcheck="t",
+                                           secret_env={"X": "LocalIp"})]})
+    with pytest.raises(ConfigError, match="secret_env X: 'LocalIp' is not a secret parameter"):
+        renderer(dep).render([bad])
+
+
+def test_undefined_parameter_in_bundled_template_via_load(tmp_path, write_conf, monkeypatch):
+    """End to end: a bundled config template using an unknown parameter fails the load
+    with the template's path in the message."""
+    tpl = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, tpl)
+    kconf = tpl / "config" / "keystone" / "keystone.conf.j2"
+    kconf.write_text(kconf.read_text() + "extra = {{ KeystoneUndefinedThing }}\n")
+    monkeypatch.setattr(deployment, "load_catalog", lambda: load_catalog(tpl))
+    monkeypatch.setattr(deployment, "Renderer", functools.partial(Renderer, templates=tpl))
+    with pytest.raises(ConfigError) as e:
+        deployment.load(write_conf())
+    assert str(kconf) in str(e.value) and "KeystoneUndefinedThing" in str(e.value)

@@ -1,0 +1,125 @@
+"""The podman CLI wrapper with subprocess faked out, and FakePodman's conformance."""
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+
+import pytest
+
+from undercroft.errors import DeployError
+from undercroft.runtime import podman as podman_mod
+from undercroft.runtime.podman import GLOBAL_FLAGS, ULIMITS, Podman
+
+from ..fakes import FakePodman
+
+EXECUTOR_METHODS = ["run_detached", "remove", "start", "wait", "healthcheck", "inspect",
+                    "logs_tail", "containers", "last_exit_code"]
+
+
+@pytest.mark.parametrize("method", EXECUTOR_METHODS)
+def test_fake_has_the_real_signature(method):
+    if not hasattr(Podman, method):
+        pytest.skip(f"Podman.{method} no longer exists")
+    real = inspect.signature(getattr(Podman, method))
+    fake = inspect.signature(getattr(FakePodman, method))
+    assert list(fake.parameters) == list(real.parameters)
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """Replace subprocess.run: record argv, answer from a queue of (rc, stdout, stderr)."""
+    calls, answers = [], []
+
+    def fake_run(argv, **kw):
+        calls.append((argv, kw))
+        rc, out, err = answers.pop(0) if answers else (0, "", "")
+        return subprocess.CompletedProcess(argv, rc, out, err)
+
+    monkeypatch.setattr(podman_mod.subprocess, "run", fake_run)
+    return calls, answers
+
+
+def test_containers_parses_podman_ps_json(runs):
+    calls, answers = runs
+    answers.append((0, json.dumps([
+        {"Names": ["mysql"], "Labels": {"undercroft.service": "mariadb", "undercroft.step": "2"},
+         "State": "running", "ExitCode": 0, "Status": "Up 3 minutes (healthy)"},
+        {"Names": ["rabbitmq"], "Labels": None, "State": "running", "Status": "Up (unhealthy)"},
+        {"Names": ["keystone_db_sync"], "Labels": {"undercroft.oneshot": "true"},
+         "State": "exited", "ExitCode": 1, "Status": "Exited (1) 2 seconds ago"},
+    ]), ""))
+    got = Podman().containers("undercloud")
+    argv = calls[0][0]
+    assert argv[:1 + len(GLOBAL_FLAGS)] == ["podman", *GLOBAL_FLAGS]
+    assert argv[-2:] == ["--filter", "label=undercroft.deployment=undercloud"]
+    assert [(c.name, c.state, c.exit_code, c.health) for c in got] == [
+        ("mysql", "running", 0, "healthy"), ("rabbitmq", "running", 0, "unhealthy"),
+        ("keystone_db_sync", "exited", 1, "")]
+    assert got[0].service == "mariadb" and got[0].step == 2 and got[2].oneshot
+    assert got[1].labels == {}
+
+
+def test_empty_ps_output(runs):
+    runs[1].append((0, "", ""))
+    assert Podman().containers("x") == []
+
+
+def test_writes_are_counted_reads_are_not(runs):
+    p = Podman()
+    p.containers("x")
+    p.inspect("mysql")
+    p.healthcheck("mysql")
+    p.logs_tail("mysql")
+    assert p.writes == []
+    p.run_detached(["--name", "mysql", "img"])
+    p.remove("mysql")
+    p.start("mysql")
+    assert p.writes == ["run -d", "rm -f", "start mysql"]
+    run_argv = runs[0][4][0]  # the 5th subprocess call is the run
+    assert run_argv[-3:] == ["--name", "mysql", "img"] and list(ULIMITS)[0] in run_argv
+
+
+def test_failed_write_is_a_deploy_error_without_systemd_noise(runs):
+    runs[1].append((125, "", "time=x level=warning msg=\"systemd not found\"\nError: name in use\n"))
+    with pytest.raises(DeployError) as e:
+        Podman().start("mysql")
+    assert str(e.value) == "podman start failed (exit 125)"
+    assert e.value.detail == "Error: name in use"
+
+
+def test_missing_binary(monkeypatch):
+    def boom(*a, **k):
+        raise FileNotFoundError("podman")
+    monkeypatch.setattr(podman_mod.subprocess, "run", boom)
+    with pytest.raises(DeployError, match="podman is not installed"):
+        Podman().containers("x")
+
+
+def test_wait_returns_exit_code_and_fails_clearly(runs):
+    runs[1].extend([(0, "3\n", ""), (125, "", "Error: no such container")])
+    p = Podman()
+    assert p.wait("job", timeout=5) == 3
+    argv, kw = runs[0][0]
+    assert argv[-2:] == ["wait", "job"] and kw["timeout"] == 5
+    with pytest.raises(DeployError, match="podman wait job failed") as e:
+        p.wait("job", timeout=5)
+    assert "no such container" in e.value.detail
+
+
+def test_inspect_and_healthcheck(runs):
+    runs[1].extend([(0, json.dumps([{"State": {"Status": "running"}}]), ""), (125, "", "gone"),
+                    (1, "", "")])
+    p = Podman()
+    assert p.inspect("a") == {"State": {"Status": "running"}}
+    assert p.inspect("b") == {}
+    assert p.healthcheck("a") == 1
+
+
+def test_last_exit_code_from_died_events(runs):
+    if not hasattr(Podman, "last_exit_code"):
+        pytest.skip("no last_exit_code")
+    runs[1].extend([(0, '{"ContainerExitCode": 1}\n{"ContainerExitCode": 137}\n', ""), (0, "", "")])
+    p = Podman()
+    assert p.last_exit_code("abc") == 137
+    assert p.last_exit_code("abc") is None
