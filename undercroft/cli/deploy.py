@@ -5,6 +5,8 @@ import os
 import time
 
 from undercroft.cli.base import UndercroftCommand
+from undercroft.config import loader, validations
+from undercroft.config.translate import translate
 from undercroft.errors import DeployError
 from undercroft.lifecycle import deployment
 from undercroft.report import Reporter
@@ -14,6 +16,34 @@ from undercroft.runtime.podman import Podman
 def _event_log(dep, command: str):
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return dep.settings.state_dir / "events" / f"{command}-{stamp}.jsonl"
+
+
+def load_config(path, overrides):
+    """undercloud.conf loaded and translated, with the command-line overrides applied."""
+    uc = loader.load(path)
+    for key, value in (overrides or {}).items():
+        uc.conf.set_override(key, value, group="undercroft")
+    return uc, translate(uc)
+
+
+def warn_config(reporter: Reporter, tr, services=None) -> None:
+    """Print the configuration's warnings, and the enable_* = true that cannot take effect."""
+    for w in tr.warnings:
+        reporter.warn(w)
+    if services is not None:
+        for name in tr.requested_services:
+            if name not in services:
+                reporter.warn(f"service '{name}' is switched on in undercloud.conf but is not "
+                              f"part of this deployment (no template for it in the role yet); "
+                              f"it is not deployed")
+
+
+def preflight(uc, tr, services, reporter: Reporter, facts=None) -> None:
+    """Run the preflight validations; raise one ConfigError listing every failure."""
+    findings = validations.run(uc, tr, facts or validations.HostFacts(), services)
+    for w in findings.warnings:
+        reporter.warn(w)
+    findings.raise_if_failed()
 
 
 class Install(UndercroftCommand):
@@ -27,14 +57,29 @@ class Install(UndercroftCommand):
         parser.add_argument("--no-build", action="store_true",
                             help="fail instead of building missing images")
         parser.add_argument("--dry-run", action="store_true", help="same as 'plan'")
+        parser.add_argument("--no-validations", action="store_true",
+                            help="skip the preflight validations (memory, disk, hostname, "
+                                 "addresses and ranges, interface, ports, sysctls)")
         return parser
 
     def act(self, args):
         if args.dry_run:
             return Plan.show(self, args)
+        path, overrides = self.config_path(args), self.overrides(args)
+        # Everything below up to host prep is read-only: configuration, templates and the
+        # preflight validations fail before anything on the host changes.
+        uc, tr = load_config(path, overrides)
+        console = Reporter()
+        checked = deployment.load(path, overrides, reporter=console)
+        warn_config(console, tr, checked.services)
+        if args.no_validations or not validations.enabled(uc):
+            why = "--no-validations" if args.no_validations else "enable_validations = false"
+            console.warn(f"preflight validations skipped ({why})")
+        else:
+            preflight(uc, tr, checked.services, console)
         if os.geteuid() != 0:
             raise DeployError("install must run as root (it manages podman, namespaces, /var/lib)")
-        dep = deployment.load(self.config_path(args), self.overrides(args), persist_secrets=True)
+        dep = deployment.load(path, overrides, persist_secrets=True)
         reporter = Reporter(event_log=_event_log(dep, "install"))
         try:
             deployment.install(dep, Podman(), reporter, build_images=not args.no_build)
@@ -54,7 +99,12 @@ class Plan(UndercroftCommand):
 
     def show(self, args):
         reporter = Reporter()
-        dep = deployment.load(self.config_path(args), self.overrides(args), reporter=reporter)
+        path, overrides = self.config_path(args), self.overrides(args)
+        uc, tr = load_config(path, overrides)
+        dep = deployment.load(path, overrides, reporter=reporter)
+        warn_config(reporter, tr, dep.services)
+        for problem in validations.check_config(uc, tr).problems:
+            reporter.warn(f"install would refuse this: {problem}")
         podman = Podman()
         missing = [i.name for i in dep.needed_images if not podman.image_exists(i.ref)]
         if missing:

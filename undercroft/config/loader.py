@@ -2,14 +2,18 @@
 
 oslo.config silently ignores unknown options and raises only when a bad value is read;
 we scan the file first (with oslo's own ini parser, which tracks line numbers) so a typo
-is reported with its line and the closest valid name.
+is reported with its line and the closest valid name. Deprecated names and options that
+have no effect here are accepted; each gives a warning in ``UndercloudConf.warnings``,
+which the commands print.
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
+import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from oslo_config import cfg, iniparser
@@ -26,11 +30,26 @@ class _SyntaxCheck(iniparser.BaseParser):
         pass
 
 
+class _Values(iniparser.BaseParser):
+    """Raw values per (section, key), as oslo's parser sees them (multi-line aware)."""
+
+    def __init__(self):
+        super().__init__()
+        self.section = None
+        self.values: dict[tuple[str, str], str] = {}
+
+    def new_section(self, section):
+        self.section = section
+
+    def assignment(self, key, value):
+        self.values[(self.section, key)] = "\n".join(value)
+
+
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]")
 _KEY = re.compile(r"^([A-Za-z0-9_.-]+)\s*[=:]")
 
 
-def _scan(path: Path) -> list[tuple[str, str, int]]:
+def scan(path: Path) -> list[tuple[str, str, int]]:
     """(section, key, line) of every assignment; oslo's parser checks the syntax first."""
     try:
         with open(path) as f:
@@ -38,6 +57,9 @@ def _scan(path: Path) -> list[tuple[str, str, int]]:
     except iniparser.ParseError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: {exc.msg}: {exc.line!r}; "
                           f"fix the syntax (key = value under a [section])")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (undecodable bytes); "
+                          f"undercloud.conf must be UTF-8 text")
     entries, section = [], None
     for n, line in enumerate(path.read_text().splitlines(), 1):
         if m := _SECTION.match(line):
@@ -50,20 +72,62 @@ def _scan(path: Path) -> list[tuple[str, str, int]]:
     return entries
 
 
-def _check_known(path: Path, entries) -> None:
-    known = options.known_options()
+def raw_values(path: Path) -> dict[tuple[str, str], str]:
+    """(section, key) -> the value text as written (no type conversion)."""
+    parser = _Values()
+    with open(path) as f:
+        parser.parse(f)
+    return parser.values
+
+
+@contextlib.contextmanager
+def _quiet_oslo():
+    """oslo.config logs its own deprecation notices; ours (with file:line) replace them."""
+    log = logging.getLogger("oslo_config.cfg")
+    was = log.disabled
+    log.disabled = True
+    try:
+        yield
+    finally:
+        log.disabled = was
+
+
+def _canonical(section: str, groups: list[str]) -> str | None:
+    """The registered group a file section belongs to (group names match case-insensitively,
+    as in oslo.config); None if there is none."""
+    if section == "DEFAULT":
+        return "DEFAULT"
+    for g in groups:
+        if g != "DEFAULT" and g.lower() == section.lower():
+            return g
+    return None
+
+
+def _check_known(path: Path, entries, subnets: list[str], local_subnet: str) -> None:
+    known = options.known_options(subnets, local_subnet)
+    groups = list(known)
+    subnet_keys = set(options.SUBNET_OPTION_NAMES)
     problems = []
     for section, key, line in entries:
-        group = "undercroft" if section.lower() == "undercroft" else section
-        if group not in known:
-            hint = difflib.get_close_matches(section, list(known), n=1)
-            problems.append(f"{path}:{line}: unknown section [{section}]"
-                            + (f"; did you mean [{hint[0]}]?" if hint else ""))
+        group = _canonical(section, groups)
+        if group is None:
+            if key in subnet_keys:
+                problems.append(
+                    f"{path}:{line}: section [{section}] is not listed in subnets "
+                    f"(subnets = {','.join(subnets)}); add '{section}' to subnets in "
+                    f"[DEFAULT] or remove the section")
+            else:
+                hint = difflib.get_close_matches(section, [g for g in groups if g != "auth"],
+                                                 n=1)
+                problems.append(f"{path}:{line}: unknown section [{section}]"
+                                + (f"; did you mean [{hint[0]}]?" if hint else ""))
             continue
         if key not in known[group]:
             hint = difflib.get_close_matches(key, sorted(known[group]), n=1, cutoff=0.6)
             fix = f"did you mean '{hint[0]}'?" if hint else "remove it or check the option reference"
-            problems.append(f"{path}:{line}: unknown option '{key}' in [{section}]; {fix}")
+            where = ("a subnet option belongs in a subnet section"
+                     if group == "DEFAULT" and key in subnet_keys else fix)
+            problems.append(f"{path}:{line}: unknown option '{key}' in [{section}]; {where}")
     seen: dict[tuple[str, str], int] = {}
     for section, key, line in entries:
         k = (section.lower(), key)
@@ -77,19 +141,32 @@ def _check_known(path: Path, entries) -> None:
 
 @dataclass(frozen=True)
 class UndercloudConf:
-    """The effective option values, plus the file they came from (None = defaults)."""
+    """The effective option values, plus the file they came from (None = defaults).
+
+    ``lines`` maps (group, option) to the line that set it, also when the file used a
+    deprecated name. ``warnings`` holds one sentence per deprecated name or option
+    without effect; the commands print them.
+    """
 
     path: Path | None
     conf: cfg.ConfigOpts
     lines: dict[tuple[str, str], int]
+    subnets: tuple[str, ...] = (options.LOCAL_SUBNET_DEFAULT,)
+    local_subnet: str = options.LOCAL_SUBNET_DEFAULT
+    warnings: list[str] = field(default_factory=list)
 
     def line_of(self, section: str, key: str) -> str:
         n = self.lines.get((section, key))
         return f"{self.path}:{n}" if n and self.path else str(self.path or "defaults")
 
+    def is_set(self, section: str, key: str) -> bool:
+        """Whether the file sets this option (under its name or a deprecated one)."""
+        return (section, key) in self.lines
+
     def get(self, name: str, group: str = "DEFAULT"):
         try:
-            return self.conf[name] if group == "DEFAULT" else self.conf[group][name]
+            with _quiet_oslo():
+                return self.conf[name] if group == "DEFAULT" else self.conf[group][name]
         except (cfg.ConfigFileValueError, ValueError) as exc:
             where = self.line_of(group, name)
             raise ConfigError(f"{where}: [{group}] {name}: invalid value ({_short(exc)}); "
@@ -102,27 +179,152 @@ def _short(exc: Exception) -> str:
     return m.group(1) if m else text
 
 
+def _subnet_names(p: Path, lines: dict) -> tuple[list[str], str]:
+    """Read ``subnets``/``local_subnet`` first: they decide which sections exist."""
+    probe = cfg.ConfigOpts()
+    probe.register_opts([o for o in options.DEFAULT_OPTS if o.dest in ("subnets", "local_subnet")])
+    probe(args=[], project="undercroft", default_config_files=[str(p)],
+          default_config_dirs=[], use_env=False)
+    subnets = [s for s in probe.subnets if s]
+    local = probe.local_subnet
+    where = lambda key: f"{p}:{lines.get(key, '?')}"  # noqa: E731
+    if not subnets:
+        raise ConfigError(f"{where('subnets')}: subnets is empty; list at least the local "
+                          f"subnet (default: ctlplane-subnet)")
+    bad = [s for s in subnets if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", s)
+           or s.lower() in ("default", "undercroft", "auth")]
+    if bad:
+        raise ConfigError(f"{where('subnets')}: subnets = {','.join(subnets)}: '{bad[0]}' is "
+                          f"not a usable section name; use letters, digits, '-', '_' or '.'")
+    dup = sorted({s for s in subnets if [x.lower() for x in subnets].count(s.lower()) > 1})
+    if dup:
+        raise ConfigError(f"{where('subnets')}: subnets = {','.join(subnets)}: '{dup[0]}' is "
+                          f"listed twice; list each subnet once")
+    if local not in subnets:
+        hint = difflib.get_close_matches(local, subnets, n=1)
+        raise ConfigError(
+            f"{where('local_subnet') if 'local_subnet' in lines else where('subnets')}: "
+            f"local_subnet = {local} is not in subnets ({','.join(subnets)}); "
+            + (f"did you mean '{hint[0]}'?" if hint else "add it to subnets"))
+    return subnets, local
+
+
+def _warnings(uc: UndercloudConf, entries, subnets, local) -> list[str]:
+    """Deprecated names used, and options set that have no effect here."""
+    out: list[str] = []
+    p = uc.path
+    by_dest: dict[tuple[str | None, str], tuple[str, str]] = {}
+    for group, opts in [("DEFAULT", options.DEFAULT_OPTS)] + \
+            [(s, options.subnet_opts(local=s == local)) for s in subnets]:
+        for opt in opts:
+            for dgroup, old in options.deprecated_names(opt):
+                by_dest[(dgroup or group, old)] = (group, opt.dest)
+    groups = ["DEFAULT", "undercroft", "auth", *subnets]
+    auth_lines = []
+    for section, key, line in entries:
+        group = _canonical(section, groups)
+        if group == "auth":
+            auth_lines.append(line)
+            continue
+        if (group, key) in by_dest and key not in _current_names(group, subnets, local):
+            new_group, new = by_dest[(group, key)]
+            target = new if new_group == "DEFAULT" else f"[{new_group}] {new}"
+            if uc.lines.get((new_group, new)) != line:
+                out.append(f"{p}:{line}: '{key}' is deprecated and ignored because {target} "
+                           f"is also set; remove '{key}'")
+            else:
+                out.append(f"{p}:{line}: '{key}' is deprecated; its value is used for {target}. "
+                           f"Rename it (undercroft config migrate does this)")
+    if auth_lines:
+        out.append(f"{p}:{auth_lines[0]}: the [auth] section (instack-undercloud) is ignored: "
+                   f"{options.AUTH_MEANING.ignored}")
+    for group, opts in [("DEFAULT", options.DEFAULT_OPTS + options.INSTACK_OPTS)] + \
+            [(s, options.subnet_opts(local=s == local)) for s in subnets]:
+        for opt in opts:
+            m = options.meaning(group, opt.dest)
+            if not uc.is_set(group, opt.dest) or not (m.ignored or m.planned):
+                continue
+            value = uc.get(opt.dest, group)
+            if value == opt.default or (opt.default is None and value in ("", [], None)):
+                continue
+            where = uc.line_of(group, opt.dest)
+            if m.ignored:
+                out.append(f"{where}: {opt.dest} has no effect in Undercroft: {m.ignored}")
+            else:
+                out.append(f"{where}: {opt.dest} is accepted but has no effect yet: "
+                           f"{m.planned}")
+    if uc.is_set("DEFAULT", "masquerade_network"):
+        out.append(f"{uc.line_of('DEFAULT', 'masquerade_network')}: 'masquerade_network' "
+                   f"(instack-undercloud) is deprecated; it sets masquerade = true in the "
+                   f"subnet with that cidr. Set that instead (undercroft config migrate does "
+                   f"this)")
+    return out
+
+
+def _current_names(group: str, subnets, local) -> set[str]:
+    if group == "DEFAULT":
+        return {o.dest for o in options.DEFAULT_OPTS + options.INSTACK_OPTS}
+    return set(options.SUBNET_OPTION_NAMES)
+
+
 def load(path: str | os.PathLike | None) -> UndercloudConf:
     """Load undercloud.conf (or defaults if ``path`` is None). Values are checked eagerly."""
     conf = cfg.ConfigOpts()
-    options.register(conf)
     files: list[str] = []
     lines: dict[tuple[str, str], int] = {}
+    subnets, local = [options.LOCAL_SUBNET_DEFAULT], options.LOCAL_SUBNET_DEFAULT
+    entries: list[tuple[str, str, int]] = []
     p = None
     if path is not None:
         p = Path(path).expanduser().resolve()
         if not p.is_file():
             raise ConfigError(f"{p}: configuration file not found; pass --config PATH or create "
                               f"~/undercloud.conf (etc/undercloud.conf is a working example)")
-        entries = _scan(p)
-        _check_known(p, entries)
-        lines = {(("undercroft" if s.lower() == "undercroft" else s), k): n for s, k, n in entries}
+        entries = scan(p)
+        default_lines = {k: n for s, k, n in entries if s == "DEFAULT"}
+        subnets, local = _subnet_names(p, default_lines)
+        _check_known(p, entries, subnets, local)
+        groups = ["DEFAULT", "undercroft", "auth", *subnets]
+        lines = {(_canonical(s, groups), k): n for s, k, n in entries}
+        _map_deprecated_lines(lines, subnets, local)
+        _check_subnet_sections(p, entries, subnets, local, default_lines)
         files = [str(p)]
+    options.register(conf, subnets, local)
     conf(args=[], project="undercroft", default_config_files=files,
          default_config_dirs=[], use_env=False)
-    uc = UndercloudConf(p, conf, lines)
-    for opt in options.DEFAULT_OPTS:
+    uc = UndercloudConf(p, conf, lines, tuple(subnets), local)
+    for opt in options.DEFAULT_OPTS + options.INSTACK_OPTS:
         uc.get(opt.dest)
     for opt in options.UNDERCROFT_OPTS:
         uc.get(opt.dest, "undercroft")
+    for opt in options.AUTH_OPTS:
+        uc.get(opt.dest, "auth")
+    for s in subnets:
+        for name in options.SUBNET_OPTION_NAMES:
+            uc.get(name, s)
+    if p is not None:
+        uc.warnings.extend(_warnings(uc, entries, subnets, local))
     return uc
+
+
+def _map_deprecated_lines(lines: dict, subnets: list[str], local: str) -> None:
+    """Give the new name the line of a deprecated name when only the old one is set."""
+    for opt in options.DEFAULT_OPTS:
+        for dgroup, old in options.deprecated_names(opt):
+            if ("DEFAULT", old) in lines and ("DEFAULT", opt.dest) not in lines:
+                lines[("DEFAULT", opt.dest)] = lines[("DEFAULT", old)]
+    for old, new in options.SUBNET_DEPRECATED_DEFAULT.items():
+        if ("DEFAULT", old) in lines and (local, new) not in lines:
+            lines[(local, new)] = lines[("DEFAULT", old)]
+
+
+def _check_subnet_sections(p: Path, entries, subnets, local, default_lines) -> None:
+    """Every listed subnet but the local one needs its own section: with Rocky's defaults
+    a second subnet would silently reuse the local subnet's addresses."""
+    present = {s.lower() for s, _, _ in entries}
+    missing = [s for s in subnets if s != local and s.lower() not in present]
+    if missing:
+        raise ConfigError(
+            f"{p}:{default_lines.get('subnets', '?')}: subnets lists '{missing[0]}' but the file "
+            f"has no [{missing[0]}] section (or it is empty); add one with at least cidr, dhcp_start, dhcp_end, "
+            f"inspection_iprange and gateway")

@@ -1,17 +1,67 @@
 """undercloud.conf options -> deployment parameters (like tripleoclient's mapping).
 
-Each parameter records where it came from so ``plan``/``config show`` can explain values.
+The mapping follows python-tripleoclient's ``prepare_undercloud_deploy`` (Rocky): the
+1:1 ``PARAMETER_MAPPING``, ``ipxe_enabled`` feeding ironic and inspector, the subnets
+(``UndercloudCtlplaneSubnets``, ``IronicInspectorSubnets``, static routes, masquerading),
+the ironic hardware types and interfaces, and the ``enable_*`` toggles, which become the
+list of services to disable. Each parameter records where it came from so ``plan`` and
+``config show`` can explain values. Values that cannot be used at all (an address that
+is not an address, a missing file) are reported together, each naming its option.
 """
 from __future__ import annotations
 
+import getpass
 import ipaddress
 import os
+import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from undercroft.config.loader import UndercloudConf
 from undercroft.errors import ConfigError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# enable_* option -> the services it switches (names of the service templates).
+SERVICE_TOGGLES: dict[str, tuple[str, ...]] = {
+    "enable_ironic": ("ironic", "ironic_inspector"),
+    "enable_ironic_inspector": ("ironic_inspector",),
+    "enable_mistral": ("mistral",),
+    "enable_zaqar": ("zaqar",),
+    "enable_tempest": ("tempest",),
+    "enable_telemetry": ("telemetry",),
+    "enable_novajoin": ("novajoin",),
+    "enable_cinder": ("cinder",),
+    "enable_ui": ("ui",),
+    "enable_validations": ("validations",),
+}
+
+# PARAMETER_MAPPING: option -> parameter, value copied as typed by oslo.config.
+PARAMETER_MAPPING = {
+    "inspection_interface": "IronicInspectorInterface",
+    "undercloud_debug": "Debug",
+    "certificate_generation_ca": "CertmongerCA",
+    "undercloud_public_host": "CloudName",
+    "undercloud_admin_host": "AdminHost",
+    "scheduler_max_attempts": "NovaSchedulerMaxAttempts",
+    "local_mtu": "UndercloudLocalMtu",
+    "clean_nodes": "IronicAutomatedClean",
+    "upgrade_cleanup": "UpgradeRemoveUnusedPackages",
+    "local_subnet": "UndercloudCtlplaneLocalSubnet",
+    "enable_routed_networks": "UndercloudEnableRoutedNetworks",
+    "local_interface": "NeutronPublicInterface",
+    "container_healthcheck_disabled": "ContainerHealthcheckDisabled",
+}
+MULTI_PARAMETER_MAPPING = {
+    "ipxe_enabled": ("IronicIPXEEnabled", "IronicInspectorIPXEEnabled"),
+}
+# Parameters whose values ``config show`` masks (besides the templates' secret parameters).
+SECRET_PARAMETERS = frozenset({"SSLKey", "NovajoinIpaOtp"})
 
 
 @dataclass(frozen=True)
@@ -45,24 +95,129 @@ class Settings:
 class Translated:
     settings: Settings
     parameters: dict[str, object]
-    sources: dict[str, str]  # parameter -> "undercloud.conf:LINE option" | "computed"
+    sources: dict[str, str]  # parameter -> "undercloud.conf:LINE option" | "default ..." | "computed ..."
+    disabled_services: tuple[str, ...] = ()   # switched off by enable_* = false
+    requested_services: tuple[str, ...] = ()  # switched on explicitly by enable_* = true
+    warnings: tuple[str, ...] = ()            # loader + translation warnings, for the CLI
+    secret_parameters: frozenset[str] = SECRET_PARAMETERS
 
 
-def _local_ip(uc: UndercloudConf) -> ipaddress.IPv4Interface:
+@dataclass(frozen=True)
+class Subnet:
+    name: str
+    cidr: IPNetwork
+    gateway: IPAddress
+    dhcp_start: IPAddress
+    dhcp_end: IPAddress
+    inspection_start: IPAddress
+    inspection_end: IPAddress
+    inspection_iprange: str
+    masquerade: bool
+    dhcp_exclude: tuple[tuple[IPAddress, IPAddress], ...]
+    host_routes: tuple[dict, ...]
+
+
+class Problems(list):
+    """Collects one-line problems; ``raise_if_any`` makes one ConfigError of all of them."""
+
+    def raise_if_any(self) -> None:
+        if self:
+            more = f" (and {len(self) - 1} more problem{'s' if len(self) > 2 else ''} below)" \
+                if len(self) > 1 else ""
+            raise ConfigError(self[0] + more, detail="\n".join(self[1:]))
+
+
+def label(group: str, name: str) -> str:
+    return name if group == "DEFAULT" else f"[{group}] {name}"
+
+
+def where(uc: UndercloudConf, group: str, name: str, value: Any = None) -> str:
+    """'file:line: [group] name = value' for messages."""
+    v = uc.get(name, group) if value is None else value
+    if isinstance(v, list):
+        v = ",".join(str(x) for x in v)
+    return f"{uc.line_of(group, name)}: {label(group, name)} = {v}"
+
+
+def _ip(raw: str) -> IPAddress:
+    return ipaddress.ip_address(raw.strip())
+
+
+def local_ip(uc: UndercloudConf, problems: Problems):
     raw = uc.get("local_ip")
-    where = uc.line_of("DEFAULT", "local_ip")
+    w = uc.line_of("DEFAULT", "local_ip")
     if "/" not in raw:
-        raise ConfigError(f"{where}: local_ip = {raw}: needs a prefix length (e.g. {raw}/24); "
-                          f"add the network prefix")
+        problems.append(f"{w}: local_ip = {raw}: needs a prefix length (e.g. {raw}/24); "
+                        f"add the network prefix")
+        return None
     try:
         iface = ipaddress.ip_interface(raw)
     except ValueError:
-        raise ConfigError(f"{where}: local_ip = {raw}: not an IP address with prefix; "
-                          f"use e.g. 192.168.24.1/24")
+        problems.append(f"{w}: local_ip = {raw}: not an IP address with prefix; "
+                        f"use e.g. 192.168.24.1/24")
+        return None
     if iface.network.prefixlen >= iface.max_prefixlen:
-        raise ConfigError(f"{where}: local_ip = {raw}: a /{iface.network.prefixlen} has no room "
-                          f"for nodes; use the provisioning network's prefix, e.g. /24")
+        problems.append(f"{w}: local_ip = {raw}: a /{iface.network.prefixlen} has no room "
+                        f"for nodes; use the provisioning network's prefix, e.g. /24")
+        return None
     return iface
+
+
+def subnets(uc: UndercloudConf, problems: Problems) -> list[Subnet]:
+    """Parse every subnet section; a value that is not an address is a problem."""
+    out = []
+    for name in uc.subnets:
+        bad = len(problems)
+
+        def addr(key):
+            raw = uc.get(key, name)
+            try:
+                return _ip(raw)
+            except ValueError:
+                problems.append(f"{where(uc, name, key)}: not an IP address; "
+                                f"write one address, e.g. 192.168.24.5")
+
+        try:
+            cidr = ipaddress.ip_network(uc.get("cidr", name).strip(), strict=True)
+        except ValueError as exc:
+            hint = ("host bits are set; use the network address"
+                    if "host bits" in str(exc) else "use a network like 192.168.24.0/24")
+            problems.append(f"{where(uc, name, 'cidr')}: not a network in CIDR notation; {hint}")
+            cidr = None
+        gateway, start, end = addr("gateway"), addr("dhcp_start"), addr("dhcp_end")
+        rng = uc.get("inspection_iprange", name)
+        parts = [x.strip() for x in rng.split(",")]
+        ins = (None, None)
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            ins = (_ip(parts[0]), _ip(parts[1]))
+        except ValueError:
+            problems.append(f"{where(uc, name, 'inspection_iprange')}: must be two addresses "
+                            f"'start,end', e.g. 192.168.24.100,192.168.24.120")
+        excludes = []
+        for item in uc.get("dhcp_exclude", name):
+            try:
+                a, _, b = item.partition("-")
+                excludes.append((_ip(a), _ip(b or a)))
+            except ValueError:
+                problems.append(f"{where(uc, name, 'dhcp_exclude')}: '{item}' is not an address "
+                                f"or an a-b range; e.g. 192.168.24.50 or "
+                                f"192.168.24.80-192.168.24.90")
+        routes = []
+        for route in uc.get("host_routes", name):
+            try:
+                ipaddress.ip_network(route["destination"])
+                _ip(route["nexthop"])
+                routes.append({"destination": route["destination"], "nexthop": route["nexthop"]})
+            except (KeyError, ValueError):
+                problems.append(f"{uc.line_of(name, 'host_routes')}: [{name}] host_routes: "
+                                f"{route} needs destination (a CIDR) and nexthop (an address), "
+                                f"e.g. {{destination: 10.10.10.0/24, nexthop: 192.168.24.1}}")
+        if len(problems) == bad:
+            out.append(Subnet(name, cidr, gateway, start, end, ins[0], ins[1], rng,
+                              uc.get("masquerade", name), tuple(excludes), tuple(routes)))
+    return out
 
 
 def _workers(uc: UndercloudConf) -> int:
@@ -70,84 +225,355 @@ def _workers(uc: UndercloudConf) -> int:
     return n if n > 0 else max(1, min(2, os.cpu_count() or 1))
 
 
-def _path(uc: UndercloudConf, name: str, group: str = "undercroft") -> Path:
+def _path(uc: UndercloudConf, name: str, problems: Problems, group: str = "undercroft") -> Path:
     value = uc.get(name, group)
     p = Path(os.path.expanduser(value))
     if not p.is_absolute():
-        raise ConfigError(f"{uc.line_of(group, name)}: {name} = {value}: must be an absolute path")
+        problems.append(f"{uc.line_of(group, name)}: {name} = {value}: must be an absolute path")
     return p
 
 
-def _env_files(uc: UndercloudConf) -> tuple[Path, ...]:
+def _relative_to_conf(uc: UndercloudConf, value: str) -> Path:
+    p = Path(os.path.expanduser(value))
     base = uc.path.parent if uc.path else Path.cwd()
+    return p if p.is_absolute() else base / p
+
+
+def _env_files(uc: UndercloudConf, problems: Problems) -> list[Path]:
     out = []
     for item in uc.get("custom_env_files"):
-        p = Path(os.path.expanduser(item))
-        p = p if p.is_absolute() else base / p
+        p = _relative_to_conf(uc, item)
         if not p.is_file():
-            raise ConfigError(f"{uc.line_of('DEFAULT', 'custom_env_files')}: custom_env_files: "
-                              f"{item} not found (looked at {p}); fix the path or remove it")
+            problems.append(f"{uc.line_of('DEFAULT', 'custom_env_files')}: custom_env_files: "
+                            f"{item} not found (looked at {p}); fix the path or remove it")
         out.append(p)
-    return tuple(out)
+    return out
 
 
-def _roles_file(uc: UndercloudConf) -> str:
+def _hieradata(uc: UndercloudConf, problems: Problems, warnings: list[str]) -> list[Path]:
+    """hieradata_override: a heat environment becomes an env file; hieradata is ignored.
+
+    Relative paths are under $HOME, as in tripleoclient.
+    """
+    value = uc.get("hieradata_override")
+    if not value:
+        return []
+    p = Path(os.path.expanduser(value))
+    p = p if p.is_absolute() else Path.home() / p
+    w = uc.line_of("DEFAULT", "hieradata_override")
+    if not p.is_file():
+        problems.append(f"{w}: hieradata_override = {value}: not found (looked at {p}; "
+                        f"relative paths are under $HOME); fix the path or unset it")
+        return []
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        problems.append(f"{w}: hieradata_override = {value}: not valid YAML "
+                        f"({exc.__class__.__name__}); fix the file")
+        return []
+    if isinstance(data, dict) and ("parameter_defaults" in data or "resource_registry" in data
+                                   or "parameters" in data):
+        return [p]
+    keys = ", ".join(list(data)[:3]) if isinstance(data, dict) else "?"
+    warnings.append(f"{w}: hieradata_override = {value} holds hieradata ({keys}, ...), which "
+                    f"has no effect: there is no puppet. Put the equivalent parameters under "
+                    f"parameter_defaults: in an environment file (custom_env_files)")
+    return []
+
+
+def _roles_file(uc: UndercloudConf, problems: Problems) -> str:
     """A bundled role name, or a path resolved like custom_env_files (relative to the conf)."""
     value = uc.get("roles_file")
     if not value:
         return "Undercloud"
     if "/" not in value and not value.endswith((".yaml", ".yml")):
         return value
-    p = Path(os.path.expanduser(value))
-    base = uc.path.parent if uc.path else Path.cwd()
-    p = p if p.is_absolute() else base / p
+    p = _relative_to_conf(uc, value)
     if not p.is_file():
-        raise ConfigError(f"{uc.line_of('DEFAULT', 'roles_file')}: roles_file: {value} not found "
-                          f"(looked at {p}); fix the path or unset it")
+        problems.append(f"{uc.line_of('DEFAULT', 'roles_file')}: roles_file: {value} not found "
+                        f"(looked at {p}); fix the path or unset it")
     return str(p)
 
 
+def _pem(uc: UndercloudConf, problems: Problems) -> tuple[str, str] | None:
+    value = uc.get("undercloud_service_certificate")
+    w = uc.line_of("DEFAULT", "undercloud_service_certificate")
+    p = _relative_to_conf(uc, value)
+    if not p.is_file():
+        problems.append(f"{w}: undercloud_service_certificate = {value}: not found (looked at "
+                        f"{p}); give the PEM file with the certificate and its key")
+        return None
+    text = p.read_text(errors="replace")
+    certs = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S)
+    keys = re.findall(r"-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----.*?-----END \1-----", text, re.S)
+    key_blocks = re.findall(r"-----BEGIN (?:RSA |EC )?PRIVATE KEY-----.*?"
+                            r"-----END (?:RSA |EC )?PRIVATE KEY-----", text, re.S)
+    if not certs or not keys:
+        missing = "certificate" if not certs else "unencrypted private key"
+        problems.append(f"{w}: undercloud_service_certificate = {value}: no {missing} in the "
+                        f"file; it must hold the certificate and its unencrypted key (PEM)")
+        return None
+    return "\n".join(certs) + "\n", key_blocks[0] + "\n"
+
+
+def hardware(uc: UndercloudConf) -> dict[str, list[str]]:
+    """Ironic hardware types and interfaces (tripleoclient Rocky's rules)."""
+    types_ = list(uc.get("enabled_hardware_types"))
+    if uc.get("enable_node_discovery") and uc.get("discovery_default_driver") not in types_:
+        types_.append(uc.get("discovery_default_driver"))
+    mgmt = {"fake", "ipmitool"}
+    for hw in ("redfish", "idrac", "ilo", "irmc", "staging-ovirt", "xclarity"):
+        if hw in types_:
+            mgmt.add(hw)
+    for hw, iface in (("cisco-ucs-managed", "ucsm"), ("cisco-ucs-standalone", "cimc")):
+        if hw in types_:
+            mgmt.add(iface)
+    boot = {"pxe"} | {f"{hw}-pxe" for hw in ("ilo", "irmc") if hw in types_}
+    raid = {"no-raid"} | ({"idrac"} if "idrac" in types_ else set())
+    vendor = {"no-vendor"} | {i for hw, i in (("ipmi", "ipmitool"), ("idrac", "idrac"))
+                              if hw in types_}
+    power = set(mgmt) | ({"snmp"} if "snmp" in types_ else set())
+    mgmt.add("noop")
+    deploy = {"iscsi", "direct", "ansible"}
+    if "fake-hardware" in types_:
+        deploy.add("fake")
+        boot.add("fake")
+    return {
+        "IronicEnabledHardwareTypes": sorted(set(types_)),
+        "IronicEnabledBootInterfaces": sorted(boot),
+        "IronicEnabledDeployInterfaces": sorted(deploy),
+        "IronicEnabledManagementInterfaces": sorted(mgmt),
+        "IronicEnabledPowerInterfaces": sorted(power),
+        "IronicEnabledRaidInterfaces": sorted(raid),
+        "IronicEnabledVendorInterfaces": sorted(vendor),
+    }
+
+
+def _range_minus(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    pools = [(start, end)]
+    for a, b in holes:
+        nxt = []
+        for s, e in pools:
+            if b < s or a > e:
+                nxt.append((s, e))
+                continue
+            if s < a:
+                nxt.append((s, a - 1))
+            if b < e:
+                nxt.append((b + 1, e))
+        pools = nxt
+    return pools
+
+
+def allocation_pools(s: Subnet, uc: UndercloudConf, iface) -> list[dict[str, str]]:
+    """dhcp_start..dhcp_end minus network/broadcast, gateway, local_ip, the VIP hosts, the
+    inspection range and dhcp_exclude (Stein's rule)."""
+    holes = [(int(s.cidr.network_address),) * 2, (int(s.cidr.broadcast_address),) * 2,
+             (int(s.gateway),) * 2, (int(s.inspection_start), int(s.inspection_end))]
+    holes += [(int(a), int(b)) for a, b in s.dhcp_exclude]
+    extra = [iface.ip] if iface is not None else []
+    for opt in ("undercloud_admin_host", "undercloud_public_host"):
+        try:
+            extra.append(_ip(uc.get(opt)))
+        except ValueError:
+            pass
+    holes += [(int(a),) * 2 for a in extra if a.version == s.cidr.version]
+    cls = type(s.dhcp_start)
+    return [{"start": str(cls(a)), "end": str(cls(b))}
+            for a, b in _range_minus(int(s.dhcp_start), int(s.dhcp_end), holes)]
+
+
+def host_fqdn() -> str:
+    """The host's FQDN; its short name when the lookup only finds localhost."""
+    fqdn = socket.getfqdn()
+    return socket.gethostname() if fqdn.split(".")[0] == "localhost" else fqdn
+
+
+def tls_mode(uc: UndercloudConf) -> str:
+    if uc.get("undercloud_service_certificate"):
+        return "certificate"
+    return "certmonger" if uc.get("generate_service_certificate") else "off"
+
+
 def translate(uc: UndercloudConf) -> Translated:
-    iface = _local_ip(uc)
+    problems = Problems()
+    warnings: list[str] = list(uc.warnings)
+    iface = local_ip(uc, problems)
+    subs = subnets(uc, problems)
     ns = uc.get("network_namespace", "undercroft")
     if ns and (len(ns) > 15 or not ns.replace("-", "").replace("_", "").isalnum()):
-        raise ConfigError(f"{uc.line_of('undercroft', 'network_namespace')}: network_namespace = "
-                          f"{ns}: use up to 15 letters, digits, - or _")
-    hostname = uc.get("undercloud_hostname") or socket.getfqdn()
+        problems.append(f"{uc.line_of('undercroft', 'network_namespace')}: network_namespace = "
+                        f"{ns}: use up to 15 letters, digits, - or _")
+    paths = {n: _path(uc, n, problems, g) for n, g in (
+        ("output_dir", "DEFAULT"), ("state_dir", "undercroft"), ("log_dir", "undercroft"),
+        ("data_root", "undercroft"))}
+    env_files = _hieradata(uc, problems, warnings) + _env_files(uc, problems)
+    roles_file = _roles_file(uc, problems)
+    pem = _pem(uc, problems) if tls_mode(uc) == "certificate" else None
+    problems.raise_if_any()
+
+    hostname = uc.get("undercloud_hostname") or host_fqdn()
     settings = Settings(
-        output_dir=_path(uc, "output_dir", "DEFAULT"),
-        state_dir=_path(uc, "state_dir"),
-        log_dir=_path(uc, "log_dir"),
-        data_root=_path(uc, "data_root"),
-        network_namespace=ns,
+        output_dir=paths["output_dir"], state_dir=paths["state_dir"], log_dir=paths["log_dir"],
+        data_root=paths["data_root"], network_namespace=ns,
         deployment_name=uc.get("deployment_name", "undercroft"),
-        roles_file=_roles_file(uc),
-        debian_mirror=uc.get("debian_mirror", "undercroft"),
-        env_files=_env_files(uc),
-        local_ip=str(iface.ip),
-        local_prefix=iface.network.prefixlen,
-        local_interface=uc.get("local_interface"),
+        roles_file=roles_file, debian_mirror=uc.get("debian_mirror", "undercroft"),
+        env_files=tuple(env_files), local_ip=str(iface.ip),
+        local_prefix=iface.network.prefixlen, local_interface=uc.get("local_interface"),
     )
-    conf = lambda opt: f"{uc.line_of('DEFAULT', opt)} {opt}"  # noqa: E731
     params: dict[str, object] = {}
     sources: dict[str, str] = {}
+
+    def src(*opts: str) -> str:
+        """Where [DEFAULT] options' values came from: their lines, or their defaults."""
+        set_ = [f"{uc.line_of('DEFAULT', o)} {o}" for o in opts if uc.is_set("DEFAULT", o)]
+        return ", ".join(set_) if set_ else "default (" + ", ".join(opts) + ")"
 
     def put(name, value, source):
         params[name] = value
         sources[name] = source
 
-    put("LocalIp", str(iface.ip), conf("local_ip"))
-    put("ControlPlaneCidr", str(iface.network), conf("local_ip"))
-    put("ControlPlanePrefix", iface.network.prefixlen, conf("local_ip"))
-    put("NeutronPublicInterface", settings.local_interface, conf("local_interface"))
-    put("CloudName", uc.get("undercloud_public_host"), conf("undercloud_public_host"))
-    put("AdminHost", uc.get("undercloud_admin_host"), conf("undercloud_admin_host"))
+    def computed(name, value, *opts):
+        put(name, value, f"computed from {src(*opts)}")
+
+    put("LocalIp", str(iface.ip), src("local_ip"))
+    put("ControlPlaneCidr", str(iface.network), src("local_ip"))
+    put("ControlPlanePrefix", iface.network.prefixlen, src("local_ip"))
     put("UndercloudHostname", hostname,
-        conf("undercloud_hostname") if uc.get("undercloud_hostname") else "computed (host FQDN)")
-    put("Debug", uc.get("undercloud_debug"), conf("undercloud_debug"))
+        src("undercloud_hostname") if uc.get("undercloud_hostname") else "computed (host FQDN)")
+    for opt, param in PARAMETER_MAPPING.items():
+        put(param, uc.get(opt), src(opt))
+    for opt, names in MULTI_PARAMETER_MAPPING.items():
+        for param in names:
+            put(param, uc.get(opt), src(opt))
     put("ServiceWorkers", _workers(uc), "computed (min(2, CPUs))"
         if uc.get("service_workers", "undercroft") == 0
         else f"{uc.line_of('undercroft', 'service_workers')} service_workers")
     put("DataRoot", str(settings.data_root), "[undercroft] data_root")
     put("LogDir", str(settings.log_dir), "[undercroft] log_dir")
-    return Translated(settings, params, sources)
+
+    # --- subnets ---------------------------------------------------------------------------
+    local = next(s for s in subs if s.name == uc.local_subnet)
+    masq_cidr = uc.get("masquerade_network")
+    ctl, inspector, routes, masq = {}, [], [], {}
+    for s in subs:
+        ctl[s.name] = {"NetworkCidr": str(s.cidr), "NetworkGateway": str(s.gateway),
+                       "DhcpRangeStart": str(s.dhcp_start), "DhcpRangeEnd": str(s.dhcp_end),
+                       "AllocationPools": allocation_pools(s, uc, iface)}
+        if s.host_routes:
+            ctl[s.name]["HostRoutes"] = list(s.host_routes)
+        item = {"tag": s.name, "ip_range": s.inspection_iprange,
+                "netmask": str(s.cidr.netmask), "gateway": str(s.gateway),
+                "mtu": uc.get("local_mtu")}
+        if s.host_routes:
+            item["host_routes"] = list(s.host_routes)
+        inspector.append(item)
+        if s.name != local.name:
+            routes.append({"ip_netmask": str(s.cidr), "next_hop": str(local.gateway)})
+    routes += [{"ip_netmask": r["destination"], "next_hop": r["nexthop"]}
+               for r in local.host_routes]
+    all_cidrs = [str(s.cidr) for s in subs]
+    for s in subs:
+        if s.masquerade or (masq_cidr and _same_network(masq_cidr, s.cidr)):
+            masq[str(s.cidr)] = all_cidrs
+    subnet_src = "computed from subnets and their sections" if uc.is_set("DEFAULT", "subnets") \
+        else f"computed from [{local.name}]"
+    put("UndercloudCtlplaneSubnets", ctl, subnet_src)
+    put("IronicInspectorSubnets", inspector, subnet_src + ", local_mtu")
+    put("ControlPlaneStaticRoutes", routes, subnet_src)
+    put("MasqueradeNetworks", masq, subnet_src + (", masquerade_network" if masq_cidr else ""))
+
+    # --- other derived parameters ------------------------------------------------------------
+    computed("DnsServers", ",".join(uc.get("undercloud_nameservers")), "undercloud_nameservers")
+    if uc.get("undercloud_ntp_servers"):
+        put("NtpServer", list(uc.get("undercloud_ntp_servers")), src("undercloud_ntp_servers"))
+    put("NeutronDnsDomain", uc.get("overcloud_domain_name"), src("overcloud_domain_name"))
+    put("SELinuxMode", "enforcing" if uc.get("undercloud_enable_selinux") else "permissive",
+        f"computed from {src('undercloud_enable_selinux')}")
+    put("DeploymentUser", uc.get("deployment_user") or getpass.getuser(),
+        src("deployment_user") if uc.get("deployment_user") else "computed (invoking user)")
+    put("EnableValidations", uc.get("enable_validations"), src("enable_validations"))
+    archs = uc.get("additional_architectures")
+    for arch in archs:
+        put(f"EnableArchitecture{arch.upper()}", True, src("additional_architectures"))
+    if archs:
+        computed("AdditionalArchitectures", ",".join(archs), "additional_architectures")
+    if uc.get("enable_novajoin"):
+        put("NovajoinIpaOtp", uc.get("ipa_otp"), src("ipa_otp"))
+    if uc.get("enable_swift_encryption"):
+        put("SwiftEncryptionEnabled", True, src("enable_swift_encryption"))
+        put("BarbicanSimpleCryptoGlobalDefault", True, src("enable_swift_encryption"))
+    if uc.get("undercloud_timezone"):
+        put("TimeZone", uc.get("undercloud_timezone"), src("undercloud_timezone"))
+
+    # --- ironic ---------------------------------------------------------------------------------
+    if uc.get("enable_ironic"):
+        # Only when the file chooses hardware types: otherwise the ironic service's own
+        # default applies (tripleoclient's default list includes vendor types whose
+        # libraries the images may not carry).
+        if uc.is_set("DEFAULT", "enabled_hardware_types") or uc.get("enable_node_discovery"):
+            for name, value in hardware(uc).items():
+                computed(name, value, "enabled_hardware_types", "enable_node_discovery")
+        if uc.get("enable_node_discovery"):
+            put("IronicInspectorEnableNodeDiscovery", True, src("enable_node_discovery"))
+            put("IronicInspectorDiscoveryDefaultDriver", uc.get("discovery_default_driver"),
+                src("discovery_default_driver"))
+        args = []
+        if uc.get("undercloud_debug"):
+            args.append("ipa-debug=1")
+        if uc.get("inspection_runbench"):
+            args.append("ipa-inspection-benchmarks=cpu,mem,disk")
+        if uc.get("inspection_extras"):
+            args += ["ipa-inspection-dhcp-all-interfaces=1", "ipa-collect-lldp=1"]
+        computed("IronicInspectorKernelArgs", " ".join(args), "undercloud_debug",
+                 "inspection_runbench", "inspection_extras")
+        computed("IronicInspectorCollectors",
+                 "default,extra-hardware,numa-topology,logs" if uc.get("inspection_extras")
+                 else "default,logs", "inspection_extras")
+
+    # --- public TLS (VIPs on br-ctlplane) ------------------------------------------------------------
+    mode = tls_mode(uc)
+    computed("PublicTLSMode", mode, "undercloud_service_certificate",
+             "generate_service_certificate")
+    if mode != "off":
+        for opt, param in (("undercloud_public_host", "PublicVirtualFixedIPs"),
+                           ("undercloud_admin_host", "ControlFixedIPs")):
+            try:
+                put(param, [{"ip_address": str(_ip(uc.get(opt)))}], src(opt))
+            except ValueError:
+                pass  # a DNS name: endpoints use the name, no fixed VIP
+        put("PublicVirtualInterface", "br-ctlplane", "computed (TLS)")
+        put("ControlVirtualInterface", "br-ctlplane", "computed (TLS)")
+    if pem:
+        put("SSLCertificate", pem[0], src("undercloud_service_certificate"))
+        put("SSLKey", pem[1], src("undercloud_service_certificate"))
+        put("InternalTLSCAFile", "", "computed (TLS with a given certificate)")
+
+    # --- services -------------------------------------------------------------------------------------
+    disabled: list[str] = []
+    requested: list[str] = []
+    for opt, names in SERVICE_TOGGLES.items():
+        on = uc.get(opt)
+        if not on:
+            disabled += [n for n in names if n not in disabled]
+        elif uc.is_set("DEFAULT", opt):
+            requested += [n for n in names if n not in requested]
+    if not uc.get("enable_ironic"):
+        requested = [n for n in requested if n not in ("ironic", "ironic_inspector")]
+        if uc.is_set("DEFAULT", "enable_ironic_inspector") and uc.get("enable_ironic_inspector"):
+            warnings.append(f"{uc.line_of('DEFAULT', 'enable_ironic_inspector')}: "
+                            f"enable_ironic_inspector = true has no effect with enable_ironic "
+                            f"= false; inspection needs ironic")
+    if uc.get("inspection_runbench") and not uc.get("inspection_extras"):
+        warnings.append(f"{uc.line_of('DEFAULT', 'inspection_runbench')}: inspection_runbench "
+                        f"= true needs inspection_extras = true; the benchmarks' results are "
+                        f"not collected")
+    return Translated(settings, params, sources, tuple(disabled), tuple(requested),
+                      tuple(warnings))
+
+
+def _same_network(raw: str, cidr: IPNetwork) -> bool:
+    try:
+        return ipaddress.ip_network(raw.strip(), strict=False) == cidr
+    except ValueError:
+        return False

@@ -26,7 +26,15 @@ class Resolved:
 
 
 def enabled_services(role: Role, envs: Iterable[tuple[Path, Environment]],
-                     catalog_services: Mapping[str, ServiceTemplate], role_path: Path) -> list[str]:
+                     catalog_services: Mapping[str, ServiceTemplate], role_path: Path,
+                     conf_disabled: Iterable[str] = ()) -> list[str]:
+    """The role's services, then each env file's enable/disable lists, in order.
+
+    ``conf_disabled`` are the services undercloud.conf's enable_* toggles switch off
+    (``Translated.disabled_services``); they apply before the environment files, so an
+    environment file can still enable one. Names that are not in the role or have no
+    template (yet) are ignored: the toggles name every service tripleoclient knows.
+    """
     def check(n: str, where: str) -> None:
         if n not in catalog_services:
             hint = difflib.get_close_matches(n, list(catalog_services), n=1)
@@ -35,7 +43,8 @@ def enabled_services(role: Role, envs: Iterable[tuple[Path, Environment]],
 
     for n in role.services:
         check(n, f"{role_path}: services")
-    names = list(role.services)
+    off = set(conf_disabled)
+    names = [n for n in role.services if n not in off]
     for path, env in envs:
         for n in env.enable_services:
             check(n, f"{path}: enable_services")

@@ -1,0 +1,493 @@
+"""Preflight validations: is this configuration sane, and can this host run it?
+
+The checks follow tripleoclient's undercloud preflight (``undercloud_preflight.py``):
+value formats, addresses inside their subnet, DHCP and inspection ranges, memory,
+hostname, interface, sysctls, the passwords file; plus the disk space of
+tripleo-validations' ``undercloud-disk-space`` and free ports. They are pure functions
+of the loaded configuration, its translation and a ``HostFacts`` object, so unit tests
+inject a ``StaticHostFacts`` instead of reading the machine.
+
+Every failure is one line naming the option, the bad value, the rule and the fix; all
+failures are reported together. ``install`` runs them before it changes anything on
+the host; ``--no-validations`` (or ``enable_validations = false``) skips them.
+"""
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+import re
+import shutil
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from undercroft.config.loader import UndercloudConf
+from undercroft.config.translate import Problems, host_fqdn, Translated, local_ip, subnets, tls_mode, where
+
+# tripleoclient (undercloud_preflight.REQUIRED_MB): "We need 8 GB, leave a little room
+# for variation in what 8 GB means on different platforms" -- RAM + swap, in MB.
+REQUIRED_MB = 7680
+# tripleo-validations undercloud-disk-space: free GB per location (the root filesystem's
+# value is [undercroft] min_disk_gb; the others are capped by it).
+DISK_RULES = (
+    ("/var/lib/containers", 10, "podman image storage"),
+    ("data_root", 10, "service data"),
+    ("state_dir", 3, "rendered configuration"),
+    ("log_dir", 3, "logs"),
+)
+SYSCTLS = ("net.ipv4.ip_forward", "net.ipv4.ip_nonlocal_bind")
+SYSCTLS_IPV6 = ("net.ipv6.ip_nonlocal_bind",)
+# Ports each service listens on (on local_ip), by service template name.
+SERVICE_PORTS: dict[str, tuple[tuple[str, int], ...]] = {
+    "mariadb": (("tcp", 3306),),
+    "rabbitmq": (("tcp", 5672), ("tcp", 25672), ("tcp", 4369)),
+    "memcached": (("tcp", 11211),),
+    "keystone": (("tcp", 5000), ("tcp", 35357)),
+    "ironic": (("tcp", 6385), ("udp", 69), ("tcp", 8088)),
+    "ironic_inspector": (("tcp", 5050), ("udp", 67)),
+    "mistral": (("tcp", 8989),),
+    "zaqar": (("tcp", 8888), ("tcp", 9000)),
+    "heat": (("tcp", 8004), ("tcp", 8000)),
+    "swift": (("tcp", 8080),),
+    "nova": (("tcp", 8774), ("tcp", 8775), ("tcp", 8778)),
+    "neutron": (("tcp", 9696),),
+    "glance": (("tcp", 9292),),
+}
+ARCHITECTURES = ("ppc64le",)
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+
+
+@dataclass
+class Findings:
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def extend(self, other: "Findings") -> "Findings":
+        self.problems += other.problems
+        self.warnings += other.warnings
+        return self
+
+    def raise_if_failed(self) -> None:
+        p = Problems(self.problems)
+        p.raise_if_any()
+
+
+# --- host facts ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Listener:
+    proto: str          # tcp | udp
+    address: str        # bound address ("0.0.0.0", "::", or one address)
+    port: int
+    pid: int | None
+    command: str        # process name, "" if unknown
+    in_container: bool  # the process runs in a podman container
+
+
+class HostFacts:
+    """The real host, read on demand (only what the checks ask for)."""
+
+    def memory_mb(self) -> int:
+        info = {}
+        with open("/proc/meminfo") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                info[key] = int(rest.split()[0])
+        return (info.get("MemTotal", 0) + info.get("SwapTotal", 0)) // 1024
+
+    def disk(self, path: Path) -> tuple[int, float]:
+        """(filesystem id, free GB) of ``path`` or its nearest existing parent."""
+        p = Path(path)
+        while not p.exists() and p != p.parent:
+            p = p.parent
+        return os.stat(p).st_dev, shutil.disk_usage(p).free / 1024 ** 3
+
+    def hostname(self) -> str:
+        return socket.gethostname()
+
+    def fqdn(self) -> str:
+        return host_fqdn()
+
+    def resolves(self, name: str) -> bool:
+        try:
+            with open("/etc/hosts") as f:
+                for line in f:
+                    if name in line.split("#", 1)[0].split()[1:]:
+                        return True
+        except OSError:
+            pass
+        try:
+            socket.getaddrinfo(name, None)
+            return True
+        except OSError:
+            return False
+
+    def interfaces(self) -> set[str]:
+        try:
+            return set(os.listdir("/sys/class/net"))
+        except OSError:
+            return set()
+
+    def sysctl_exists(self, name: str) -> bool:
+        return os.path.isfile("/proc/sys/" + name.replace(".", "/"))
+
+    def ipv6(self) -> bool:
+        return os.path.isfile("/proc/net/if_inet6")
+
+    def exists(self, path: Path) -> bool:
+        return Path(path).exists()
+
+    def listeners(self) -> list[Listener]:
+        inodes: dict[str, tuple[str, str, int]] = {}
+        for proto, fname, state in (("tcp", "tcp", "0A"), ("tcp", "tcp6", "0A"),
+                                    ("udp", "udp", "07"), ("udp", "udp6", "07")):
+            try:
+                rows = Path("/proc/net", fname).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for row in rows:
+                cols = row.split()
+                if len(cols) < 10 or cols[3] != state:
+                    continue
+                addr_hex, port_hex = cols[1].split(":")
+                inodes[cols[9]] = (proto, _hex_addr(addr_hex), int(port_hex, 16))
+        owners = _socket_owners(set(inodes))
+        out = []
+        for inode, (proto, addr, port) in inodes.items():
+            pid = owners.get(inode)
+            out.append(Listener(proto, addr, port, pid, _comm(pid), _in_container(pid)))
+        return out
+
+
+def _hex_addr(h: str) -> str:
+    raw = bytes.fromhex(h)
+    if len(raw) == 4:
+        return str(ipaddress.IPv4Address(raw[::-1]))
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+    return str(ipaddress.IPv6Address(words))
+
+
+def _socket_owners(wanted: set[str]) -> dict[str, int]:
+    owners: dict[str, int] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inode = target[8:-1]
+                    if inode in wanted:
+                        owners.setdefault(inode, int(pid))
+        except OSError:
+            continue
+    return owners
+
+
+def _comm(pid: int | None) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() if pid else ""
+    except OSError:
+        return ""
+
+
+def _in_container(pid: int | None) -> bool:
+    try:
+        return pid is not None and "libpod" in Path(f"/proc/{pid}/cgroup").read_text()
+    except OSError:
+        return False
+
+
+@dataclass
+class StaticHostFacts(HostFacts):
+    """Fixed facts for tests (defaults: a healthy host that passes every check)."""
+
+    memory: int = 16384
+    free: dict[str, float] = field(default_factory=dict)   # path prefix -> free GB
+    default_free_gb: float = 100.0
+    host_name: str = "undercloud.example.com"
+    host_fqdn: str = "undercloud.example.com"
+    resolvable: set[str] = field(default_factory=lambda: {"undercloud.example.com"})
+    nics: set[str] = field(default_factory=lambda: {"lo", "eth0", "eth1"})
+    sysctls: set[str] = field(default_factory=lambda: set(SYSCTLS + SYSCTLS_IPV6))
+    has_ipv6: bool = True
+    files: set[str] = field(default_factory=set)
+    sockets: list[Listener] = field(default_factory=list)
+
+    def memory_mb(self):
+        return self.memory
+
+    def disk(self, path):
+        best = max((k for k in self.free if str(path).startswith(k)), key=len, default=None)
+        return (hash(best), self.free[best]) if best else (0, self.default_free_gb)
+
+    def hostname(self):
+        return self.host_name
+
+    def fqdn(self):
+        return self.host_fqdn
+
+    def resolves(self, name):
+        return name in self.resolvable
+
+    def interfaces(self):
+        return set(self.nics)
+
+    def sysctl_exists(self, name):
+        return name in self.sysctls
+
+    def ipv6(self):
+        return self.has_ipv6
+
+    def exists(self, path):
+        return str(path) in self.files
+
+    def listeners(self):
+        return list(self.sockets)
+
+
+# --- configuration checks (no host access) -----------------------------------------------------
+def check_config(uc: UndercloudConf, tr: Translated | None = None) -> Findings:
+    """tripleoclient's value checks: formats, addresses inside their subnets, ranges."""
+    f = Findings()
+    p = f.problems
+    scratch = Problems()
+    iface = local_ip(uc, scratch)
+    subs = subnets(uc, scratch)
+    p += scratch  # translate() already refuses these; listed again for direct callers
+
+    hostname = uc.get("undercloud_hostname")
+    if hostname is not None:
+        if not _HOSTNAME.match(hostname):
+            p.append(f"{where(uc, 'DEFAULT', 'undercloud_hostname')}: not a valid host name; "
+                     f"use letters, digits, '-' and dots, e.g. undercloud.example.com")
+        elif "." not in hostname.rstrip("."):
+            p.append(f"{where(uc, 'DEFAULT', 'undercloud_hostname')}: not fully qualified; "
+                     f"add the domain, e.g. {hostname}.localdomain")
+    if iface is not None and iface.version == 6 and iface.network.prefixlen != 64:
+        p.append(f"{where(uc, 'DEFAULT', 'local_ip')}: an IPv6 provisioning network must be a "
+                 f"/64 (nodes use EUI-64 addresses); use a /64 prefix")
+
+    by_name = {s.name: s for s in subs}
+    for s in subs:
+        grp = s.name
+
+        def outside(key, addr, rule=None):
+            p.append(f"{where(uc, grp, key, addr)}: not inside cidr {s.cidr} of [{grp}]; "
+                     f"{rule or f'pick an address in {s.cidr}'}")
+
+        for key, addr in (("gateway", s.gateway), ("dhcp_start", s.dhcp_start),
+                          ("dhcp_end", s.dhcp_end)):
+            if addr.version != s.cidr.version or addr not in s.cidr:
+                outside(key, addr)
+        ins_in = [a for a in (s.inspection_start, s.inspection_end)
+                  if a.version == s.cidr.version and a in s.cidr]
+        if len(ins_in) != 2:
+            outside("inspection_iprange", s.inspection_iprange)
+        if not _before(s.dhcp_start, s.dhcp_end):
+            p.append(f"{where(uc, grp, 'dhcp_start', s.dhcp_start)}: must come before dhcp_end "
+                     f"= {s.dhcp_end}; swap them or fix the range")
+        elif not _before(s.inspection_start, s.inspection_end):
+            p.append(f"{where(uc, grp, 'inspection_iprange')}: the start must come before "
+                     f"the end; write it as 'start,end'")
+        elif _overlap((s.dhcp_start, s.dhcp_end), (s.inspection_start, s.inspection_end)):
+            p.append(f"{where(uc, grp, 'inspection_iprange')}: overlaps the DHCP range "
+                     f"{s.dhcp_start}-{s.dhcp_end}; move it out of dhcp_start..dhcp_end")
+        for a, b in s.dhcp_exclude:
+            if not (a == b or _before(a, b)):
+                p.append(f"{where(uc, grp, 'dhcp_exclude')}: range {a}-{b} is reversed; "
+                         f"write it as low-high")
+        if iface is not None and s.name == uc.local_subnet:
+            if iface.ip.version != s.cidr.version or iface.ip not in s.cidr:
+                p.append(f"{where(uc, 'DEFAULT', 'local_ip')}: not inside cidr {s.cidr} of the "
+                         f"local subnet [{grp}]; make local_ip an address of {s.cidr} or fix "
+                         f"the subnet")
+            if tr is not None and tls_mode(uc) != "off" and not uc.get("enable_ui"):
+                for opt in ("undercloud_public_host", "undercloud_admin_host"):
+                    try:
+                        a = ipaddress.ip_address(uc.get(opt))
+                    except ValueError:
+                        continue
+                    if a.version != s.cidr.version or a not in s.cidr:
+                        p.append(f"{where(uc, 'DEFAULT', opt)}: with TLS the VIP must be "
+                                 f"inside cidr {s.cidr} of [{grp}]; pick an address in it")
+    names = list(by_name)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            na, nb = by_name[a].cidr, by_name[b].cidr
+            if na.version == nb.version and na.overlaps(nb):
+                p.append(f"{where(uc, b, 'cidr')}: overlaps cidr {na} of [{a}]; "
+                         f"give every subnet its own network")
+    if len(uc.subnets) > 1 and not uc.get("enable_routed_networks"):
+        p.append(f"{where(uc, 'DEFAULT', 'enable_routed_networks')}: subnets lists "
+                 f"{len(uc.subnets)} subnets, which needs routed networks; set "
+                 f"enable_routed_networks = true")
+    masq = uc.get("masquerade_network")
+    if masq and subs and not any(_same(masq, s.cidr) for s in subs):
+        p.append(f"{where(uc, 'DEFAULT', 'masquerade_network')}: matches no subnet's cidr "
+                 f"({', '.join(str(s.cidr) for s in subs)}); set masquerade = true in the "
+                 f"subnet section to NAT instead")
+
+    for ns in uc.get("undercloud_nameservers"):
+        try:
+            ipaddress.ip_address(ns)
+        except ValueError:
+            p.append(f"{where(uc, 'DEFAULT', 'undercloud_nameservers')}: '{ns}' is not an IP "
+                     f"address; list nameservers by address, e.g. 8.8.8.8")
+    for ntp in uc.get("undercloud_ntp_servers"):
+        if not (_is_ip(ntp) or _HOSTNAME.match(ntp)):
+            p.append(f"{where(uc, 'DEFAULT', 'undercloud_ntp_servers')}: '{ntp}' is neither an "
+                     f"address nor a host name; e.g. pool.ntp.org")
+    mtu = uc.get("local_mtu")
+    if not 1000 <= mtu <= 65536:
+        p.append(f"{where(uc, 'DEFAULT', 'local_mtu')}: must be between 1000 and 65536; "
+                 f"use your provisioning network's MTU, usually 1500")
+    for arch in uc.get("additional_architectures"):
+        if arch not in ARCHITECTURES:
+            hint = difflib.get_close_matches(arch, ARCHITECTURES, n=1)
+            p.append(f"{where(uc, 'DEFAULT', 'additional_architectures')}: '{arch}' is not "
+                     f"supported; the only additional architecture is ppc64le"
+                     + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+        elif arch == "ppc64le" and not uc.get("ipxe_enabled"):
+            p.append(f"{where(uc, 'DEFAULT', 'ipxe_enabled')}: ppc64le nodes need iPXE "
+                     f"(additional_architectures = ppc64le); set ipxe_enabled = true")
+    if uc.get("enable_novajoin") and not uc.get("ipa_otp"):
+        p.append(f"{uc.line_of('DEFAULT', 'enable_novajoin')}: enable_novajoin = true: needs "
+                 f"ipa_otp, the one-time password that enrolls the undercloud in FreeIPA; set "
+                 f"ipa_otp")
+    return f
+
+
+def _before(a, b) -> bool:
+    """a < b, for addresses of the same family (mixed families are never in order)."""
+    return a.version == b.version and a < b
+
+
+def _overlap(a, b) -> bool:
+    if len({x.version for x in (*a, *b)}) != 1:
+        return False
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _is_ip(v: str) -> bool:
+    try:
+        ipaddress.ip_address(v)
+        return True
+    except ValueError:
+        return False
+
+
+def _same(raw: str, cidr) -> bool:
+    try:
+        return ipaddress.ip_network(raw.strip(), strict=False) == cidr
+    except ValueError:
+        return False
+
+
+# --- host checks ---------------------------------------------------------------------------------
+def check_host(uc: UndercloudConf, tr: Translated, facts: HostFacts,
+               services: Iterable[str] = ()) -> Findings:
+    """Memory, disk, hostname, interface, sysctls, passwords file, free ports."""
+    f = Findings()
+    p, w = f.problems, f.warnings
+    s = tr.settings
+    ns = s.network_namespace
+
+    need = uc.get("min_memory_mb", "undercroft")
+    have = facts.memory_mb()
+    if have < need:
+        p.append(f"{where(uc, 'undercroft', 'min_memory_mb')}: this host has {have} MB "
+                 f"(RAM + swap), less than needed; add memory or swap (8 GB recommended), or "
+                 f"lower min_memory_mb on a development machine")
+
+    cap = uc.get("min_disk_gb", "undercroft")
+    paths = {"/": ("/", cap, "root filesystem")}
+    for key, gb, what in DISK_RULES:
+        path = {"data_root": s.data_root, "state_dir": s.state_dir,
+                "log_dir": s.log_dir}.get(key, key)
+        paths[str(path)] = (key, min(gb, cap), what)
+    by_fs: dict[int, list] = {}
+    for path, (key, gb, what) in paths.items():
+        dev, free = facts.disk(Path(path))
+        by_fs.setdefault(dev, []).append((path, key, gb, free))
+    for items in by_fs.values():
+        need_gb = max(i[2] for i in items)
+        free = items[0][3]
+        if free < need_gb:
+            on = ", ".join(i[0] for i in items)
+            p.append(f"{where(uc, 'undercroft', 'min_disk_gb')}: {free:.1f} GB free on the "
+                     f"filesystem of {on}, {need_gb} GB needed; free some space, or lower "
+                     f"min_disk_gb on a development machine")
+
+    configured = uc.get("undercloud_hostname")
+    name = configured or facts.fqdn()
+    if ns:
+        if configured and not facts.resolves(configured):
+            w.append(f"{uc.line_of('DEFAULT', 'undercloud_hostname')}: undercloud_hostname = "
+                     f"{configured} does not resolve on this host; accepted in namespace "
+                     f"placement (the containers get this hostname), but add it to /etc/hosts "
+                     f"before using host placement")
+        elif not configured and "." not in name:
+            w.append(f"host name '{name}' is not fully qualified; the containers get it as their "
+                     f"hostname. Set undercloud_hostname to a FQDN")
+    else:
+        current = {facts.hostname(), facts.fqdn()}
+        if configured and configured not in current:
+            p.append(f"{where(uc, 'DEFAULT', 'undercloud_hostname')}: this host is called "
+                     f"{facts.fqdn()} and Undercroft does not rename hosts; run 'hostnamectl "
+                     f"set-hostname {configured}' and add it to /etc/hosts, or unset "
+                     f"undercloud_hostname")
+        elif "." not in name.rstrip("."):
+            p.append(f"undercloud_hostname (unset): the host name '{name}' is not fully "
+                     f"qualified; set one with 'hostnamectl set-hostname undercloud.example.com' "
+                     f"and add it to /etc/hosts")
+        elif not facts.resolves(name):
+            p.append(f"{uc.line_of('DEFAULT', 'undercloud_hostname')}: host name {name} does not "
+                     f"resolve; add '{s.local_ip} {name} {name.split('.')[0]}' to /etc/hosts")
+
+    if not ns and not uc.get("net_config_override"):
+        nics = facts.interfaces()
+        iface = s.local_interface
+        if iface not in nics:
+            hint = difflib.get_close_matches(iface, sorted(nics), n=1)
+            choices = ", ".join(sorted(n for n in nics if n != "lo")) or "none found"
+            p.append(f"{where(uc, 'DEFAULT', 'local_interface')}: no such network interface on "
+                     f"this host ({choices}); set local_interface to the provisioning NIC"
+                     + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                     + ", or use [undercroft] network_namespace to run in a namespace")
+
+    missing = [n for n in SYSCTLS + (SYSCTLS_IPV6 if facts.ipv6() else ())
+               if not facts.sysctl_exists(n)]
+    if missing:
+        p.append(f"sysctl {', '.join(missing)}: not available in this kernel, and the services "
+                 f"need them; use an up-to-date kernel with IP forwarding and non-local bind")
+
+    if facts.exists(s.output_dir / "stackrc") and not facts.exists(s.passwords_file):
+        p.append(f"{where(uc, 'DEFAULT', 'output_dir', s.output_dir)}: stackrc exists but "
+                 f"{s.passwords_file.name} is missing; restore it from backup (a new one would "
+                 f"change every password and break the existing undercloud)")
+
+    if not ns:
+        wanted = {pp: svc for svc in services for pp in SERVICE_PORTS.get(svc, ())}
+        ours = {s.local_ip, "0.0.0.0", "::"}
+        for lst in facts.listeners():
+            svc = wanted.get((lst.proto, lst.port))
+            if svc and lst.address in ours and not lst.in_container:
+                who = f"PID {lst.pid} {lst.command}".strip() if lst.pid else "another process"
+                p.append(f"{where(uc, 'DEFAULT', 'local_ip', s.local_ip)}: {lst.proto} port "
+                         f"{lst.port} ({svc}) is already taken on {lst.address} by {who}; "
+                         f"stop that process or move it off the port")
+    return f
+
+
+def run(uc: UndercloudConf, tr: Translated, facts: HostFacts,
+        services: Iterable[str] = ()) -> Findings:
+    """All preflight checks: configuration first, then the host."""
+    return check_config(uc, tr).extend(check_host(uc, tr, facts, services))
+
+
+def enabled(uc: UndercloudConf) -> bool:
+    """enable_validations = false skips the preflight, as in tripleoclient."""
+    return bool(uc.get("enable_validations"))
