@@ -375,7 +375,10 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
         "UpgradeRemoveUnusedPackages",
         ignored="there are no undercloud packages to remove: services run from images"),
     ("DEFAULT", "enabled_hardware_types"): Meaning(
-        "IronicEnabledHardwareTypes and the Ironic*Interfaces lists"),
+        "IronicEnabledHardwareTypes and the Ironic*Interfaces lists, when set (or with "
+        "enable_node_discovery); unset, the ironic service template's own default applies "
+        "(it also enables fake-hardware, and leaves out vendor types whose libraries the "
+        "images may lack)"),
     ("DEFAULT", "enable_routed_networks"): Meaning("UndercloudEnableRoutedNetworks"),
     ("DEFAULT", "enable_swift_encryption"): Meaning(
         "SwiftEncryptionEnabled, BarbicanSimpleCryptoGlobalDefault"),

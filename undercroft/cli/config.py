@@ -1,0 +1,162 @@
+"""``config show``, ``config migrate`` and ``config docs``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cliff.lister import Lister
+from rich.console import Console
+from rich.markup import escape
+
+from undercroft.cli.base import UndercroftCommand, print_error
+from undercroft.cli.deploy import load_config, warn_config
+from undercroft.config import docs, migrate, validations
+from undercroft.errors import ConfigError, UndercroftError
+from undercroft.lifecycle import deployment
+from undercroft.report import Reporter
+
+MASK = "********"
+
+
+def _show(value) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else str(value)
+
+
+class ConfigShow(UndercroftCommand, Lister):
+    """Show every effective parameter, its value and where it came from.
+
+    Sources: the default of a template, an undercloud.conf option (file:line, or the
+    option's default), a computation, an environment file, or the passwords file.
+    Secrets are masked. Nothing is written: missing secrets are generated in memory.
+    """
+
+    def get_parser(self, prog_name):
+        # Lister's own options (-f, -c COLUMN, ...) plus --config without its -c short form.
+        parser = Lister.get_parser(self, prog_name)
+        parser.add_argument("--config", metavar="PATH",
+                            help="undercloud.conf to use (default: ~/undercloud.conf if it "
+                                 "exists, else built-in defaults)")
+        parser.add_argument("--netns", metavar="NAME",
+                            help="as install's --netns (overrides [undercroft] "
+                                 "network_namespace)")
+        parser.add_argument("--services", action="store_true",
+                            help="list the deployment's services instead of its parameters")
+        return parser
+
+    def run(self, parsed_args):
+        try:
+            return super().run(parsed_args)
+        except UndercroftError as err:
+            print_error(err)
+            return 1
+
+    def take_action(self, args):
+        reporter = Reporter(console=Console(stderr=True, highlight=False, soft_wrap=True))
+        path, overrides = self.config_path(args), self.overrides(args)
+        uc, tr = load_config(path, overrides)
+        dep = deployment.load(path, overrides, reporter=reporter)
+        warn_config(reporter, tr, dep.services)
+        for problem in validations.check_config(uc, tr).problems:
+            reporter.warn(f"install would refuse this: {problem}")
+        if args.services:
+            off = set(tr.disabled_services)
+            rows = [(s, "deployed", "role / environment files") for s in dep.services]
+            rows += [(s, "disabled", "undercloud.conf enable_* = false") for s in sorted(off)
+                     if s not in dep.services]
+            return ("Service", "State", "Source"), rows
+        secret = dep.resolved.secret_names | set(tr.secret_parameters)
+        values = dict(dep.resolved.values)
+        sources = dict(dep.resolved.sources)
+        rows = []
+        for name in sorted(values):
+            value = MASK if name in secret and values[name] not in (None, "") else values[name]
+            rows.append((name, _show(value), sources.get(name, "")))
+        return ("Parameter", "Value", "Source"), rows
+
+
+class ConfigMigrate(UndercroftCommand):
+    """Rewrite an old (instack-undercloud or tripleoclient) undercloud.conf for Undercroft.
+
+    Writes a new undercloud.conf with current option names, plus an environment file
+    for values that have no option (instack's [auth] passwords), and prints what became
+    of every old option. Existing files are replaced only with --force, after a backup.
+    """
+
+    needs_config = False
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("old", metavar="OLD.conf", help="the undercloud.conf to migrate")
+        parser.add_argument("--output", "-o", metavar="NEW",
+                            help="where to write the new file (default: replace OLD.conf, "
+                                 "which needs --force)")
+        parser.add_argument("--force", action="store_true",
+                            help="replace existing files (each is backed up first)")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="print the report and the new file; write nothing")
+        return parser
+
+    def act(self, args):
+        console = Console(highlight=False, soft_wrap=True)
+        m = migrate.build(Path(args.old))
+        warnings = migrate.check(m)
+        console.print(f"[bold]Migrating {escape(str(m.source))}[/bold] "
+                      f"({m.era} era): {len(m.report)} option(s)")
+        for line in m.report:
+            style = "yellow" if line.new is None else "green"
+            console.print(f"  [{style}]{'dropped' if line.new is None else 'carried'}"
+                          f"[/{style}] {escape(line.text())}")
+        for note in m.notes:
+            console.print(f"  [cyan]note[/cyan]    {escape(note)}")
+        for w in warnings:
+            console.print(f"[yellow]WARNING[/yellow] {escape(w)}")
+        if args.dry_run:
+            console.print(escape(m.conf_text(migrate.ENV_NAME if m.parameters else None)),
+                          markup=True)
+            return 0
+        output = Path(args.output) if args.output else m.source
+        written, backups = migrate.write(m, output, force=args.force)
+        for p in written:
+            console.print(f"wrote {escape(str(p))}")
+        for b in backups:
+            console.print(f"backup {escape(str(b))}")
+        return 0
+
+
+class ConfigDocs(UndercroftCommand):
+    """Generate docs/undercloud-conf.md and docs/migration.md's option table from the code."""
+
+    needs_config = False
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--output", "-o", metavar="DIR", default="docs",
+                            help="the docs directory (default: ./docs)")
+        parser.add_argument("--check", action="store_true",
+                            help="write nothing; exit 1 if a generated file is stale")
+        return parser
+
+    def act(self, args):
+        out = Path(args.output)
+        if not (out / docs.MIGRATION).is_file():
+            raise ConfigError(f"{out / docs.MIGRATION}: not found; --output must be the "
+                              f"docs directory (it updates the table in migration.md)")
+        try:
+            wanted = docs.render(out)
+        except ValueError as exc:
+            raise ConfigError(str(exc))
+        stale = [p for p, text in wanted.items() if not p.is_file() or p.read_text() != text]
+        if args.check:
+            for p in stale:
+                print(f"stale: {p} (run 'undercroft config docs --output {out}')")
+            return 1 if stale else 0
+        for p in stale:
+            p.write_text(wanted[p])
+            print(f"wrote {p}")
+        if not stale:
+            print("docs are up to date")
+        return 0
