@@ -87,6 +87,10 @@ class Deployed:
             raise AssertionError(f"openstack {' '.join(args)} failed:\n{proc.stderr}")
         return proc.stdout
 
+    @property
+    def container_count(self) -> int:
+        return len(self.container_ids(Podman()))
+
     def container_ids(self, podman: Podman) -> dict[str, str]:
         out = podman.call("ps", "-a", "--format", "json", "--filter",
                           f"label=undercroft.deployment={NAME}").stdout

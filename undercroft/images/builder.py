@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from undercroft.errors import DeployError
-from undercroft.images.catalog import ROOTFS, ROOTFS_RECIPE, ImageDef
+from undercroft.images.catalog import COMMON, ROOTFS, ROOTFS_RECIPE, ImageDef
 from undercroft.report import Reporter
 from undercroft.runtime.podman import GLOBAL_FLAGS, ULIMITS, Podman
 
@@ -108,13 +108,25 @@ class ImageBuilder:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def _build_layer(self, img: ImageDef, parent: ImageDef, log: Path) -> None:
+        """Build from a scratch context: the image's directory plus ``_common/``."""
         log.write_text("")
         self.podman.writes.append(f"build {img.name}")
+        ctx = Path(tempfile.mkdtemp(prefix=f"ctx-{img.name}-", dir=self.build_dir))
+        try:
+            shutil.copytree(img.context, ctx, dirs_exist_ok=True)
+            common = img.context.parent / COMMON
+            if common.is_dir():
+                shutil.copytree(common, ctx / "_common")
+            self._podman_build(img, parent, ctx, log)
+        finally:
+            shutil.rmtree(ctx, ignore_errors=True)
+
+    def _podman_build(self, img: ImageDef, parent: ImageDef, ctx: Path, log: Path) -> None:
         self._run_logged([
             self.podman.binary, *GLOBAL_FLAGS, "build", "--network=host", "--pull=never",
             *ULIMITS, "--build-arg", f"BASE={parent.ref}", "--build-arg", f"MIRROR={self.mirror}",
             "--label", f"undercroft.image={img.name}", "--label", f"undercroft.image-hash={img.tag}",
-            "-t", img.ref, "-f", str(img.context / "Containerfile"), str(img.context),
+            "-t", img.ref, "-f", str(ctx / "Containerfile"), str(ctx),
         ], log, f"build of image {img.name}")
 
 

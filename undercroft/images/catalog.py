@@ -9,6 +9,7 @@ from undercroft.plan.hashing import digest
 
 REPO = "localhost/undercroft"
 ROOTFS = "rootfs"
+COMMON = "common"  # shared files, visible to every build as _common/<name>
 ROOTFS_RECIPE = {"suite": "bookworm", "variant": "minbase", "include": ["python3"], "recipe": 1}
 
 
@@ -31,9 +32,17 @@ def _dir_digest(path: Path) -> str:
     return digest(parts)
 
 
+def _common_digest(ctx: Path, common: Path) -> str:
+    """Hash only the shared files this image's Containerfile copies (``_common/NAME``)."""
+    text = (ctx / "Containerfile").read_text()
+    used = sorted(p for p in common.glob("*") if p.is_file() and f"_common/{p.name}" in text)
+    return digest([[p.name, digest(p.read_bytes()), p.stat().st_mode & 0o111] for p in used])
+
+
 def load(mirror: str, root: Path = TEMPLATES / "images") -> dict[str, ImageDef]:
     """All images in build order (parents first), each with its content-hash tag."""
-    graph = {k: (v or {}).get("parent", ROOTFS) for k, v in read_yaml(root / "images.yaml")["images"].items()}
+    graph = {k: (v or {}).get("parent", ROOTFS)
+             for k, v in read_yaml(root / "images.yaml")["images"].items()}
     out: dict[str, ImageDef] = {
         ROOTFS: ImageDef(ROOTFS, "", None, digest({**ROOTFS_RECIPE, "mirror": mirror})[:16])}
     pending = dict(graph)
@@ -44,7 +53,11 @@ def load(mirror: str, root: Path = TEMPLATES / "images") -> dict[str, ImageDef]:
         for name in sorted(ready):
             parent = out[pending.pop(name)]
             ctx = root / name
-            tag = digest({"parent": parent.ref, "files": _dir_digest(ctx), "mirror": mirror})[:16]
+            inputs = {"parent": parent.ref, "files": _dir_digest(ctx), "mirror": mirror}
+            common = _common_digest(ctx, root / COMMON)
+            if common != digest([]):
+                inputs["common"] = common
+            tag = digest(inputs)[:16]
             out[name] = ImageDef(name, parent.name, ctx, tag)
     return out
 

@@ -99,6 +99,32 @@ class Database(Strict):
     password: str  # name of a secret parameter
 
 
+class CatalogEntry(Strict):
+    """A keystone service with its endpoints (http://LocalIp:port+path, all interfaces)."""
+
+    name: str
+    type: str
+    description: str = ""
+    port: int
+    path: str = ""
+
+
+class KeystoneRegistration(Strict):
+    """The service user, extra roles and catalog entries a service needs in keystone."""
+
+    user: Optional[str] = None
+    password: Optional[str] = None  # secret parameter name
+    roles: list[str] = Field(default_factory=lambda: ["admin"])
+    create_roles: list[str] = Field(default_factory=list)
+    services: list[CatalogEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _user_needs_password(self):
+        if (self.user is None) != (self.password is None):
+            raise ValueError("'user' and 'password' go together")
+        return self
+
+
 class HostDirectory(Strict):
     path: str
     mode: str = "0755"
@@ -114,6 +140,7 @@ class ServiceTemplate(Strict):
     image: str
     parameters: dict[str, ParameterDef] = Field(default_factory=dict)
     databases: list[Database] = Field(default_factory=list)
+    keystone: Optional[KeystoneRegistration] = None
     config_files: list[ConfigFile] = Field(default_factory=list)
     host_prep: HostPrep = Field(default_factory=HostPrep)
     steps: dict[int, list[ContainerTemplate]]

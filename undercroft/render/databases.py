@@ -23,8 +23,8 @@ CLIENT_CNF = "[client]\nuser = root\npassword = {password}\nhost = {host}\nport 
 
 
 def database_container(r: "Renderer", svc: ServiceTemplate, where: str) -> "RenderedContainer":
-    from undercroft.render.services import RenderedFile
     from undercroft.errors import ConfigError
+    from undercroft.render.services import RenderedFile
 
     for db in svc.databases:
         if db.password not in r.secret_names:
@@ -41,11 +41,4 @@ def database_container(r: "Renderer", svc: ServiceTemplate, where: str) -> "Rend
     tpl = ContainerTemplate(
         name=f"{svc.name}_db_create", oneshot=True, image="mariadb",
         command="mariadb --defaults-extra-file=/etc/undercroft/db-client.cnf < /etc/undercroft/db-create.sql")
-    name = r.container_name(tpl.name)
-    config_dir = r.settings.state_dir / "config" / name
-    config_json = {"command": tpl.command, "user": "root",
-                   "config_files": [{"dest": f.dest, "owner": f.owner, "mode": f.mode} for f in files],
-                   "permissions": [], "secret_env": {}}
-    spec = r.spec(tpl, config_dir, name, where)
-    return r._assemble(name, svc.name, 3, 0, True, r.image_ref("mariadb", where), spec,
-                       config_dir, config_json, files, {})
+    return r.generated(svc, 3, 0, tpl, files, "mariadb")

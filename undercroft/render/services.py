@@ -23,6 +23,7 @@ from undercroft.plan.model import (
     STEP_LABEL, DesiredContainer,
 )
 from undercroft.render.databases import database_container
+from undercroft.render.keystone_registry import registration_container
 
 CONFIG_MOUNT = "/var/lib/undercroft/config"
 
@@ -101,7 +102,23 @@ class Renderer:
                     containers.append(self.container(svc, step, order + 1, tpl, files, where))
             if svc.databases:
                 containers.append(database_container(self, svc, where))
+        register = registration_container(self, services)
+        if register is not None:
+            containers.append(register)
         return Rendered(tuple(containers), tuple(host_dirs))
+
+    def generated(self, svc: ServiceTemplate, step: int, order: int, tpl: ContainerTemplate,
+                  files: tuple[RenderedFile, ...], image: str) -> RenderedContainer:
+        """A container the renderer adds on a service's behalf (db create, registration)."""
+        where = f"services/{svc.name}.yaml (generated {tpl.name})"
+        name = self.container_name(tpl.name)
+        config_dir = self.settings.state_dir / "config" / name
+        config_json = {"command": tpl.command, "user": "root",
+                       "config_files": [{"dest": f.dest, "owner": f.owner, "mode": f.mode} for f in files],
+                       "permissions": [], "secret_env": {}}
+        spec = self.spec(tpl, config_dir, name, where)
+        return self._assemble(name, svc.name, step, order, True, self.image_ref(image, where),
+                              spec, config_dir, config_json, files, {})
 
     def container_name(self, name: str) -> str:
         return f"{self.settings.container_prefix}{name}"

@@ -8,6 +8,7 @@ exit code and the container's last log lines.
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from pathlib import Path
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -68,14 +69,17 @@ class PodmanExecutor:
                 continue
             self.reporter.phase(f"Step {step}: {step_names.get(step, '')}".rstrip(": "))
             t0 = time.monotonic()
+            abort = threading.Event()
             with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-                futures = [pool.submit(self._run_chain, actions) for actions in chains.values()]
+                futures = [pool.submit(self._run_chain, actions, abort)
+                           for actions in chains.values()]
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                for f in done:
-                    if f.exception():
-                        for other in futures:
-                            other.cancel()
-                        raise f.exception()
+                failed = [f for f in done if f.exception()]
+                if failed:
+                    abort.set()  # other chains stop before their next container
+                    for other in futures:
+                        other.cancel()
+                    raise failed[0].exception()
             self.reporter.event("step_done", step=step, seconds=round(time.monotonic() - t0, 2))
         removals = plan.removals()
         if removals:
@@ -85,8 +89,10 @@ class PodmanExecutor:
                 self.reporter.event("removed", container=a.name, reason=a.reason)
                 self.reporter.line("ok", a.name, f"removed ({a.reason})")
 
-    def _run_chain(self, actions: list[Action]) -> None:
+    def _run_chain(self, actions: list[Action], abort: threading.Event) -> None:
         for a in actions:
+            if abort.is_set():
+                return
             self._apply(a)
 
     def _apply(self, a: Action) -> None:

@@ -29,11 +29,59 @@ def root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("render")
 
 
+SLICE_ROLE = "name: Slice\nservices: [mariadb, rabbitmq, memcached, keystone]\n"
+
+
 @pytest.fixture(scope="module")
 def dep(root):
+    """The identity slice (a role file with four services) for exact expectations."""
+    (root / "slice.yaml").write_text(SLICE_ROLE)
+    conf = root / "undercloud.conf"
+    conf.write_text(conf_text(root, default="roles_file = slice.yaml\n"))
+    return deployment.load(conf, persist_secrets=True)
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """The default Undercloud role."""
+    root = tmp_path_factory.mktemp("full")
     conf = root / "undercloud.conf"
     conf.write_text(conf_text(root))
     return deployment.load(conf, persist_secrets=True)
+
+
+def test_default_role_renders_every_service_in_chain_order(full):
+    assert full.services == ["mariadb", "rabbitmq", "memcached", "keystone", "glance",
+                             "placement", "ironic", "nova", "heat"]
+    plan = make_plan(full.rendered.desired, [])
+    for service in ("keystone", "glance", "placement", "ironic", "nova", "heat"):
+        assert plan.chains(3)[service][0].name == f"{service}_db_create"
+    keystone4 = [a.name for a in plan.chains(4)["keystone"]]
+    assert keystone4 == ["keystone", "keystone_register"]
+    assert [a.name for a in plan.chains(5)["nova"]] == ["nova_compute", "nova_cells_discover",
+                                                        "nova_flavors"]
+
+
+def test_registry_lists_every_catalog_entry_and_user(full):
+    reg = json.loads(full.by_name("keystone_register").files[0].content)
+    assert {s["type"] for s in reg["services"]} == {
+        "image", "placement", "baremetal", "compute", "orchestration"}
+    assert {u["name"] for u in reg["users"]} == {"glance", "placement", "ironic", "nova", "heat"}
+    assert all(set(s["endpoints"]) == {"public", "internal", "admin"} for s in reg["services"])
+
+
+def test_disabling_a_service_changes_only_registry_and_its_containers(full, tmp_path):
+    env = tmp_path / "no-heat.yaml"
+    env.write_text("disable_services: [heat]\n")
+    conf = tmp_path / "undercloud.conf"
+    root = Path(full.settings.state_dir).parent
+    conf.write_text(conf_text(root, default=f"custom_env_files = {env}\n"))
+    smaller = deployment.load(conf)
+    before = {d.name: d.config_hash for d in full.rendered.desired}
+    after = {d.name: d.config_hash for d in smaller.rendered.desired}
+    assert set(before) - set(after) == {"heat_db_create", "heat_db_sync", "heat_api", "heat_engine"}
+    changed = {n for n in after if after[n] != before[n]}
+    assert changed == {"keystone_register"}
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +188,8 @@ def test_one_keystone_parameter_changes_only_keystone(dep, root):
     (root / "envs").mkdir()
     (root / "envs" / "threads.yaml").write_text("parameter_defaults: {KeystoneThreads: 8}\n")
     conf = root / "undercloud-threads.conf"
-    conf.write_text(conf_text(root, default="custom_env_files = envs/threads.yaml\n"))
+    conf.write_text(conf_text(root, default="roles_file = slice.yaml\n"
+                                            "custom_env_files = envs/threads.yaml\n"))
     changed = deployment.load(conf, persist_secrets=True)
     before = {c.desired.name: c.desired.config_hash for c in dep.rendered.containers}
     after = {c.desired.name: c.desired.config_hash for c in changed.rendered.containers}

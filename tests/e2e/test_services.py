@@ -1,0 +1,66 @@
+"""Each undercloud service answers its real client (python-openstackclient)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from tests.e2e.conftest import ROOT
+
+
+def wait_for(fn, timeout=120, interval=2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fn()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def test_baremetal_drivers(deployed):
+    drivers = json.loads(deployed.openstack("baremetal", "driver", "list", "-f", "json"))
+    names = {d["Supported driver(s)"] for d in drivers}
+    assert {"ipmi", "redfish", "fake-hardware"} <= names
+
+
+def test_fake_node_reaches_available(deployed):
+    node = json.loads(deployed.openstack(
+        "baremetal", "node", "create", "--driver", "fake-hardware", "--name", "e2e-fake-0",
+        "--boot-interface", "fake", "--deploy-interface", "fake", "-f", "json"))
+    assert node["provision_state"] == "enroll"
+    deployed.openstack("baremetal", "node", "manage", node["uuid"], "--wait", "120")
+    deployed.openstack("baremetal", "node", "provide", node["uuid"], "--wait", "120")
+    shown = json.loads(deployed.openstack("baremetal", "node", "show", node["uuid"], "-f", "json"))
+    assert shown["provision_state"] == "available"
+
+
+def test_image_round_trip(deployed):
+    src = ROOT / "image.bin"
+    data = bytes(range(256)) * 4096
+    src.write_bytes(data)
+    image = json.loads(deployed.openstack("image", "create", "--file", str(src),
+                                          "--disk-format", "raw", "--container-format", "bare",
+                                          "e2e-image", "-f", "json"))
+    out = ROOT / "image.out"
+    deployed.openstack("image", "save", "--file", str(out), image["id"])
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_nova_compute_ironic_is_up(deployed):
+    def up():
+        services = json.loads(deployed.openstack("compute", "service", "list", "-f", "json"))
+        return [s for s in services if s["Binary"] == "nova-compute" and s["State"] == "up"]
+    assert wait_for(up), "nova-compute (ironic driver) never reported up"
+    json.loads(deployed.openstack("hypervisor", "list", "-f", "json"))
+    flavors = json.loads(deployed.openstack("flavor", "list", "--all", "-f", "json"))
+    assert "baremetal" in {f["Name"] for f in flavors}
+
+
+def test_stack_create_complete(deployed):
+    template = ROOT / "stack.yaml"
+    template.write_text("heat_template_version: 2018-08-31\n"
+                        "resources:\n  secret:\n    type: OS::Heat::RandomString\n"
+                        "outputs:\n  value:\n    value: {get_attr: [secret, value]}\n")
+    stack = json.loads(deployed.openstack("stack", "create", "-t", str(template), "e2e-stack",
+                                          "--wait", "-f", "json"))
+    assert stack["stack_status"] == "CREATE_COMPLETE"

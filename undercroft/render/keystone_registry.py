@@ -1,0 +1,55 @@
+"""Every enabled service's ``keystone:`` block becomes one registration one-shot.
+
+It runs after keystone is healthy (step 4, keystone's chain) in a single Python process,
+so registering ten services costs one start-up, not sixty CLI calls. Its input lists the
+whole catalog, so disabling a service changes its hash and the re-run prunes the
+service's endpoints and user.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from undercroft.errors import ConfigError
+from undercroft.model.schema import ContainerTemplate, ServiceTemplate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from undercroft.render.services import RenderedContainer, Renderer
+
+REGISTRY = "/etc/undercroft/keystone-registry.json"
+
+
+def registry(r: "Renderer", services: list[ServiceTemplate]) -> dict:
+    host = r.values["LocalIp"]
+    users, entries, roles = [], [], set()
+    for svc in services:
+        reg = svc.keystone
+        if reg is None:
+            continue
+        where = f"services/{svc.name}.yaml: keystone"
+        roles.update(reg.create_roles)
+        if reg.user:
+            if reg.password not in r.secret_names:
+                raise ConfigError(f"{where}: password '{reg.password}' is not a secret parameter")
+            users.append({"name": reg.user, "password": r.values[reg.password], "roles": reg.roles})
+            roles.update(reg.roles)
+        for e in reg.services:
+            url = f"http://{host}:{e.port}{e.path}"
+            entries.append({"name": e.name, "type": e.type, "description": e.description,
+                            "endpoints": {"public": url, "internal": url, "admin": url}})
+    return {"auth_url": f"http://{host}:5000/v3", "region": r.values["KeystoneRegion"],
+            "admin_password": r.values["AdminPassword"], "projects": ["service"],
+            "roles": sorted(roles), "users": users, "services": entries}
+
+
+def registration_container(r: "Renderer", services: list[ServiceTemplate]) -> "RenderedContainer | None":
+    from undercroft.render.services import RenderedFile
+
+    keystone = next((s for s in services if s.name == "keystone"), None)
+    if keystone is None or not any(s.keystone for s in services):
+        return None
+    content = json.dumps(registry(r, services), indent=2, sort_keys=True) + "\n"
+    files = (RenderedFile(REGISTRY, content, "root", "0600"),)
+    tpl = ContainerTemplate(name="keystone_register", oneshot=True,
+                            command=f"undercroft-keystone-register {REGISTRY}")
+    return r.generated(keystone, 4, 99, tpl, files, "keystone")
