@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 
-from undercroft.cli.base import UndercroftCommand
+from rich.markup import escape
+
+from undercroft.cli.base import UndercroftCommand, print_error
 from undercroft.config import loader, validations
 from undercroft.config.translate import translate
-from undercroft.errors import DeployError
+from undercroft.errors import DeployError, UndercroftError
 from undercroft.lifecycle import deployment
 from undercroft.report import Reporter
 from undercroft.runtime.podman import Podman
@@ -46,7 +49,33 @@ def preflight(uc, tr, services, reporter: Reporter, facts=None) -> None:
     findings.raise_if_failed()
 
 
-class Install(UndercroftCommand):
+class HeldWarnings(Reporter):
+    """A quiet reporter that keeps warnings to print later."""
+
+    def __init__(self):
+        super().__init__(quiet=True)
+        self.held: list[str] = []
+
+    def warn(self, text: str) -> None:
+        self.held.append(text)
+
+
+class RichSafeErrors:
+    """Print an error's message literally: cli.base.print_error renders it as rich markup,
+    which would swallow section names such as ``[ctlplane-subnet]``."""
+
+    def take_action(self, parsed_args):
+        try:
+            return self.act(parsed_args) or 0
+        except UndercroftError as err:
+            print_error(type(err)(escape(err.message), err.detail, err.hint))
+            return 1
+        except KeyboardInterrupt:
+            print("interrupted; re-run the same command to continue", file=sys.stderr)
+            return 130
+
+
+class Install(RichSafeErrors, UndercroftCommand):
     """Deploy or converge the undercloud: host prep, images, containers step by step.
 
     Re-running with nothing changed makes no container changes.
@@ -68,15 +97,28 @@ class Install(UndercroftCommand):
         path, overrides = self.config_path(args), self.overrides(args)
         # Everything below up to host prep is read-only: configuration, templates and the
         # preflight validations fail before anything on the host changes.
+        # Warnings are held back until the checks pass: a failing install prints only
+        # its failures, one line each.
         uc, tr = load_config(path, overrides)
+        held = HeldWarnings()
+        validate = not args.no_validations and validations.enabled(uc)
+        findings = validations.check_config(uc, tr) if validate else validations.Findings()
+        try:
+            checked = deployment.load(path, overrides, reporter=held)
+        except UndercroftError:
+            findings.raise_if_failed()  # the configuration's own problems come first
+            raise
+        if validate:
+            host = validations.HostFacts()
+            findings.extend(validations.check_host(uc, tr, host, checked.services))
+            findings.raise_if_failed()
         console = Reporter()
-        checked = deployment.load(path, overrides, reporter=console)
         warn_config(console, tr, checked.services)
-        if args.no_validations or not validations.enabled(uc):
+        for w in held.held + findings.warnings:
+            console.warn(w)
+        if not validate:
             why = "--no-validations" if args.no_validations else "enable_validations = false"
             console.warn(f"preflight validations skipped ({why})")
-        else:
-            preflight(uc, tr, checked.services, console)
         if os.geteuid() != 0:
             raise DeployError("install must run as root (it manages podman, namespaces, /var/lib)")
         dep = deployment.load(path, overrides, persist_secrets=True)
@@ -88,7 +130,7 @@ class Install(UndercroftCommand):
         return 0
 
 
-class Plan(UndercroftCommand):
+class Plan(RichSafeErrors, UndercroftCommand):
     """Show what install would create, recreate, start, keep or remove, and why.
 
     Nothing on the host is changed.

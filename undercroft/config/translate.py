@@ -134,6 +134,8 @@ def label(group: str, name: str) -> str:
 def where(uc: UndercloudConf, group: str, name: str, value: Any = None) -> str:
     """'file:line: [group] name = value' for messages."""
     v = uc.get(name, group) if value is None else value
+    if isinstance(v, bool):
+        v = str(v).lower()
     if isinstance(v, list):
         v = ",".join(str(x) for x in v)
     return f"{uc.line_of(group, name)}: {label(group, name)} = {v}"

@@ -1,0 +1,122 @@
+"""config migrate: old files -> a clean undercloud.conf, an env file and a report."""
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+from undercroft.cli import main as cli_main
+from undercroft.config import loader, migrate
+from undercroft.config.translate import translate
+from undercroft.errors import ConfigError
+
+INSTACK = Path(__file__).parent / "corpus" / "good" / "instack.conf"
+
+
+def test_instack_file_becomes_a_clean_equivalent_file(tmp_path):
+    m = migrate.build(INSTACK)
+    assert m.era == "instack-undercloud"
+    out = tmp_path / "undercloud.conf"
+    written, backups = migrate.write(m, out)
+    assert written == [out, tmp_path / migrate.ENV_NAME] and backups == []
+    old, new = translate(loader.load(INSTACK)), translate(loader.load(out))
+    assert new.warnings == ()  # only current names, nothing without effect
+    for name in ("LocalIp", "CloudName", "AdminHost", "Debug", "UndercloudCtlplaneSubnets",
+                 "IronicInspectorSubnets", "MasqueradeNetworks", "IronicIPXEEnabled"):
+        assert new.parameters[name] == old.parameters[name], name
+    assert new.parameters["IronicEnabledHardwareTypes"] == ["idrac", "ilo", "ipmi"]
+    env = yaml.safe_load((tmp_path / migrate.ENV_NAME).read_text())
+    assert env == {"parameter_defaults": {"AdminPassword": "6f3c5e0a8cd4e3c7b2b1d0e9",
+                                          "MysqlRootPassword": "0c9a4f8f0b1e4d2c"}}
+    assert stat.S_IMODE((tmp_path / migrate.ENV_NAME).stat().st_mode) == 0o600
+    text = out.read_text()
+    assert "network_cidr" not in text and "[ctlplane-subnet]\n" in text
+    assert "custom_env_files = undercloud-migrated-env.yaml" in text
+
+
+def test_report_names_every_old_option(tmp_path):
+    m = migrate.build(INSTACK)
+    lines = {r.old: r for r in m.report}
+    entries = [(s, k) for s, k, _ in loader.scan(INSTACK)]
+    assert {f"[{s}] {k}" for s, k in entries} <= set(lines)
+    assert lines["[DEFAULT] network_cidr"].new == "[ctlplane-subnet] cidr"
+    assert lines["[DEFAULT] undercloud_public_vip"].text() == \
+        "[DEFAULT] undercloud_public_vip (line 7) -> undercloud_public_host = 172.16.0.10 (renamed)"
+    assert lines["[DEFAULT] image_path"].new is None
+    assert "openstack overcloud image upload" in lines["[DEFAULT] image_path"].why
+    assert lines["[DEFAULT] masquerade_network"].new == "[ctlplane-subnet] masquerade"
+    assert lines["[DEFAULT] enabled_drivers"].value == "ipmi,idrac,ilo"
+    secret = lines["[auth] undercloud_admin_password"]
+    assert secret.value == "(secret)" and "6f3c" not in secret.text()
+    assert any("generate_service_certificate" in n for n in m.notes)
+
+
+def test_instack_default_masquerade_is_kept(tmp_path):
+    old = tmp_path / "old.conf"
+    old.write_text("[DEFAULT]\nnetwork_cidr = 192.168.24.0/24\ndhcp_start = 192.168.24.5\n")
+    m = migrate.build(old)
+    assert m.subnet_sections["ctlplane-subnet"]["masquerade"] == "true"
+    assert any(r.old == "[DEFAULT] masquerade_network (unset)" for r in m.report)
+
+
+def test_tripleoclient_file_keeps_its_options_and_drops_the_meaningless(tmp_path):
+    old = tmp_path / "old.conf"
+    old.write_text("[DEFAULT]\nlocal_ip = 10.0.0.1/24\ndocker_bip = --bip=1.2.3.4/24\n"
+                   "roles_file = /usr/share/openstack-tripleo-heat-templates/roles.yaml\n"
+                   "templates = /usr/share/openstack-tripleo-heat-templates\n"
+                   "typo_option = 1\n[ctlplane-subnet]\ncidr = 10.0.0.0/24\ngateway = 10.0.0.1\n"
+                   "dhcp_start = 10.0.0.5\ndhcp_end = 10.0.0.50\n"
+                   "inspection_iprange = 10.0.0.100,10.0.0.110\n[leftover]\nx = 1\n")
+    m = migrate.build(old)
+    assert m.era == "tripleoclient" and m.parameters == {}
+    assert m.default == {"local_ip": "10.0.0.1/24"}
+    dropped = {r.old for r in m.report if r.new is None}
+    assert dropped == {"[DEFAULT] docker_bip", "[DEFAULT] roles_file", "[DEFAULT] templates",
+                       "[DEFAULT] typo_option", "[leftover] x"}
+    assert migrate.check(m) == []
+
+
+def test_never_overwrites_without_force_and_keeps_a_backup(tmp_path):
+    old = tmp_path / "undercloud.conf"
+    old.write_text(INSTACK.read_text())
+    m = migrate.build(old)
+    with pytest.raises(ConfigError, match="exists; pass --force"):
+        migrate.write(m, old)
+    assert old.read_text() == INSTACK.read_text()
+    written, backups = migrate.write(m, old, force=True)
+    assert len(backups) == 1 and backups[0].read_text() == INSTACK.read_text()
+    assert "network_cidr" not in old.read_text()
+
+
+def test_broken_result_is_not_written(tmp_path):
+    old = tmp_path / "old.conf"
+    old.write_text("[DEFAULT]\nlocal_ip = 10.0.0.1\n")
+    m = migrate.build(old)
+    with pytest.raises(ConfigError, match="the migrated file would not load: .*local_ip"):
+        migrate.check(m)
+
+
+def test_cli_migrate(tmp_path, capsys):
+    out = tmp_path / "new" / "undercloud.conf"
+    assert cli_main.main(["config", "migrate", str(INSTACK), "--output", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "instack-undercloud era" in text
+    assert "carried [DEFAULT] network_cidr (line 10) -> [ctlplane-subnet] cidr = 172.16.0.0/24" in text
+    assert "6f3c5e0a" not in text
+    assert out.is_file()
+    assert cli_main.main(["config", "migrate", str(INSTACK), "--output", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "exists; pass --force" in err and "Traceback" not in err
+    assert cli_main.main(["config", "migrate", str(INSTACK), "--output", str(out),
+                          "--force"]) == 0
+    assert len(list(out.parent.glob("*.bak"))) == 2  # the conf and the env file
+
+
+def test_rules_cover_every_option():
+    from undercroft.config import options
+    for opt in options.DEFAULT_OPTS + options.INSTACK_OPTS:
+        assert migrate.rule("DEFAULT", opt.dest)[1]
+    for name in options.AUTH_OPTION_NAMES:
+        assert name in migrate.AUTH_PARAMETERS

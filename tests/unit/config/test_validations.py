@@ -1,0 +1,156 @@
+"""Preflight validations with injected host facts (no real host is read)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from undercroft.config import loader, validations as v
+from undercroft.config.translate import translate
+from undercroft.errors import ConfigError
+
+HOST = "[DEFAULT]\nundercloud_hostname = undercloud.example.com\n"
+
+
+def load(tmp_path, text):
+    p = tmp_path / "undercloud.conf"
+    p.write_text(text)
+    uc = loader.load(p)
+    return uc, translate(uc)
+
+
+def run(tmp_path, text, facts=None, services=("mariadb", "keystone")):
+    uc, tr = load(tmp_path, text)
+    return v.run(uc, tr, facts or v.StaticHostFacts(), services)
+
+
+def test_healthy_host_passes_in_both_placements(tmp_path):
+    assert run(tmp_path, HOST).problems == []
+    assert run(tmp_path, HOST + "[undercroft]\nnetwork_namespace = x\n").problems == []
+
+
+def test_all_failures_are_listed_together(tmp_path):
+    f = run(tmp_path, HOST + "local_mtu = 100\nundercloud_nameservers = a.b\n"
+                             "[ctlplane-subnet]\ndhcp_end = 192.168.24.2\n",
+            v.StaticHostFacts(memory=1024))
+    assert len(f.problems) == 4
+    with pytest.raises(ConfigError) as e:
+        f.raise_if_failed()
+    assert e.value.message.endswith("(and 3 more problems below)")
+    assert len(e.value.detail.splitlines()) == 3
+
+
+def test_memory_is_ram_plus_swap_against_tripleoclient_threshold(tmp_path):
+    assert v.REQUIRED_MB == 7680
+    assert run(tmp_path, HOST, v.StaticHostFacts(memory=7680)).problems == []
+    [p] = run(tmp_path, HOST, v.StaticHostFacts(memory=7679)).problems
+    assert "min_memory_mb = 7680: this host has 7679 MB (RAM + swap)" in p
+    assert run(tmp_path, HOST + "[undercroft]\nmin_memory_mb = 4096\n",
+               v.StaticHostFacts(memory=5000)).problems == []
+
+
+def test_disk_thresholds_per_filesystem(tmp_path):
+    text = HOST + f"[undercroft]\ndata_root = /data\nstate_dir = {tmp_path}/s\nlog_dir = /logs\n"
+    facts = v.StaticHostFacts(free={"/data": 5.0, "/logs": 2.0}, default_free_gb=30.0)
+    problems = run(tmp_path, text, facts).problems
+    assert len(problems) == 2
+    assert "5.0 GB free on the filesystem of /data, 10 GB needed" in problems[0]
+    assert "2.0 GB free on the filesystem of /logs, 3 GB needed" in problems[1]
+    # min_disk_gb caps every threshold
+    assert run(tmp_path, text + "min_disk_gb = 2\n", facts).problems == []
+
+
+def test_root_filesystem_needs_min_disk_gb(tmp_path):
+    [p] = run(tmp_path, HOST, v.StaticHostFacts(default_free_gb=20.0)).problems
+    assert "[undercroft] min_disk_gb = 25: 20.0 GB free on the filesystem of /" in p
+
+
+def test_host_placement_hostname_rules(tmp_path):
+    facts = v.StaticHostFacts(host_name="vm", host_fqdn="vm", resolvable=set())
+    [p] = run(tmp_path, "[DEFAULT]\n", facts).problems
+    assert "the host name 'vm' is not fully qualified" in p
+    facts = v.StaticHostFacts(resolvable=set())
+    [p] = run(tmp_path, HOST, facts).problems
+    assert "host name undercloud.example.com does not resolve; add '192.168.24.1 " \
+           "undercloud.example.com undercloud' to /etc/hosts" in p
+
+
+def test_namespace_placement_accepts_unresolvable_hostname_with_warning(tmp_path):
+    facts = v.StaticHostFacts(resolvable=set(), nics={"lo"})
+    f = run(tmp_path, "[DEFAULT]\nundercloud_hostname = undercloud.localdomain\n"
+                      "[undercroft]\nnetwork_namespace = uc\n", facts)
+    assert f.problems == []
+    assert "does not resolve on this host; accepted in namespace placement" in f.warnings[0]
+
+
+def test_interface_checked_only_in_host_placement(tmp_path):
+    facts = v.StaticHostFacts(nics={"lo", "ens3"})
+    [p] = run(tmp_path, HOST, facts).problems
+    assert "local_interface = eth1: no such network interface on this host (ens3)" in p
+    assert run(tmp_path, HOST + "net_config_override = x.json\n", facts).problems == []
+    assert run(tmp_path, HOST + "[undercroft]\nnetwork_namespace = u\n", facts).problems == []
+
+
+def test_missing_sysctls(tmp_path):
+    facts = v.StaticHostFacts(sysctls={"net.ipv4.ip_forward"}, has_ipv6=False)
+    [p] = run(tmp_path, HOST, facts).problems
+    assert p.startswith("sysctl net.ipv4.ip_nonlocal_bind: not available")
+    facts = v.StaticHostFacts(sysctls=set(v.SYSCTLS), has_ipv6=True)
+    [p] = run(tmp_path, HOST, facts).problems
+    assert "net.ipv6.ip_nonlocal_bind" in p
+
+
+def test_passwords_file_must_survive_an_existing_deployment(tmp_path):
+    out = tmp_path / "out"
+    text = HOST + f"output_dir = {out}\n"
+    facts = v.StaticHostFacts(files={str(out / "stackrc")})
+    [p] = run(tmp_path, text, facts).problems
+    assert "stackrc exists but undercloud-passwords.yaml is missing" in p
+    facts = v.StaticHostFacts(files={str(out / "stackrc"), str(out / "undercloud-passwords.yaml")})
+    assert run(tmp_path, text, facts).problems == []
+
+
+def test_ports_taken_by_foreign_processes(tmp_path):
+    sockets = [
+        v.Listener("tcp", "0.0.0.0", 3306, 42, "mysqld", False),          # foreign: conflict
+        v.Listener("tcp", "192.168.24.1", 5000, 7, "uwsgi", True),         # our container
+        v.Listener("tcp", "127.0.0.1", 5000, 8, "python3", False),         # other address
+        v.Listener("tcp", "0.0.0.0", 6385, 9, "ironic-api", False),        # service not enabled
+        v.Listener("udp", "0.0.0.0", 3306, 10, "x", False),                # other protocol
+    ]
+    facts = v.StaticHostFacts(sockets=sockets)
+    [p] = run(tmp_path, HOST, facts, services=("mariadb", "keystone")).problems
+    assert "tcp port 3306 (mariadb) is already taken on 0.0.0.0 by PID 42 mysqld" in p
+    # Namespace placement has its own ports.
+    assert run(tmp_path, HOST + "[undercroft]\nnetwork_namespace = u\n", facts).problems == []
+
+
+def test_tls_vips_must_be_in_the_local_subnet_without_ui(tmp_path):
+    [p] = run(tmp_path, HOST + "enable_ui = false\nundercloud_public_host = 10.0.0.2\n").problems
+    assert "undercloud_public_host = 10.0.0.2: with TLS the VIP must be inside cidr" in p
+    assert run(tmp_path, HOST + "undercloud_public_host = 10.0.0.2\n").problems == []
+    assert run(tmp_path, HOST + "enable_ui = false\nundercloud_public_host = uc.example.com\n"
+               ).problems == []
+
+
+def test_ipv6_provisioning_network_needs_a_64(tmp_path):
+    text = HOST + ("local_ip = fd00:1::1/{p}\n[ctlplane-subnet]\ncidr = fd00:1::/{p}\n"
+                   "gateway = fd00:1::1\ndhcp_start = fd00:1::10\ndhcp_end = fd00:1::20\n"
+                   "inspection_iprange = fd00:1::30,fd00:1::40\n")
+    assert v.check_config(*load(tmp_path, text.format(p=64))).problems == []
+    [p] = v.check_config(*load(tmp_path, text.format(p=80))).problems
+    assert "an IPv6 provisioning network must be a /64" in p
+
+
+def test_real_host_facts_read_this_machine():
+    facts = v.HostFacts()
+    assert facts.memory_mb() > 0
+    dev, free = facts.disk(Path("/nonexistent/below/root"))
+    assert free > 0
+    assert "lo" in facts.interfaces()
+    assert isinstance(facts.listeners(), list)
+
+
+def test_validation_can_be_disabled_by_the_option(tmp_path):
+    uc, _ = load(tmp_path, HOST + "enable_validations = false\n")
+    assert v.enabled(uc) is False
