@@ -303,8 +303,14 @@ def load(path: str | os.PathLike | None) -> UndercloudConf:
         for name in options.SUBNET_OPTION_NAMES:
             uc.get(name, s)
     if p is not None:
-        uc.warnings.extend(_warnings(uc, entries, subnets, local))
+        uc.warnings.extend(sorted(_warnings(uc, entries, subnets, local), key=_line_number))
     return uc
+
+
+def _line_number(warning: str) -> int:
+    """Warnings in file order (those without a line last)."""
+    m = re.match(r"[^:]*:(\d+): ", warning)
+    return int(m.group(1)) if m else 10 ** 6
 
 
 def _map_deprecated_lines(lines: dict, subnets: list[str], local: str) -> None:
