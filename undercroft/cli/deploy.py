@@ -41,14 +41,6 @@ def warn_config(reporter: Reporter, tr, services=None) -> None:
                               f"it is not deployed")
 
 
-def preflight(uc, tr, services, reporter: Reporter, facts=None) -> None:
-    """Run the preflight validations; raise one ConfigError listing every failure."""
-    findings = validations.run(uc, tr, facts or validations.HostFacts(), services)
-    for w in findings.warnings:
-        reporter.warn(w)
-    findings.raise_if_failed()
-
-
 class HeldWarnings(Reporter):
     """A quiet reporter that keeps warnings to print later."""
 
@@ -112,18 +104,17 @@ class Install(RichSafeErrors, UndercroftCommand):
             host = validations.HostFacts()
             findings.extend(validations.check_host(uc, tr, host, checked.services))
             findings.raise_if_failed()
-        console = Reporter()
-        warn_config(console, tr, checked.services)
-        for w in held.held + findings.warnings:
-            console.warn(w)
-        if not validate:
-            why = "--no-validations" if args.no_validations else "enable_validations = false"
-            console.warn(f"preflight validations skipped ({why})")
         if os.geteuid() != 0:
             raise DeployError("install must run as root (it manages podman, namespaces, /var/lib)")
         dep = deployment.load(path, overrides, persist_secrets=True)
         reporter = Reporter(event_log=_event_log(dep, "install"))
         try:
+            warn_config(reporter, tr, checked.services)
+            for w in held.held + findings.warnings:
+                reporter.warn(w)
+            if not validate:
+                why = "--no-validations" if args.no_validations else "enable_validations = false"
+                reporter.warn(f"preflight validations skipped ({why})")
             deployment.install(dep, Podman(), reporter, build_images=not args.no_build)
         finally:
             reporter.close()

@@ -176,7 +176,9 @@ def subnets(uc: UndercloudConf, problems: Problems) -> list[Subnet]:
             try:
                 return _ip(raw)
             except ValueError:
-                problems.append(f"{where(uc, name, key)}: not an IP address; "
+                several = ("several ranges (Stein's list form) are not supported; "
+                           if "," in raw else "")
+                problems.append(f"{where(uc, name, key)}: not an IP address; {several}"
                                 f"write one address, e.g. 192.168.24.5")
 
         try:

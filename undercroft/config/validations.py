@@ -51,7 +51,8 @@ SERVICE_PORTS: dict[str, tuple[tuple[str, int], ...]] = {
     "zaqar": (("tcp", 8888), ("tcp", 9000)),
     "heat": (("tcp", 8004), ("tcp", 8000)),
     "swift": (("tcp", 8080),),
-    "nova": (("tcp", 8774), ("tcp", 8775), ("tcp", 8778)),
+    "nova": (("tcp", 8774), ("tcp", 8775)),
+    "placement": (("tcp", 8778),),
     "neutron": (("tcp", 9696),),
     "glance": (("tcp", 9292),),
 }
