@@ -7,8 +7,9 @@ import stat
 from tests.e2e.conftest import NAME, ROOT, conf_text
 
 SERVICES = {"mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "ironic",
-            "nova", "heat"}
-CATALOG = {"identity", "image", "placement", "baremetal", "compute", "orchestration"}
+            "ironic_inspector", "nova", "heat"}
+CATALOG = {"identity", "image", "placement", "baremetal", "baremetal-introspection", "compute",
+           "orchestration"}
 
 
 def test_token_issue(deployed):

@@ -30,9 +30,16 @@ def wait_rules(predicate, timeout=90):
 
 
 def denied(rules, mac):
-    return any(f"--mac-source {mac}" in r and "DROP" in r for r in rules) or \
-        (any(r.endswith("-j DROP") and "--mac-source" not in r for r in rules)
-         and not any(r.endswith("-j ACCEPT") for r in rules))
+    """Walk the chain like the kernel: the first rule matching this MAC decides."""
+    for rule in rules:
+        if not rule.startswith("-A "):
+            continue
+        if "--mac-source" in rule:
+            if mac.lower() in rule.lower():
+                return not rule.endswith("-j ACCEPT")
+            continue
+        return not rule.endswith("-j ACCEPT")  # a catch-all rule
+    return False
 
 
 def test_introspection_rules_answer(deployed):

@@ -19,7 +19,7 @@ def wait_for(fn, timeout=120, interval=2):
 
 def test_baremetal_drivers(deployed):
     drivers = json.loads(deployed.openstack("baremetal", "driver", "list", "-f", "json"))
-    names = {d["Supported driver(s)"] for d in drivers}
+    names = {d.get("Supported driver(s)", d.get("name")) for d in drivers}
     assert {"ipmi", "redfish", "fake-hardware"} <= names
 
 
@@ -61,6 +61,6 @@ def test_stack_create_complete(deployed):
     template.write_text("heat_template_version: 2018-08-31\n"
                         "resources:\n  secret:\n    type: OS::Heat::RandomString\n"
                         "outputs:\n  value:\n    value: {get_attr: [secret, value]}\n")
-    stack = json.loads(deployed.openstack("stack", "create", "-t", str(template), "e2e-stack",
-                                          "--wait", "-f", "json"))
+    deployed.openstack("stack", "create", "-t", str(template), "e2e-stack", "--wait")
+    stack = json.loads(deployed.openstack("stack", "show", "e2e-stack", "-f", "json"))
     assert stack["stack_status"] == "CREATE_COMPLETE"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cliff.command import Command
 from rich.console import Console
+from rich.markup import escape
 
 from undercroft.errors import UndercroftError
 
@@ -14,7 +15,7 @@ DEFAULT_CONFIG = Path("~/undercloud.conf").expanduser()
 
 def print_error(err: UndercroftError) -> None:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(f"[bold red]ERROR[/bold red] {err.message}", markup=True)
+    console.print(f"[bold red]ERROR[/bold red] {escape(err.message)}", markup=True)
     if err.detail:
         console.print(err.detail, markup=False)
     if err.hint:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from undercroft.cli.base import UndercroftCommand, print_error
-from undercroft.cli.deploy import RichSafeErrors, load_config, warn_config
+from undercroft.cli.deploy import load_config, warn_config
 from undercroft.config import docs, migrate, validations
 from undercroft.errors import ConfigError, UndercroftError
 from undercroft.lifecycle import deployment
@@ -51,7 +51,7 @@ class ConfigShow(UndercroftCommand, Lister):
         try:
             return super().run(parsed_args)
         except UndercroftError as err:
-            print_error(type(err)(escape(err.message), err.detail, err.hint))
+            print_error(err)
             return 1
 
     def take_action(self, args):
@@ -78,7 +78,7 @@ class ConfigShow(UndercroftCommand, Lister):
         return ("Parameter", "Value", "Source"), rows
 
 
-class ConfigMigrate(RichSafeErrors, UndercroftCommand):
+class ConfigMigrate(UndercroftCommand):
     """Rewrite an old (instack-undercloud or tripleoclient) undercloud.conf for Undercroft.
 
     Writes a new undercloud.conf with current option names, plus an environment file
@@ -127,7 +127,7 @@ class ConfigMigrate(RichSafeErrors, UndercroftCommand):
         return 0
 
 
-class ConfigDocs(RichSafeErrors, UndercroftCommand):
+class ConfigDocs(UndercroftCommand):
     """Generate docs/undercloud-conf.md and docs/migration.md's option table from the code."""
 
     needs_config = False

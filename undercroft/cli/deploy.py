@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 
-from rich.markup import escape
 
-from undercroft.cli.base import UndercroftCommand, print_error
+from undercroft.cli.base import UndercroftCommand
 from undercroft.config import loader, validations
 from undercroft.config.translate import translate
 from undercroft.errors import DeployError, UndercroftError
@@ -52,22 +50,7 @@ class HeldWarnings(Reporter):
         self.held.append(text)
 
 
-class RichSafeErrors:
-    """Print an error's message literally: cli.base.print_error renders it as rich markup,
-    which would swallow section names such as ``[ctlplane-subnet]``."""
-
-    def take_action(self, parsed_args):
-        try:
-            return self.act(parsed_args) or 0
-        except UndercroftError as err:
-            print_error(type(err)(escape(err.message), err.detail, err.hint))
-            return 1
-        except KeyboardInterrupt:
-            print("interrupted; re-run the same command to continue", file=sys.stderr)
-            return 130
-
-
-class Install(RichSafeErrors, UndercroftCommand):
+class Install(UndercroftCommand):
     """Deploy or converge the undercloud: host prep, images, containers step by step.
 
     Re-running with nothing changed makes no container changes.
@@ -121,7 +104,7 @@ class Install(RichSafeErrors, UndercroftCommand):
         return 0
 
 
-class Plan(RichSafeErrors, UndercroftCommand):
+class Plan(UndercroftCommand):
     """Show what install would create, recreate, start, keep or remove, and why.
 
     Nothing on the host is changed.

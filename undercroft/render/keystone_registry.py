@@ -1,6 +1,6 @@
 """Every enabled service's ``keystone:`` block becomes one registration one-shot.
 
-It runs after keystone is healthy (step 4, keystone's chain) in a single Python process,
+It runs after keystone is healthy (end of step 3, keystone's chain) in one Python process,
 so registering ten services costs one start-up, not sixty CLI calls. Its input lists the
 whole catalog, so disabling a service changes its hash and the re-run prunes the
 service's endpoints and user.
@@ -52,4 +52,4 @@ def registration_container(r: "Renderer", services: list[ServiceTemplate]) -> "R
     files = (RenderedFile(REGISTRY, content, "root", "0600"),)
     tpl = ContainerTemplate(name="keystone_register", oneshot=True,
                             command=f"undercroft-keystone-register {REGISTRY}")
-    return r.generated(keystone, 4, 99, tpl, files, "keystone")
+    return r.generated(keystone, 3, 99, tpl, files, "keystone")

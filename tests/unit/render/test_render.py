@@ -52,12 +52,14 @@ def full(tmp_path_factory):
 
 def test_default_role_renders_every_service_in_chain_order(full):
     assert full.services == ["mariadb", "rabbitmq", "memcached", "keystone", "glance",
-                             "placement", "ironic", "nova", "heat"]
+                             "placement", "ironic", "ironic_inspector", "nova", "heat"]
     plan = make_plan(full.rendered.desired, [])
-    for service in ("keystone", "glance", "placement", "ironic", "nova", "heat"):
+    for service in ("keystone", "glance", "placement", "ironic", "ironic_inspector", "nova",
+                    "heat"):
         assert plan.chains(3)[service][0].name == f"{service}_db_create"
-    keystone4 = [a.name for a in plan.chains(4)["keystone"]]
-    assert keystone4 == ["keystone", "keystone_register"]
+    keystone3 = [a.name for a in plan.chains(3)["keystone"]]
+    assert keystone3[-2:] == ["keystone", "keystone_register"]
+    assert "keystone" not in plan.chains(4)
     assert [a.name for a in plan.chains(5)["nova"]] == ["nova_compute", "nova_cells_discover",
                                                         "nova_flavors"]
 
@@ -65,8 +67,9 @@ def test_default_role_renders_every_service_in_chain_order(full):
 def test_registry_lists_every_catalog_entry_and_user(full):
     reg = json.loads(full.by_name("keystone_register").files[0].content)
     assert {s["type"] for s in reg["services"]} == {
-        "image", "placement", "baremetal", "compute", "orchestration"}
-    assert {u["name"] for u in reg["users"]} == {"glance", "placement", "ironic", "nova", "heat"}
+        "image", "placement", "baremetal", "baremetal-introspection", "compute", "orchestration"}
+    assert {u["name"] for u in reg["users"]} == {"glance", "placement", "ironic", "ironic-inspector",
+                                                "nova", "heat"}
     assert all(set(s["endpoints"]) == {"public", "internal", "admin"} for s in reg["services"])
 
 
@@ -99,11 +102,11 @@ def test_renders_the_four_services(dep):
         "mysql_bootstrap", "keystone_db_create", "keystone_db_sync", "keystone_bootstrap"}
     assert {n: d.step for n, d in by.items()} == {
         "mysql_bootstrap": 2, "mysql": 2, "memcached": 2, "rabbitmq": 2, "keystone_db_create": 3,
-        "keystone_db_sync": 3, "keystone_bootstrap": 3, "keystone": 4}
+        "keystone_db_sync": 3, "keystone_bootstrap": 3, "keystone": 3}
     # the database one-shot runs first in keystone's step-3 chain
     plan = make_plan(dep.rendered.desired, [])
     assert [a.name for a in plan.chains(3)["keystone"]] == [
-        "keystone_db_create", "keystone_db_sync", "keystone_bootstrap"]
+        "keystone_db_create", "keystone_db_sync", "keystone_bootstrap", "keystone"]
     assert [a.name for a in plan.chains(2)["mariadb"]] == ["mysql_bootstrap", "mysql"]
 
 
@@ -172,7 +175,7 @@ def test_labels_hold_names_and_hashes_only(dep):
     d = dep.by_name("keystone").desired
     lbl = labels(d, "undercloud")
     assert lbl["undercroft.managed"] == "true"
-    assert lbl["undercroft.service"] == "keystone" and lbl["undercroft.step"] == "4"
+    assert lbl["undercroft.service"] == "keystone" and lbl["undercroft.step"] == "3"
     assert lbl["undercroft.oneshot"] == "false"
     assert lbl["undercroft.config-hash"] == d.config_hash
     assert json.loads(lbl["undercroft.inputs"]) == d.inputs
@@ -195,8 +198,9 @@ def test_one_keystone_parameter_changes_only_keystone(dep, root):
     after = {c.desired.name: c.desired.config_hash for c in changed.rendered.containers}
     assert set(before) == set(after)
     assert {n for n in before if before[n] != after[n]} == {"keystone"}
-    assert "--threads 8" in changed.by_name("keystone").config_json["command"]
-    assert "--threads 4" in dep.by_name("keystone").config_json["command"]
+    # undercroft-uwsgi WSGI_FILE BIND PROCESSES THREADS ...
+    assert changed.by_name("keystone").config_json["command"].split()[4] == "8"
+    assert dep.by_name("keystone").config_json["command"].split()[4] == "4"
     assert changed.resolved.sources["KeystoneThreads"].startswith("environment ")
 
     # ... and the plan built from the old deployment's labels recreates exactly that one
