@@ -65,6 +65,15 @@ class Deployed:
     conf: Path
     install_output: str
     cmdlines: set[str] = field(default_factory=set)
+    extra: str = ""  # [DEFAULT] lines of the undercloud.conf last converged to
+
+    def converge(self, extra: str) -> subprocess.CompletedProcess:
+        """Install with a conf of ``extra`` [DEFAULT] lines; later tests build on it."""
+        conf = ROOT / "undercloud-current.conf"
+        conf.write_text(conf_text(extra))
+        proc = self.undercroft("install", "--config", str(conf))
+        self.extra = extra
+        return proc
 
     @property
     def passwords(self) -> dict[str, str]:

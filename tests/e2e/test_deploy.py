@@ -7,9 +7,9 @@ import stat
 from tests.e2e.conftest import NAME, ROOT, conf_text
 
 SERVICES = {"mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "ironic",
-            "ironic_inspector", "nova", "heat"}
-CATALOG = {"identity", "image", "placement", "baremetal", "baremetal-introspection", "compute",
-           "orchestration"}
+            "ironic_inspector", "neutron", "nova", "heat"}
+CATALOG = {"identity", "image", "placement", "baremetal", "baremetal-introspection", "network",
+           "compute", "orchestration"}
 
 
 def test_token_issue(deployed):
@@ -88,7 +88,7 @@ def test_parameter_change_recreates_only_keystone(deployed, podman):
     assert "changed: config:config.json" in plan
     assert f"Plan: 1 recreate, {deployed.container_count - 1} keep" in plan
 
-    deployed.undercroft("install", "--config", str(conf2))
+    deployed.converge(f"custom_env_files = {env}")
     after = deployed.container_ids(podman)
     assert {n for n in before if before[n] != after.get(n)} == {f"{NAME}-keystone"}
     json.loads(deployed.openstack("token", "issue", "-f", "json"))

@@ -64,3 +64,16 @@ def test_stack_create_complete(deployed):
     deployed.openstack("stack", "create", "-t", str(template), "e2e-stack", "--wait")
     stack = json.loads(deployed.openstack("stack", "show", "e2e-stack", "-f", "json"))
     assert stack["stack_status"] == "CREATE_COMPLETE"
+
+
+def test_ctlplane_network_from_undercloud_conf(deployed):
+    nets = json.loads(deployed.openstack("network", "list", "-f", "json"))
+    assert "ctlplane" in {n["Name"] for n in nets}
+    subnet = json.loads(deployed.openstack("subnet", "show", "ctlplane-subnet", "-f", "json"))
+    assert subnet["cidr"] == "192.168.24.0/24"
+    assert subnet["gateway_ip"] == "192.168.24.1"
+    pools = json.dumps(subnet["allocation_pools"])
+    assert "192.168.24.5" in pools and "192.168.24.24" in pools
+    network = json.loads(deployed.openstack("network", "show", "ctlplane", "-f", "json"))
+    assert network["provider:network_type"] == "flat"
+    assert network["provider:physical_network"] == "ctlplane"

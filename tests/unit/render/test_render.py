@@ -52,10 +52,11 @@ def full(tmp_path_factory):
 
 def test_default_role_renders_every_service_in_chain_order(full):
     assert full.services == ["mariadb", "rabbitmq", "memcached", "keystone", "glance",
-                             "placement", "ironic", "ironic_inspector", "nova", "heat"]
+                             "placement", "ironic", "ironic_inspector", "neutron", "nova",
+                             "heat"]
     plan = make_plan(full.rendered.desired, [])
-    for service in ("keystone", "glance", "placement", "ironic", "ironic_inspector", "nova",
-                    "heat"):
+    for service in ("keystone", "glance", "placement", "ironic", "ironic_inspector", "neutron",
+                    "nova", "heat"):
         assert plan.chains(3)[service][0].name == f"{service}_db_create"
     keystone3 = [a.name for a in plan.chains(3)["keystone"]]
     assert keystone3[-2:] == ["keystone", "keystone_register"]
@@ -67,9 +68,10 @@ def test_default_role_renders_every_service_in_chain_order(full):
 def test_registry_lists_every_catalog_entry_and_user(full):
     reg = json.loads(full.by_name("keystone_register").files[0].content)
     assert {s["type"] for s in reg["services"]} == {
-        "image", "placement", "baremetal", "baremetal-introspection", "compute", "orchestration"}
+        "image", "placement", "baremetal", "baremetal-introspection", "network", "compute",
+        "orchestration"}
     assert {u["name"] for u in reg["users"]} == {"glance", "placement", "ironic", "ironic-inspector",
-                                                "nova", "heat"}
+                                                "neutron", "nova", "heat"}
     assert all(set(s["endpoints"]) == {"public", "internal", "admin"} for s in reg["services"])
 
 
