@@ -78,6 +78,9 @@ class ContainerTemplate(Strict):
     healthcheck: Optional[str] = None
     restart: Literal["no", "always", "on-failure", "unless-stopped"] = "always"
     timeout: int = 300  # seconds to become healthy / to exit
+    # Containers (of any service, same step) that must be healthy/completed before this one
+    # starts, e.g. nova's conductor after placement_api. Missing names are ignored.
+    after: list[str] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

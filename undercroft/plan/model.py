@@ -32,6 +32,7 @@ class DesiredContainer:
     oneshot: bool = False
     spec: dict[str, Any] = field(default_factory=dict)  # podman-level settings
     inputs: dict[str, Any] = field(default_factory=dict)
+    after: tuple[str, ...] = ()  # same-step containers to wait for (ordering, not hashed)
 
     @property
     def config_hash(self) -> str:

@@ -6,6 +6,7 @@ at /var/lib/undercroft/config and copied into place by the image's entrypoint.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,8 +147,10 @@ class Renderer:
         config_dir = self.settings.state_dir / "config" / name
         spec = self.spec(tpl, config_dir, name, where)
         image = self.image_ref(tpl.image or svc.image, where)
-        return self._assemble(name, svc.name, step, order, tpl.oneshot, image, spec,
-                              config_dir, config_json, files, secret_files)
+        rc = self._assemble(name, svc.name, step, order, tpl.oneshot, image, spec,
+                            config_dir, config_json, files, secret_files)
+        after = tuple(self.container_name(n) for n in tpl.after)
+        return dataclasses.replace(rc, desired=dataclasses.replace(rc.desired, after=after))
 
     def spec(self, tpl: ContainerTemplate, config_dir: Path, name: str, where: str) -> dict:
         ns = self.settings.network_namespace

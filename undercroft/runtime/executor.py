@@ -50,6 +50,29 @@ def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
     return args
 
 
+def _dependency_order(chains: Mapping[str, list[Action]]) -> list[list[Action]]:
+    """Chains whose containers others wait for (``after``) are submitted first, so with a
+    FIFO pool a waiting chain only ever waits for one already running or done."""
+    owner = {a.name: svc for svc, acts in chains.items() for a in acts}
+    needs = {svc: {owner[d] for a in acts if a.desired for d in a.desired.after
+                   if d in owner and owner[d] != svc}
+             for svc, acts in chains.items()}
+    ordered: list[str] = []
+
+    def visit(svc: str, path: tuple = ()) -> None:
+        if svc in ordered:
+            return
+        if svc in path:
+            raise DeployError(f"containers wait for each other in a cycle: {' -> '.join(path + (svc,))}")
+        for dep in sorted(needs[svc]):
+            visit(dep, path + (svc,))
+        ordered.append(svc)
+
+    for svc in chains:
+        visit(svc)
+    return [chains[svc] for svc in ordered]
+
+
 class PodmanExecutor:
     def __init__(self, podman: Podman, reporter: Reporter,
                  labels_for: Callable[[DesiredContainer], Mapping[str, str]],
@@ -70,9 +93,10 @@ class PodmanExecutor:
             self.reporter.phase(f"Step {step}: {step_names.get(step, '')}".rstrip(": "))
             t0 = time.monotonic()
             abort = threading.Event()
+            done_events = {a.name: threading.Event() for acts in chains.values() for a in acts}
             with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-                futures = [pool.submit(self._run_chain, actions, abort)
-                           for actions in chains.values()]
+                futures = [pool.submit(self._run_chain, actions, abort, done_events)
+                           for actions in _dependency_order(chains)]
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
                 failed = [f for f in done if f.exception()]
                 if failed:
@@ -89,11 +113,18 @@ class PodmanExecutor:
                 self.reporter.event("removed", container=a.name, reason=a.reason)
                 self.reporter.line("ok", a.name, f"removed ({a.reason})")
 
-    def _run_chain(self, actions: list[Action], abort: threading.Event) -> None:
+    def _run_chain(self, actions: list[Action], abort: threading.Event,
+                   done: dict[str, threading.Event]) -> None:
         for a in actions:
+            for dep in (a.desired.after if a.desired else ()):
+                if dep in done:
+                    while not done[dep].wait(0.2):
+                        if abort.is_set():
+                            return
             if abort.is_set():
                 return
             self._apply(a)
+            done[a.name].set()
 
     def _apply(self, a: Action) -> None:
         if a.kind is ActionKind.KEEP:

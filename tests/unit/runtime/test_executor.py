@@ -244,3 +244,26 @@ def test_hung_healthcheck_is_a_deploy_error(reporter):
     with pytest.raises(DeployError, match=r"step 4: container keystone \(keystone\)"):
         executor(podman, reporter).execute(
             make_plan([desired("keystone", "keystone", 4, timeout=0.2)], []), STEP_NAMES)
+
+
+def test_after_waits_for_another_services_container_without_deadlock(reporter):
+    """nova's conductor waits for placement_api; with 2 workers and nova's chain listed
+    first, placement's chain is still submitted first, so nothing deadlocks."""
+    import dataclasses
+    conductor = dataclasses.replace(desired("nova_conductor", "nova", 4, 2), after=("placement_api",))
+    containers = [desired("nova_api", "nova", 4, 1), conductor,
+                  desired("heat_api", "heat", 4, 1), desired("aaa_api", "aaa", 4, 1),
+                  desired("placement_api", "placement", 4, 1)]
+    podman = FakePodman()
+    executor(podman, reporter).execute(make_plan(containers, []), {4: "services"})
+    started = podman.names("run_detached")
+    assert started.index("placement_api") < started.index("nova_conductor")
+    assert podman.index("healthcheck", "placement_api") < podman.index("run_detached", "nova_conductor")
+
+
+def test_waiting_cycle_is_an_error(reporter):
+    import dataclasses
+    a = dataclasses.replace(desired("a", "sa", 4, 1), after=("b",))
+    b = dataclasses.replace(desired("b", "sb", 4, 1), after=("a",))
+    with pytest.raises(DeployError, match="cycle"):
+        executor(FakePodman(), reporter).execute(make_plan([a, b], []), {4: "services"})
