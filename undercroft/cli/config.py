@@ -9,10 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from undercroft.cli.base import UndercroftCommand, print_error
-from undercroft.cli.deploy import load_config, warn_config
-from undercroft.config import docs, migrate, validations
+from undercroft.cli.deploy import preview
+from undercroft.config import docs, migrate
 from undercroft.errors import ConfigError, UndercroftError
-from undercroft.lifecycle import deployment
 from undercroft.report import Reporter
 
 MASK = "********"
@@ -56,12 +55,7 @@ class ConfigShow(UndercroftCommand, Lister):
 
     def take_action(self, args):
         reporter = Reporter(console=Console(stderr=True, highlight=False, soft_wrap=True))
-        path, overrides = self.config_path(args), self.overrides(args)
-        uc, tr = load_config(path, overrides)
-        dep = deployment.load(path, overrides, reporter=reporter)
-        warn_config(reporter, tr, dep.services)
-        for problem in validations.check_config(uc, tr).problems:
-            reporter.warn(f"install would refuse this: {problem}")
+        tr, dep = preview(self, args, reporter)
         if args.services:
             off = set(tr.disabled_services)
             rows = [(s, "deployed", "role / environment files") for s in dep.services]

@@ -39,6 +39,17 @@ def warn_config(reporter: Reporter, tr, services=None) -> None:
                               f"it is not deployed")
 
 
+def preview(command, args, reporter: Reporter):
+    """Load the deployment read-only and warn about anything install would refuse."""
+    path, overrides = command.config_path(args), command.overrides(args)
+    uc, tr = load_config(path, overrides)
+    dep = deployment.load(path, overrides, reporter=reporter)
+    warn_config(reporter, tr, dep.services)
+    for problem in validations.check_config(uc, tr).problems:
+        reporter.warn(f"install would refuse this: {problem}")
+    return tr, dep
+
+
 class HeldWarnings(Reporter):
     """A quiet reporter that keeps warnings to print later."""
 
@@ -115,12 +126,7 @@ class Plan(UndercroftCommand):
 
     def show(self, args):
         reporter = Reporter()
-        path, overrides = self.config_path(args), self.overrides(args)
-        uc, tr = load_config(path, overrides)
-        dep = deployment.load(path, overrides, reporter=reporter)
-        warn_config(reporter, tr, dep.services)
-        for problem in validations.check_config(uc, tr).problems:
-            reporter.warn(f"install would refuse this: {problem}")
+        _, dep = preview(self, args, reporter)
         podman = Podman()
         missing = [i.name for i in dep.needed_images if not podman.image_exists(i.ref)]
         if missing:
