@@ -7,9 +7,9 @@ import stat
 from tests.e2e.conftest import NAME, ROOT, conf_text
 
 SERVICES = {"mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "ironic",
-            "ironic_inspector", "neutron", "nova", "heat"}
+            "ironic_inspector", "neutron", "nova", "heat", "swift"}
 CATALOG = {"identity", "image", "placement", "baremetal", "baremetal-introspection", "network",
-           "compute", "orchestration"}
+           "compute", "orchestration", "object-store"}
 
 
 def test_token_issue(deployed):

@@ -50,7 +50,7 @@ SERVICE_PORTS: dict[str, tuple[tuple[str, int], ...]] = {
     "mistral": (("tcp", 8989),),
     "zaqar": (("tcp", 8888), ("tcp", 9000)),
     "heat": (("tcp", 8004), ("tcp", 8000)),
-    "swift": (("tcp", 8080),),
+    "swift": (("tcp", 8080), ("tcp", 6000), ("tcp", 6001), ("tcp", 6002)),
     "nova": (("tcp", 8774), ("tcp", 8775)),
     "placement": (("tcp", 8778),),
     "neutron": (("tcp", 9696),),

@@ -95,7 +95,13 @@ class Podman:
 
     # --- changes -------------------------------------------------------------------------
     def remove(self, name: str) -> None:
-        self.call("rm", "-f", "-t", "5", name, check=False)
+        """Remove a container and make sure it is gone (a restart policy can race rm)."""
+        for _ in range(3):
+            proc = self.call("rm", "-f", "-t", "10", name, check=False)
+            if self.call("container", "exists", name, check=False).returncode != 0:
+                return
+        err = [ln for ln in proc.stderr.strip().splitlines() if "systemd" not in ln]
+        raise DeployError(f"could not remove container {name}", detail="\n".join(err[-10:]))
 
     def start(self, name: str) -> None:
         self.call("start", name)

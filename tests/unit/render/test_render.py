@@ -51,7 +51,7 @@ def full(tmp_path_factory):
 
 
 def test_default_role_renders_every_service_in_chain_order(full):
-    assert full.services == ["mariadb", "rabbitmq", "memcached", "keystone", "glance",
+    assert full.services == ["mariadb", "rabbitmq", "memcached", "keystone", "glance", "swift",
                              "placement", "ironic", "ironic_inspector", "neutron", "nova",
                              "heat"]
     plan = make_plan(full.rendered.desired, [])
@@ -69,9 +69,9 @@ def test_registry_lists_every_catalog_entry_and_user(full):
     reg = json.loads(full.by_name("keystone_register").files[0].content)
     assert {s["type"] for s in reg["services"]} == {
         "image", "placement", "baremetal", "baremetal-introspection", "network", "compute",
-        "orchestration"}
+        "orchestration", "object-store"}
     assert {u["name"] for u in reg["users"]} == {"glance", "placement", "ironic", "ironic-inspector",
-                                                "neutron", "nova", "heat"}
+                                                "neutron", "nova", "heat", "swift"}
     assert all(set(s["endpoints"]) == {"public", "internal", "admin"} for s in reg["services"])
 
 

@@ -66,6 +66,7 @@ def test_empty_ps_output(runs):
 
 
 def test_writes_are_counted_reads_are_not(runs):
+    calls, answers = runs
     p = Podman()
     p.containers("x")
     p.inspect("mysql")
@@ -73,11 +74,28 @@ def test_writes_are_counted_reads_are_not(runs):
     p.logs_tail("mysql")
     assert p.writes == []
     p.run_detached(["--name", "mysql", "img"])
+    answers.extend([(0, "", ""), (1, "", "")])  # rm, then 'container exists' says gone
     p.remove("mysql")
     p.start("mysql")
     assert p.writes == ["run -d", "rm -f", "start mysql"]
     run_argv = runs[0][4][0]  # the 5th subprocess call is the run
     assert run_argv[-3:] == ["--name", "mysql", "img"] and list(ULIMITS)[0] in run_argv
+
+
+def test_remove_retries_until_the_container_is_gone(runs):
+    calls, answers = runs
+    answers.extend([(0, "", ""), (0, "", ""), (0, "", ""), (1, "", "")])
+    Podman().remove("mysql")
+    verbs = [argv[len(GLOBAL_FLAGS) + 1] for argv, _ in calls]
+    assert verbs == ["rm", "container", "rm", "container"]
+
+
+def test_remove_that_never_succeeds_is_a_deploy_error(runs):
+    calls, answers = runs
+    answers.extend([(125, "", "Error: container is busy\n"), (0, "", "")] * 3)
+    with pytest.raises(DeployError, match="could not remove container mysql") as e:
+        Podman().remove("mysql")
+    assert "container is busy" in e.value.detail
 
 
 def test_failed_write_is_a_deploy_error_without_systemd_noise(runs):
