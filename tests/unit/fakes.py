@@ -44,8 +44,10 @@ class FakePodman:
                  inspect_data: dict[str, dict] | None = None,
                  logs: dict[str, str] | None = None,
                  died: dict[str, int] | None = None,
-                 observed: Iterable[ObservedContainer] = ()):
+                 observed: Iterable[ObservedContainer] = (),
+                 images_present: Iterable[str] = ()):
         self.exit_codes = dict(exit_codes or {})
+        self.images_present = set(images_present)
         self.health = {k: (list(v) if isinstance(v, (list, tuple)) else v)
                        for k, v in (health or {}).items()}
         self.inspect_data = dict(inspect_data or {})
@@ -82,6 +84,10 @@ class FakePodman:
     def image_exists(self, ref: str) -> bool:
         self._record("image_exists", ref)
         return True
+
+    def image_refs(self, repository: str) -> set[str]:
+        self._record("image_refs", repository)
+        return set(self.images_present)
 
     def logs_tail(self, name: str, lines: int = 30) -> str:
         self._record("logs_tail", name)

@@ -9,6 +9,7 @@ from undercroft.cli.base import UndercroftCommand
 from undercroft.config import loader, validations
 from undercroft.config.translate import translate
 from undercroft.errors import DeployError, UndercroftError
+from undercroft.images.catalog import REPO
 from undercroft.lifecycle import deployment
 from undercroft.report import Reporter
 from undercroft.runtime.podman import Podman
@@ -128,7 +129,8 @@ class Plan(UndercroftCommand):
         reporter = Reporter()
         _, dep = preview(self, args, reporter)
         podman = Podman()
-        missing = [i.name for i in dep.needed_images if not podman.image_exists(i.ref)]
+        refs = podman.image_refs(REPO)
+        missing = [i.name for i in dep.needed_images if i.ref not in refs]
         if missing:
             reporter.info(f"Images to build: {', '.join(missing)}")
         plan = deployment.compute_plan(dep, podman)

@@ -6,6 +6,7 @@ from rich.table import Table
 
 from undercroft.cli.base import UndercroftCommand
 from undercroft.images.builder import ImageBuilder
+from undercroft.images.catalog import REPO
 from undercroft.lifecycle import deployment
 from undercroft.report import Reporter
 from undercroft.runtime.podman import Podman
@@ -36,7 +37,8 @@ class ImagesList(UndercroftCommand):
         table = Table()
         for col in ("image", "tag (content hash)", "present"):
             table.add_column(col)
+        refs = podman.image_refs(REPO)
         for img in dep.needed_images:
-            table.add_row(img.name, img.tag, "yes" if podman.image_exists(img.ref) else "no")
+            table.add_row(img.name, img.tag, "yes" if img.ref in refs else "no")
         Console(highlight=False).print(table)
         return 0

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from undercroft.errors import DeployError
-from undercroft.images.catalog import COMMON, ROOTFS, ROOTFS_RECIPE, ImageDef
+from undercroft.images.catalog import COMMON, REPO, ROOTFS, ROOTFS_RECIPE, ImageDef
 from undercroft.report import Reporter
 from undercroft.runtime.podman import GLOBAL_FLAGS, ULIMITS, Podman
 
@@ -38,7 +38,8 @@ class ImageBuilder:
     def ensure(self, images: list[ImageDef]) -> dict[str, str]:
         """Make every image in ``images`` (build order) present; return name -> ref."""
         self.reporter.phase("Images")
-        present = {img.name for img in images if self.podman.image_exists(img.ref)}
+        refs = self.podman.image_refs(REPO)
+        present = {img.name for img in images if img.ref in refs}
         for img in images:
             if img.name in present:
                 self.reporter.line("keep", img.name, f"{img.ref} present")

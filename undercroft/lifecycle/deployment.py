@@ -102,7 +102,8 @@ def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: b
         builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
         builder.ensure(dep.needed_images)
     else:
-        missing = [i.ref for i in dep.needed_images if not podman.image_exists(i.ref)]
+        refs = podman.image_refs(image_catalog.REPO)
+        missing = [i.ref for i in dep.needed_images if i.ref not in refs]
         if missing:
             raise DeployError(f"images missing: {', '.join(missing)}",
                               hint="run 'undercroft images build' first")
