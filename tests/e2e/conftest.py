@@ -106,12 +106,13 @@ class Deployed:
         return {c["Names"][0]: c["Id"] for c in json.loads(out or "[]")}
 
 
-def wipe(podman: Podman) -> None:
-    for c in podman.containers(NAME):
+def wipe(podman: Podman, name: str = NAME, root: Path = ROOT) -> None:
+    """Remove a test deployment: its labelled containers, namespace and files."""
+    for c in podman.containers(name):
         podman.remove(c.name)
-    if Path("/run/netns", NAME).exists():
-        subprocess.run(["ip", "netns", "del", NAME], check=False)
-    shutil.rmtree(ROOT, ignore_errors=True)
+    if Path("/run/netns", name).exists():
+        subprocess.run(["ip", "netns", "del", name], check=False)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
