@@ -115,6 +115,7 @@ class PodmanExecutor:
 
     def _run_chain(self, actions: list[Action], abort: threading.Event,
                    done: dict[str, threading.Event]) -> None:
+        self._stop_before_bootstrap(actions)
         for a in actions:
             for dep in (a.desired.after if a.desired else ()):
                 if dep in done:
@@ -125,6 +126,21 @@ class PodmanExecutor:
                 return
             self._apply(a)
             done[a.name].set()
+
+    def _stop_before_bootstrap(self, actions: list[Action]) -> None:
+        """A chain's one-shots prepare the service containers after them (mysql_bootstrap
+        needs the datadir to itself). When such a one-shot re-runs and a running service
+        later in the chain is being recreated anyway, remove the old one first."""
+        first_oneshot = next((i for i, a in enumerate(actions) if a.desired and a.desired.oneshot
+                              and a.kind in (ActionKind.CREATE, ActionKind.RECREATE)), None)
+        if first_oneshot is None:
+            return
+        for a in actions[first_oneshot + 1:]:
+            if a.kind is ActionKind.RECREATE and not a.desired.oneshot:
+                self.reporter.line("run", a.name, "stopping the old container: a one-shot "
+                                                  "before it in the chain runs again")
+                self.reporter.event("removed", container=a.name, reason="bootstrap re-runs")
+                self.podman.remove(a.name)
 
     def _apply(self, a: Action) -> None:
         if a.kind is ActionKind.KEEP:

@@ -267,3 +267,25 @@ def test_waiting_cycle_is_an_error(reporter):
     b = dataclasses.replace(desired("b", "sb", 4, 1), after=("a",))
     with pytest.raises(DeployError, match="cycle"):
         executor(FakePodman(), reporter).execute(make_plan([a, b], []), {4: "services"})
+
+
+def test_old_service_is_removed_before_its_bootstrap_reruns(reporter):
+    """mysql_bootstrap must not run beside the old mysql on the same datadir."""
+    boot = desired("mysql_bootstrap", "mariadb", 2, 1, oneshot=True, image="img:v2")
+    mysql = desired("mysql", "mariadb", 2, 2, image="img:v2")
+    old = [observed_like(boot, state="exited", inputs={"image": "img:v1"}),
+           observed_like(mysql, inputs={"image": "img:v1"})]
+    podman = FakePodman(observed=old)
+    executor(podman, reporter).execute(make_plan([boot, mysql], old), {2: "infra"})
+    assert podman.index("remove", "mysql") < podman.index("run_detached", "mysql_bootstrap")
+
+
+def test_kept_service_is_not_stopped_for_an_unchanged_chain(reporter):
+    boot = desired("mysql_bootstrap", "mariadb", 2, 1, oneshot=True)
+    mysql = desired("mysql", "mariadb", 2, 2, image="img:v2")
+    old = [observed_like(boot, state="exited"), observed_like(mysql, inputs={"image": "img:v1"})]
+    podman = FakePodman(observed=old)
+    executor(podman, reporter).execute(make_plan([boot, mysql], old), {2: "infra"})
+    # the one-shot is kept, so the service is simply recreated in place (once)
+    assert podman.names("remove") == ["mysql"]
+    assert podman.names("run_detached") == ["mysql"]
