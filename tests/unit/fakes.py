@@ -81,10 +81,6 @@ class FakePodman:
         self._record("containers", deployment)
         return list(self.observed)
 
-    def image_exists(self, ref: str) -> bool:
-        self._record("image_exists", ref)
-        return True
-
     def image_refs(self, repository: str) -> set[str]:
         self._record("image_refs", repository)
         return set(self.images_present)

@@ -64,18 +64,11 @@ class Podman:
                 exit_code=int(c.get("ExitCode") or 0), health=_health(c.get("Status", ""))))
         return result
 
-    def image_exists(self, ref: str) -> bool:
-        return self.call("image", "exists", ref, check=False).returncode == 0
-
     def image_refs(self, repository: str) -> set[str]:
         """Every ``name:tag`` under ``repository`` in one call (no per-image lookups)."""
         out = self.call("images", "--format", "json", "--filter",
                         f"reference={repository}/*").stdout
         return {n for img in json.loads(out or "[]") for n in (img.get("Names") or [])}
-
-    def images(self, label: str) -> list[dict]:
-        out = self.call("images", "--format", "json", "--filter", f"label={label}").stdout
-        return json.loads(out or "[]")
 
     def logs_tail(self, name: str, lines: int = 30) -> str:
         proc = self.call("logs", "--tail", str(lines), name, check=False)

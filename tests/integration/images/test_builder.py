@@ -30,7 +30,7 @@ def test_changed_context_builds_a_new_tag(podman, base_image, images, tmp_path):
     builder = ImageBuilder(podman, Reporter(quiet=True), BUILD_DIR, MIRROR)
     try:
         builder.ensure(catalog.closure(second, ["tiny"]))
-        assert podman.image_exists(second["tiny"].ref)
+        assert second["tiny"].ref in podman.image_refs(catalog.REPO)
         out = podman.call("run", "--rm", "--ulimit", "nofile=16384:16384", "--ulimit",
                           "nproc=8192:8192", "--entrypoint", "cat", second["tiny"].ref, "/etc/tiny").stdout
         assert out.strip() == "v2"
