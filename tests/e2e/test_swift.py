@@ -14,7 +14,8 @@ def test_object_store_endpoints(deployed):
                                               "-f", "json"))
     assert {e["Interface"] for e in endpoints} == {"public", "internal", "admin"}
     for e in endpoints:
-        assert e["URL"].endswith(":8080/v1/AUTH_%(tenant_id)s"), e
+        port = "13808" if e["Interface"] == "public" else "8080"  # TripleO's TLS port
+        assert e["URL"].endswith(f":{port}/v1/AUTH_%(tenant_id)s"), e
         assert e["Service Name"] == "swift"
     users = {u["Name"] for u in json.loads(deployed.openstack("user", "list", "-f", "json"))}
     assert "swift" in users

@@ -16,8 +16,10 @@ def test_disabling_inspector_removes_only_its_containers_and_endpoints(deployed,
         "ironic_inspector_db_create", "ironic_inspector_db_sync", "ironic_inspector",
         "ironic_inspector_dnsmasq")}
     assert not set(after) - set(before)
-    # Only the registration one-shot re-ran (to prune the catalog); services are untouched.
-    assert {n for n in after if after[n] != before[n]} == {f"{NAME}-keystone_register"}
+    # Only the registration one-shot re-ran (to prune the catalog) and haproxy dropped the
+    # inspector's listener; the other services are untouched.
+    assert {n for n in after if after[n] != before[n]} == {f"{NAME}-keystone_register",
+                                                           f"{NAME}-haproxy"}
 
     endpoints = json.loads(deployed.openstack("endpoint", "list", "-f", "json"))
     assert "baremetal-introspection" not in {e["Service Type"] for e in endpoints}

@@ -16,6 +16,10 @@ def _no_dns(monkeypatch):
     """translate() falls back to socket.getfqdn(), a DNS lookup; unit tests stay offline."""
     monkeypatch.setattr(socket, "getfqdn", lambda *a, **k: "undercloud.unit.test")
 
+    def no_lookup(host, *a, **k):
+        raise socket.gaierror(socket.EAI_NONAME, f"unit tests do not resolve {host}")
+    monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
+
 
 def conf_text(root: Path, default: str = "", undercroft: str = "",
               network_namespace: str = "ucunit") -> str:

@@ -330,9 +330,11 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
     ("DEFAULT", "local_ip"): Meaning("LocalIp, ControlPlaneCidr, ControlPlanePrefix, "
                                      "br-ctlplane's address"),
     ("DEFAULT", "undercloud_public_host"): Meaning(
-        "CloudName; PublicVirtualFixedIPs with TLS (TLS is planned [tls-haproxy])"),
+        "CloudName (host of the public URLs); with TLS also PublicVirtualFixedIPs, the public "
+        "VIP keepalived holds and haproxy serves https on"),
     ("DEFAULT", "undercloud_admin_host"): Meaning(
-        "AdminHost; ControlFixedIPs with TLS (TLS is planned [tls-haproxy])"),
+        "AdminHost; with TLS also ControlFixedIPs, the admin VIP of the internal and admin "
+        "endpoints"),
     ("DEFAULT", "undercloud_nameservers"): Meaning("DnsServers"),
     ("DEFAULT", "undercloud_ntp_servers"): Meaning("NtpServer"),
     ("DEFAULT", "overcloud_domain_name"): Meaning("NeutronDnsDomain"),
@@ -340,13 +342,13 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
                                     "ControlPlaneStaticRoutes, MasqueradeNetworks"),
     ("DEFAULT", "local_subnet"): Meaning("UndercloudCtlplaneLocalSubnet"),
     ("DEFAULT", "undercloud_service_certificate"): Meaning(
-        "SSLCertificate, SSLKey, PublicTLSMode = certificate",
-        planned="public TLS (haproxy) is planned [tls-haproxy]; endpoints stay plain HTTP "
-                "on local_ip"),
+        "SSLCertificate, SSLKey, PublicTLSMode = certificate (haproxy serves this PEM on "
+        "the public VIP)"),
     ("DEFAULT", "generate_service_certificate"): Meaning(
-        "PublicTLSMode = certmonger (TLS is planned [tls-haproxy])"),
+        "PublicTLSMode = certmonger: a local CA made once in <state_dir>/tls signs haproxy's "
+        "certificate; clients get <output_dir>/undercloud-ca.pem"),
     ("DEFAULT", "certificate_generation_ca"): Meaning(
-        "CertmongerCA (TLS is planned [tls-haproxy])"),
+        "CertmongerCA (recorded; Undercroft's own local CA stands in for certmonger's)"),
     ("DEFAULT", "service_principal"): Meaning(
         ignored="tripleoclient never used it either; a FreeIPA CA is not supported"),
     ("DEFAULT", "local_interface"): Meaning("NeutronPublicInterface; enslaved to br-ctlplane "

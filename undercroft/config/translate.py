@@ -145,6 +145,26 @@ def _ip(raw: str) -> IPAddress:
     return ipaddress.ip_address(raw.strip())
 
 
+def vip_address(uc: UndercloudConf, opt: str) -> str:
+    """An IP as written, or a DNS name resolved to exactly one address (as tripleoclient)."""
+    raw = uc.get(opt).strip()
+    try:
+        return str(_ip(raw))
+    except ValueError:
+        pass
+    try:
+        found = {a[4][0] for a in socket.getaddrinfo(raw, None)}
+    except (socket.gaierror, UnicodeError):
+        found = set()
+    found = {a for a in found if not ipaddress.ip_address(a).is_loopback}
+    if len(found) != 1:
+        raise ConfigError(f"{uc.line_of('DEFAULT', opt)}: {opt} = {raw}: with TLS this is a "
+                          f"VIP; a DNS name must resolve to exactly one non-loopback address "
+                          f"(got {', '.join(sorted(found)) or 'none'}); give an IP address or "
+                          f"fix the name in DNS or /etc/hosts")
+    return found.pop()
+
+
 def local_ip(uc: UndercloudConf, problems: Problems):
     raw = uc.get("local_ip")
     w = uc.line_of("DEFAULT", "local_ip")
@@ -540,12 +560,19 @@ def translate(uc: UndercloudConf) -> Translated:
     computed("PublicTLSMode", mode, "undercloud_service_certificate",
              "generate_service_certificate")
     if mode != "off":
+        vips = {}
         for opt, param in (("undercloud_public_host", "PublicVirtualFixedIPs"),
                            ("undercloud_admin_host", "ControlFixedIPs")):
-            try:
-                put(param, [{"ip_address": str(_ip(uc.get(opt)))}], src(opt))
-            except ValueError:
-                pass  # a DNS name: endpoints use the name, no fixed VIP
+            vips[opt] = vip_address(uc, opt)
+            how = src(opt) if vips[opt] == uc.get(opt).strip() else f"resolved from {src(opt)}"
+            put(param, [{"ip_address": vips[opt]}], how)
+        if len({str(iface.ip), *vips.values()}) < 3:
+            raise ConfigError(f"{uc.line_of('DEFAULT', 'undercloud_public_host')}: with TLS, "
+                              f"local_ip ({iface.ip}), undercloud_admin_host "
+                              f"({vips['undercloud_admin_host']}) and undercloud_public_host "
+                              f"({vips['undercloud_public_host']}) must be three different "
+                              f"addresses: haproxy listens on the two VIPs with the ports the "
+                              f"services use on local_ip")
         put("PublicVirtualInterface", "br-ctlplane", "computed (TLS)")
         put("ControlVirtualInterface", "br-ctlplane", "computed (TLS)")
     if pem:
@@ -562,6 +589,10 @@ def translate(uc: UndercloudConf) -> Translated:
             disabled += [n for n in names if n not in disabled]
         elif uc.is_set("DEFAULT", opt):
             requested += [n for n in names if n not in requested]
+    if mode == "off":
+        # Like tripleoclient: haproxy and keepalived only come with public TLS; without
+        # it every endpoint is http://local_ip:port.
+        disabled += ["haproxy", "keepalived"]
     if not uc.get("enable_ironic"):
         requested = [n for n in requested if n not in ("ironic", "ironic_inspector")]
         if uc.is_set("DEFAULT", "enable_ironic_inspector") and uc.get("enable_ironic_inspector"):

@@ -10,8 +10,12 @@ import yaml
 CLOUD_NAME = "undercloud"
 
 
+CA_FILE = "undercloud-ca.pem"
+
+
 def auth_url(values: Mapping) -> str:
-    return f"http://{values['LocalIp']}:5000"
+    """The public identity endpoint (https on the public VIP with TLS), as stackrc had it."""
+    return str(values.get("KeystonePublicUrl") or f"http://{values['LocalIp']}:5000")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -28,9 +32,18 @@ def clouds_yaml_path(output_dir: Path) -> Path:
     return output_dir / ".config" / "openstack" / "clouds.yaml"
 
 
-def write(output_dir: Path, values: Mapping) -> list[Path]:
+def write(output_dir: Path, values: Mapping, ca_pem: str = "") -> list[Path]:
+    """stackrc and clouds.yaml; with a generated CA also its certificate for clients (0644)."""
     region = values.get("KeystoneRegion", "regionOne")
     stackrc = output_dir / "stackrc"
+    cacert = output_dir / CA_FILE
+    if ca_pem:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cacert.with_name(cacert.name + ".tmp")
+        tmp.write_text(ca_pem)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, cacert)
+    ca_lines = [f"export OS_CACERT={cacert}"] if ca_pem else []
     _write_private(stackrc, "\n".join([
         "# Undercloud admin credentials, written by undercroft. Source it: . stackrc",
         "for key in $( set | awk -F= '/^OS_/ {print $1}' ); do unset \"$key\" ; done",
@@ -43,6 +56,7 @@ def write(output_dir: Path, values: Mapping) -> list[Path]:
         "export OS_PROJECT_DOMAIN_NAME=Default",
         "export OS_IDENTITY_API_VERSION=3",
         f"export OS_REGION_NAME={region}",
+        *ca_lines,
         "export OS_CLOUDNAME=undercloud",
         "export PS1=${PS1:-}'(undercloud) '", ""]))
     clouds = clouds_yaml_path(output_dir)
@@ -56,5 +70,9 @@ def write(output_dir: Path, values: Mapping) -> list[Path]:
         "region_name": region,
         "identity_api_version": "3",
     }
+    if ca_pem:
+        data["clouds"][CLOUD_NAME]["cacert"] = str(cacert)
+    else:
+        data["clouds"][CLOUD_NAME].pop("cacert", None)
     _write_private(clouds, yaml.safe_dump(data, default_flow_style=False))
     return [stackrc, clouds]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from undercroft.config import loader, passwords
+from undercroft.config import certificates, loader, passwords
 from undercroft.config.translate import Settings, Translated, translate
 from undercroft.errors import DeployError
 from undercroft.images import catalog as image_catalog
@@ -38,6 +38,8 @@ class Deployment:
     resolved: Resolved
     images: dict[str, image_catalog.ImageDef]
     rendered: Rendered
+    values: dict  # every value the templates saw, endpoint URLs included
+    tls: certificates.PublicTLS | None = None
 
     @property
     def settings(self) -> Settings:
@@ -53,6 +55,14 @@ class Deployment:
 
     def by_name(self, name: str):
         return next(c for c in self.rendered.containers if c.desired.name == name)
+
+
+def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
+    """Only the deployment's settings (paths, namespace, name): no templates rendered."""
+    uc = loader.load(config)
+    for key, value in (overrides or {}).items():
+        uc.conf.set_override(key, value, group="undercroft")
+    return translate(uc).settings
 
 
 def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
@@ -74,11 +84,28 @@ def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
                        lambda wanted: passwords.ensure(tr.settings.passwords_file, wanted,
                                                        persist=persist_secrets),
                        reporter.warn)
+    tls = public_tls(tr.settings, resolved.values, names, persist_secrets)
     images = image_catalog.load(tr.settings.debian_mirror)
     refs = {name: img.ref for name, img in images.items()}
-    renderer = Renderer(tr.settings, resolved.values, resolved.secret_names, refs)
+    values = dict(resolved.values, PublicTLSCertificatePem=tls.pem if tls else "")
+    renderer = Renderer(tr.settings, values, resolved.secret_names, refs)
     rendered = renderer.render(svcs)
-    return Deployment(tr, cat, names, resolved, images, rendered)
+    return Deployment(tr, cat, names, resolved, images, rendered, renderer.values, tls)
+
+
+def public_tls(settings: Settings, values: Mapping, services: list[str],
+               persist: bool) -> certificates.PublicTLS | None:
+    """haproxy's certificate: the operator's, or one from the local CA (made once)."""
+    mode = str(values.get("PublicTLSMode", "off"))
+    if "haproxy" not in services or mode == "off":
+        return None
+    if values.get("SSLCertificate") and values.get("SSLKey"):
+        return certificates.given(str(values["SSLCertificate"]), str(values["SSLKey"]))
+    names = [str(values.get(k) or "") for k in ("CloudName", "AdminHost", "UndercloudHostname")]
+    for fixed in ("PublicVirtualFixedIPs", "ControlFixedIPs"):
+        names += [str(ip.get("ip_address", "")) for ip in values.get(fixed) or []
+                  if isinstance(ip, dict)]
+    return certificates.generated(settings.state_dir / "tls", [n for n in names if n], persist)
 
 
 def compute_plan(dep: Deployment, podman: Podman) -> Plan:
@@ -115,7 +142,7 @@ def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: b
     executor.execute(plan, STEP_NAMES)
     for a in plan.removals():
         remove_config_dir(s.state_dir, a.name)
-    written = credentials.write(s.output_dir, dep.resolved.values)
+    written = credentials.write(s.output_dir, dep.values, dep.tls.ca_pem if dep.tls else "")
     took = time.monotonic() - t0
     reporter.event("install_done", seconds=round(took, 2), writes=len(plan.writes),
                    unchanged=len(plan.unchanged))

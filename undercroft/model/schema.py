@@ -103,13 +103,21 @@ class Database(Strict):
 
 
 class CatalogEntry(Strict):
-    """A keystone service with its endpoints (http://LocalIp:port+path, all interfaces)."""
+    """A keystone service and the API port haproxy fronts (see render/endpoints.py).
+
+    The service listens on LocalIp:port; haproxy listens on the admin VIP at the same
+    port (internal and admin endpoints) and on the public VIP at the same port, or at
+    ``public_tls_port`` with TLS (TripleO's 13xxx ports: 13000 + port % 1000 unless given).
+    """
 
     name: str
     type: str
     description: str = ""
     port: int
     path: str = ""
+    admin_port: Optional[int] = None  # a separate admin-interface port (keystone's 35357)
+    public_tls_port: Optional[int] = None
+    scheme: Literal["http", "ws"] = "http"  # ws: websocket (https -> wss with TLS)
 
 
 class KeystoneRegistration(Strict):

@@ -20,7 +20,6 @@ REGISTRY = "/etc/undercroft/keystone-registry.json"
 
 
 def registry(r: "Renderer", services: list[ServiceTemplate]) -> dict:
-    host = r.values["LocalIp"]
     users, entries, roles = [], [], set()
     for svc in services:
         reg = svc.keystone
@@ -34,10 +33,9 @@ def registry(r: "Renderer", services: list[ServiceTemplate]) -> dict:
             users.append({"name": reg.user, "password": r.values[reg.password], "roles": reg.roles})
             roles.update(reg.roles)
         for e in reg.services:
-            url = f"http://{host}:{e.port}{e.path}"
             entries.append({"name": e.name, "type": e.type, "description": e.description,
-                            "endpoints": {"public": url, "internal": url, "admin": url}})
-    return {"auth_url": f"http://{host}:5000/v3", "region": r.values["KeystoneRegion"],
+                            "endpoints": r.endpoints.urls(e)})
+    return {"auth_url": f"{r.values['KeystoneInternalUrl']}/v3", "region": r.values["KeystoneRegion"],
             "admin_password": r.values["AdminPassword"], "projects": ["service"],
             "roles": sorted(roles), "users": users, "services": entries}
 

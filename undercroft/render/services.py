@@ -21,9 +21,10 @@ from undercroft.model.schema import ConfigFile, ContainerTemplate, ServiceTempla
 from undercroft.plan.hashing import digest, short
 from undercroft.plan.model import (
     DEPLOYMENT_LABEL, HASH_LABEL, INPUTS_LABEL, MANAGED_LABEL, ONESHOT_LABEL, SERVICE_LABEL,
-    STEP_LABEL, DesiredContainer,
+    STEP_LABEL, DesiredContainer, ORDER_LABEL, AFTER_LABEL, TIMEOUT_LABEL,
 )
 from undercroft.render.databases import database_container
+from undercroft.render.endpoints import EndpointMap
 from undercroft.render.keystone_registry import registration_container
 
 CONFIG_MOUNT = "/var/lib/undercroft/config"
@@ -92,6 +93,8 @@ class Renderer:
     def render(self, services: list[ServiceTemplate]) -> Rendered:
         containers: list[RenderedContainer] = []
         host_dirs: list[tuple[str, str]] = []
+        self.endpoints = EndpointMap.build(self.values, services)
+        self.values.update(self.endpoints.context(services))
         for svc in services:
             where = f"services/{svc.name}.yaml"
             files = tuple(RenderedFile(cf.dest, self.file(cf, where), cf.owner, cf.mode)
@@ -194,4 +197,7 @@ def labels(desired: DesiredContainer, deployment: str) -> dict[str, str]:
         ONESHOT_LABEL: "true" if desired.oneshot else "false",
         HASH_LABEL: desired.config_hash,
         INPUTS_LABEL: json.dumps(desired.inputs, sort_keys=True, separators=(",", ":")),
+        ORDER_LABEL: str(desired.order),
+        AFTER_LABEL: ",".join(desired.after),
+        TIMEOUT_LABEL: str(desired.spec.get("timeout", 300)),
     }

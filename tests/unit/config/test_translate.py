@@ -96,3 +96,18 @@ def test_service_workers_source_names_its_line(write_conf):
     # [DEFAULT] + 3 lines, blank, [undercroft] + 4 lines -> service_workers is line 11
     assert p.read_text().splitlines()[10] == "service_workers = 3"
     assert tr(p).sources["ServiceWorkers"] == f"{p}:11 service_workers"
+
+
+def test_tls_brings_haproxy_keepalived_and_fixed_vips(write_conf):
+    t = tr(write_conf())
+    assert t.parameters["PublicTLSMode"] == "certmonger"
+    assert t.parameters["PublicVirtualFixedIPs"] == [{"ip_address": "192.168.24.2"}]
+    assert t.parameters["ControlFixedIPs"] == [{"ip_address": "192.168.24.3"}]
+    assert "haproxy" not in t.disabled_services and "keepalived" not in t.disabled_services
+
+
+def test_without_tls_there_is_no_haproxy_or_keepalived(write_conf):
+    t = tr(write_conf(default="generate_service_certificate = false\n"))
+    assert t.parameters["PublicTLSMode"] == "off"
+    assert {"haproxy", "keepalived"} <= set(t.disabled_services)
+    assert "PublicVirtualFixedIPs" not in t.parameters

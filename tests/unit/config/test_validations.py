@@ -129,8 +129,17 @@ def test_tls_vips_must_be_in_the_local_subnet_without_ui(tmp_path):
     [p] = run(tmp_path, HOST + "enable_ui = false\nundercloud_public_host = 10.0.0.2\n").problems
     assert "undercloud_public_host = 10.0.0.2: with TLS the VIP must be inside cidr" in p
     assert run(tmp_path, HOST + "undercloud_public_host = 10.0.0.2\n").problems == []
-    assert run(tmp_path, HOST + "enable_ui = false\nundercloud_public_host = uc.example.com\n"
-               ).problems == []
+    # A DNS name is a VIP too with TLS: it must resolve to one address (tripleoclient's rule).
+    with pytest.raises(ConfigError, match=r"undercloud.conf:\d+: undercloud_public_host = "
+                       r"uc.invalid: .*must resolve to exactly one"):
+        run(tmp_path, HOST + "enable_ui = false\nundercloud_public_host = uc.invalid\n")
+
+
+def test_tls_needs_three_distinct_addresses(tmp_path):
+    with pytest.raises(ConfigError, match="three different addresses"):
+        run(tmp_path, HOST + "undercloud_public_host = 192.168.24.3\n")
+    assert run(tmp_path, HOST + "generate_service_certificate = false\n"
+               "undercloud_public_host = 192.168.24.3\n").problems == []
 
 
 def test_ipv6_provisioning_network_needs_a_64(tmp_path):

@@ -69,3 +69,18 @@ def test_credentials_are_private_and_keep_other_clouds(tmp_path):
     assert set(data) == {"other", "undercloud"}
     assert data["undercloud"]["auth"]["password"] == "pw"
     assert data["undercloud"]["region_name"] == "regionTwo"
+
+
+def test_credentials_with_a_generated_ca_point_clients_at_it(tmp_path):
+    values = {"LocalIp": "192.168.24.1", "AdminPassword": "pw",
+              "KeystonePublicUrl": "https://192.168.24.2:13000"}
+    stackrc, clouds = credentials.write(tmp_path, values, ca_pem="-----BEGIN CERTIFICATE-----\n")
+    ca = tmp_path / credentials.CA_FILE
+    assert mode(ca) == 0o644 and ca.read_text().startswith("-----BEGIN CERTIFICATE")
+    assert "export OS_AUTH_URL=https://192.168.24.2:13000" in stackrc.read_text()
+    assert f"export OS_CACERT={ca}" in stackrc.read_text()
+    assert yaml.safe_load(clouds.read_text())["clouds"]["undercloud"]["cacert"] == str(ca)
+    # TLS switched off later: the cloud entry stops pointing at the CA
+    credentials.write(tmp_path, {"LocalIp": "192.168.24.1", "AdminPassword": "pw"})
+    assert "cacert" not in yaml.safe_load(clouds.read_text())["clouds"]["undercloud"]
+    assert "OS_CACERT" not in stackrc.read_text()
