@@ -6,10 +6,12 @@ import stat
 
 from tests.e2e.conftest import NAME, ROOT, conf_text
 
-SERVICES = {"mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "ironic",
-            "ironic_inspector", "neutron", "nova", "heat", "swift"}
+SERVICES = {"keepalived", "haproxy", "mariadb", "rabbitmq", "memcached", "keystone", "glance",
+            "placement", "ironic", "ironic_inspector", "neutron", "nova", "heat", "swift",
+            "mistral", "zaqar"}
 CATALOG = {"identity", "image", "placement", "baremetal", "baremetal-introspection", "network",
-           "compute", "orchestration", "object-store"}
+           "compute", "orchestration", "object-store", "workflowv2", "messaging",
+           "messaging-websocket"}
 
 
 def test_token_issue(deployed):

@@ -21,7 +21,7 @@ from undercroft.runtime.executor import run_args
 from ..conftest import conf_text
 
 EXPECTED = {"mysql_bootstrap", "mysql", "memcached", "rabbitmq", "keystone_db_create",
-            "keystone_db_sync", "keystone_bootstrap", "keystone"}
+            "keystone_db_sync", "keystone_bootstrap", "keystone", "keystone_register"}
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +51,12 @@ def full(tmp_path_factory):
 
 
 def test_default_role_renders_every_service_in_chain_order(full):
-    assert full.services == ["mariadb", "rabbitmq", "memcached", "keystone", "glance", "swift",
-                             "placement", "ironic", "ironic_inspector", "neutron", "nova",
-                             "heat"]
+    assert full.services == ["keepalived", "haproxy", "mariadb", "rabbitmq", "memcached",
+                             "keystone", "glance", "swift", "placement", "ironic",
+                             "ironic_inspector", "neutron", "nova", "heat", "mistral", "zaqar"]
+    step1 = make_plan(full.rendered.desired, []).chains(1)
+    assert {k: [a.name for a in v] for k, v in step1.items()} == {
+        "keepalived": ["keepalived"], "haproxy": ["haproxy"]}
     plan = make_plan(full.rendered.desired, [])
     for service in ("keystone", "glance", "placement", "ironic", "ironic_inspector", "neutron",
                     "nova", "heat"):
@@ -68,11 +71,50 @@ def test_default_role_renders_every_service_in_chain_order(full):
 def test_registry_lists_every_catalog_entry_and_user(full):
     reg = json.loads(full.by_name("keystone_register").files[0].content)
     assert {s["type"] for s in reg["services"]} == {
-        "image", "placement", "baremetal", "baremetal-introspection", "network", "compute",
-        "orchestration", "object-store"}
+        "identity", "image", "placement", "baremetal", "baremetal-introspection", "network",
+        "compute", "orchestration", "object-store", "workflowv2", "messaging",
+        "messaging-websocket"}
+    # TLS is on by default: every public endpoint is https through haproxy's public VIP,
+    # internal and admin go to the admin VIP.
+    for s in reg["services"]:
+        assert s["endpoints"]["public"].startswith(("https://192.168.24.2:", "wss://192.168.24.2:"))
+        assert s["endpoints"]["internal"].split("://")[1].startswith("192.168.24.3:")
     assert {u["name"] for u in reg["users"]} == {"glance", "placement", "ironic", "ironic-inspector",
+                                                "mistral", "zaqar",
                                                 "neutron", "nova", "heat", "swift"}
     assert all(set(s["endpoints"]) == {"public", "internal", "admin"} for s in reg["services"])
+
+
+def test_neutron_agents_serve_the_ctlplane_from_br_ctlplane(full, tmp_path):
+    plan = make_plan(full.rendered.desired, [])
+    assert [a.name for a in plan.chains(4)["neutron"]] == [
+        "neutron_api", "ironic_neutron_agent", "neutron_linuxbridge_agent", "neutron_dhcp"]
+    lb, dhcp = full.by_name("neutron_linuxbridge_agent"), full.by_name("neutron_dhcp")
+    for agent in (lb, dhcp):
+        assert agent.desired.spec["privileged"] and agent.config_json["user"] == "root"
+    assert "/run/netns:/run/netns:shared" in dhcp.desired.spec["volumes"]
+    assert "/run/netns:/run/netns:shared" not in lb.desired.spec["volumes"]
+    assert dhcp.config_json["command"].startswith("dumb-init --single-child -- neutron-dhcp-agent")
+
+    # parameters reach the agents' files and the ctlplane subnet
+    env = tmp_path / "net.yaml"
+    env.write_text("parameter_defaults:\n  NeutronPhysicalNetwork: provisioning\n")
+    conf = tmp_path / "undercloud.conf"
+    root = Path(full.settings.state_dir).parent
+    conf.write_text(conf_text(root, default=f"custom_env_files = {env}\n"
+                                            "undercloud_nameservers = 192.0.2.53\n"))
+    files = {f.dest: f.content for f in deployment.load(conf).by_name("neutron_dhcp").files}
+    lb_ini = files["/etc/neutron/plugins/ml2/linuxbridge_agent.ini"]
+    assert "bridge_mappings = provisioning:br-ctlplane\n" in lb_ini
+    assert "enable_vxlan = false\n" in lb_ini and "firewall_driver = noop\n" in lb_ini
+    assert "\nroot_helper =\n" in lb_ini
+    dhcp_ini = files["/etc/neutron/dhcp_agent.ini"]
+    assert "interface_driver = linuxbridge\n" in dhcp_ini and "\nroot_helper =\n" in dhcp_ini
+    assert "flat_networks = provisioning\n" in files["/etc/neutron/plugins/ml2/ml2_conf.ini"]
+    ctlplane = json.loads(files["/etc/undercroft/ctlplane.json"])
+    assert ctlplane["network"]["physical_network"] == "provisioning"
+    subnet = ctlplane["subnets"][0]
+    assert subnet["dns_nameservers"] == ["192.0.2.53"] and subnet["gateway"] == "192.168.24.1"
 
 
 def test_disabling_a_service_changes_only_registry_and_its_containers(full, tmp_path):
@@ -86,7 +128,7 @@ def test_disabling_a_service_changes_only_registry_and_its_containers(full, tmp_
     after = {d.name: d.config_hash for d in smaller.rendered.desired}
     assert set(before) - set(after) == {"heat_db_create", "heat_db_sync", "heat_api", "heat_engine"}
     changed = {n for n in after if after[n] != before[n]}
-    assert changed == {"keystone_register"}
+    assert changed == {"keystone_register", "haproxy"}  # the catalog and heat's listener
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +143,16 @@ def test_renders_the_four_services(dep):
     assert sorted(names) == sorted(EXPECTED)
     by = {c.desired.name: c.desired for c in dep.rendered.containers}
     assert {n for n, d in by.items() if d.oneshot} == {
-        "mysql_bootstrap", "keystone_db_create", "keystone_db_sync", "keystone_bootstrap"}
+        "mysql_bootstrap", "keystone_db_create", "keystone_db_sync", "keystone_bootstrap",
+        "keystone_register"}
     assert {n: d.step for n, d in by.items()} == {
         "mysql_bootstrap": 2, "mysql": 2, "memcached": 2, "rabbitmq": 2, "keystone_db_create": 3,
-        "keystone_db_sync": 3, "keystone_bootstrap": 3, "keystone": 3}
+        "keystone_db_sync": 3, "keystone_bootstrap": 3, "keystone": 3, "keystone_register": 3}
     # the database one-shot runs first in keystone's step-3 chain
     plan = make_plan(dep.rendered.desired, [])
     assert [a.name for a in plan.chains(3)["keystone"]] == [
-        "keystone_db_create", "keystone_db_sync", "keystone_bootstrap", "keystone"]
+        "keystone_db_create", "keystone_db_sync", "keystone_bootstrap", "keystone",
+        "keystone_register"]
     assert [a.name for a in plan.chains(2)["mariadb"]] == ["mysql_bootstrap", "mysql"]
 
 

@@ -1,0 +1,157 @@
+"""Neutron's agents on the ctlplane: the linuxbridge agent plugs the DHCP port into
+br-ctlplane, and the DHCP agent's dnsmasq serves ctlplane-subnet from a qdhcp namespace."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.e2e.conftest import NAME
+from undercroft.runtime.hostprep import dhcp_namespaces
+
+HOST = "undercloud.localdomain"
+PROBE_NS = f"{NAME}-dhcp-probe"
+
+# One DHCPDISCOVER from IFACE with MAC, with the broadcast flag so offers reach port 68
+# although the interface has no address. Prints each offer as "address server-id".
+DISCOVER = r"""
+import random, socket, struct, sys, time
+iface, mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
+xid = random.getrandbits(32)
+pkt = struct.pack("!BBBBIHH16s16s64s128s", 1, 1, 6, 0, xid, 0, 0x8000, b"", mac, b"", b"")
+pkt += bytes([99, 130, 83, 99, 53, 1, 1, 55, 3, 1, 3, 6, 255])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
+s.bind(("0.0.0.0", 68))
+s.settimeout(2)
+s.sendto(pkt, ("255.255.255.255", 67))
+end = time.monotonic() + 3
+while time.monotonic() < end:
+    try:
+        data = s.recv(2048)
+    except socket.timeout:
+        break
+    if len(data) < 240 or data[0] != 2 or struct.unpack("!I", data[4:8])[0] != xid:
+        continue
+    opts, i, server = data[240:], 0, ""
+    while i < len(opts) and opts[i] != 255:
+        if opts[i] == 0:
+            i += 1
+            continue
+        if opts[i] == 54:
+            server = socket.inet_ntoa(opts[i + 2:i + 6])
+        i += 2 + opts[i + 1]
+    print(socket.inet_ntoa(data[16:20]), server, flush=True)
+"""
+
+
+def wait_for(fn, timeout=120, interval=2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fn()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def ip(*args: str) -> str:
+    return subprocess.run(["ip", *args], check=True, capture_output=True, text=True).stdout
+
+
+def agents(deployed) -> list[dict]:
+    return json.loads(deployed.openstack("network", "agent", "list", "-f", "json"))
+
+
+def dhcp_port(deployed) -> dict:
+    def active():
+        ports = json.loads(deployed.openstack("port", "list", "--network", "ctlplane",
+                                              "--device-owner", "network:dhcp", "-f", "json"))
+        return ports if ports and all(p["Status"] == "ACTIVE" for p in ports) else None
+    ports = wait_for(active)
+    assert ports and len(ports) == 1, ports
+    return json.loads(deployed.openstack("port", "show", ports[0]["ID"], "-f", "json"))
+
+
+def test_linuxbridge_and_dhcp_agents_are_alive(deployed):
+    def alive():
+        found = {a["Agent Type"]: a for a in agents(deployed) if a["Host"] == HOST}
+        wanted = [found.get("Linux bridge agent"), found.get("DHCP agent")]
+        return wanted if all(a and a["Alive"] and a["State"] for a in wanted) else None
+    lb, dhcp = wait_for(alive) or (None, None)
+    assert lb and dhcp, agents(deployed)
+    assert lb["Binary"] == "neutron-linuxbridge-agent"
+    assert dhcp["Binary"] == "neutron-dhcp-agent"
+
+
+def test_baremetal_agent_reports_a_node_with_a_port(deployed):
+    node = json.loads(deployed.openstack("baremetal", "node", "create", "--driver",
+                                         "fake-hardware", "--name", "e2e-neutron-agent",
+                                         "-f", "json"))
+    try:
+        deployed.openstack("baremetal", "port", "create", "--node", node["uuid"],
+                           "--physical-network", "ctlplane", "52:54:00:bb:00:01")
+
+        def reported():
+            return [a for a in agents(deployed) if a["Agent Type"] == "Baremetal Node"
+                    and a["Host"] == node["uuid"] and a["Alive"]]
+        # ironic-neutron-agent reports nodes with ports every report_interval (30 s)
+        assert wait_for(reported, timeout=150), agents(deployed)
+    finally:
+        deployed.openstack("baremetal", "node", "delete", node["uuid"])
+
+
+def test_dhcp_port_is_bound_by_linuxbridge_and_active(deployed):
+    port = dhcp_port(deployed)
+    subnet = json.loads(deployed.openstack("subnet", "show", "ctlplane-subnet", "-f", "json"))
+    assert subnet["enable_dhcp"] is True
+    assert [f["subnet_id"] for f in port["fixed_ips"]] == [subnet["id"]]
+    assert port["binding_host_id"] == HOST
+    assert port["binding_vif_type"] == "bridge"
+    assert port["status"] == "ACTIVE"
+
+
+def test_dnsmasq_listens_in_a_qdhcp_namespace_plugged_into_br_ctlplane(deployed):
+    port = dhcp_port(deployed)
+    netns = f"qdhcp-{port['network_id']}"
+    assert netns in dhcp_namespaces(NAME)
+    # the namespace end carries the port's address; the tap end sits on br-ctlplane
+    assert port["fixed_ips"][0]["ip_address"] in ip("-n", netns, "-o", "addr", "show")
+    assert f"tap{port['id'][:11]}" in ip("-n", NAME, "-o", "link", "show", "master", "br-ctlplane")
+
+    def listening():
+        out = subprocess.run(["ip", "netns", "exec", netns, "ss", "-H", "-l", "-n", "-u", "-p"],
+                             capture_output=True, text=True).stdout
+        return [ln for ln in out.splitlines() if ":67 " in ln and '"dnsmasq"' in ln]
+    assert wait_for(listening, timeout=60), "no dnsmasq on udp/67 in " + netns
+
+
+def test_dnsmasq_offers_a_port_its_address(deployed):
+    """A client on br-ctlplane with a neutron port's MAC is offered that port's address
+    by the DHCP port (ironic-inspector's dnsmasq may answer too, from its own range)."""
+    server = dhcp_port(deployed)["fixed_ips"][0]["ip_address"]
+    mac = "fa:16:3e:e2:e0:01"
+    port = json.loads(deployed.openstack("port", "create", "--network", "ctlplane",
+                                         "--mac-address", mac, "e2e-dhcp-probe", "-f", "json"))
+    address = port["fixed_ips"][0]["ip_address"]
+    inner, outer = f"{NAME[:9]}dp0", f"{NAME[:9]}dp1"
+    try:
+        ip("netns", "add", PROBE_NS)
+        ip("link", "add", inner, "netns", PROBE_NS, "address", mac, "type", "veth",
+           "peer", "name", outer, "netns", NAME)
+        ip("-n", PROBE_NS, "link", "set", inner, "up")
+        ip("-n", NAME, "link", "set", outer, "master", "br-ctlplane", "up")
+
+        def offered():  # dnsmasq reads the new host entry on its next reload
+            out = subprocess.run(["ip", "netns", "exec", PROBE_NS, sys.executable, "-c",
+                                  DISCOVER, inner, mac], capture_output=True, text=True).stdout
+            return [ln.split() for ln in out.splitlines() if ln.endswith(f" {server}")]
+        offers = wait_for(offered, timeout=60)
+        assert offers and offers[0][0] == address, offers
+    finally:
+        if Path("/run/netns", PROBE_NS).exists():
+            subprocess.run(["ip", "netns", "del", PROBE_NS], check=False)
+        deployed.openstack("port", "delete", port["id"])
