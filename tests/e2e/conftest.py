@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from undercroft.runtime.hostprep import dhcp_namespaces
 from undercroft.runtime.podman import Podman
 
 NAME = "uce2e"
@@ -76,6 +77,11 @@ class Deployed:
         return proc
 
     @property
+    def current_conf(self) -> Path:
+        """The undercloud.conf the deployment was last converged to."""
+        return ROOT / "undercloud-current.conf" if self.extra else self.conf
+
+    @property
     def passwords(self) -> dict[str, str]:
         data = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())
         return data["parameter_defaults"]
@@ -107,11 +113,16 @@ class Deployed:
 
 
 def wipe(podman: Podman, name: str = NAME, root: Path = ROOT) -> None:
-    """Remove a test deployment: its labelled containers, namespace and files."""
+    """Remove a test deployment: its labelled containers, namespaces and files.
+
+    Removing neutron_dhcp kills its dnsmasq but not its qdhcp-* namespaces (mounts on
+    the host's /run/netns); they go before our namespace, while their veths still
+    lead into it."""
     for c in podman.containers(name):
         podman.remove(c.name)
-    if Path("/run/netns", name).exists():
-        subprocess.run(["ip", "netns", "del", name], check=False)
+    for ns in dhcp_namespaces(name) + [f"{name}-dhcp-probe", name]:  # probe: test_neutron_agents
+        if Path("/run/netns", ns).exists():
+            subprocess.run(["ip", "netns", "del", ns], check=False)
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -18,7 +18,7 @@ from undercroft.plan.model import (
 )
 
 NO_LOG_DIR = "/nonexistent-undercroft-unit-log"  # plan-only tests never execute
-WRITE_METHODS = {"run_detached", "remove", "start", "stop"}
+WRITE_METHODS = {"run_detached", "remove", "start", "stop", "stop_many"}
 
 
 def _name_from_run_args(args: Sequence[str]) -> str:
@@ -94,6 +94,10 @@ class FakePodman:
         return self.inspect_data.get(name, {"State": {"Status": "running", "ExitCode": 0},
                                             "RestartCount": 0})
 
+    def restart_counts(self, names: Sequence[str]) -> dict[str, int]:
+        self._record("restart_counts", ",".join(names))
+        return {n: int(self.inspect_data.get(n, {}).get("RestartCount", 0)) for n in names}
+
     def last_exit_code(self, container_id: str) -> int | None:
         self._record("last_exit_code", container_id)
         return self.died.get(container_id)
@@ -126,6 +130,10 @@ class FakePodman:
 
     def stop(self, name: str, timeout: int = 10) -> None:
         self._record("stop", name)
+
+    def stop_many(self, names: Sequence[str], timeout: int = 10) -> None:
+        for name in names:
+            self._record("stop_many", name)
 
     def wait(self, name: str, timeout: float) -> int:
         self._record("wait", name)

@@ -1,4 +1,4 @@
-"""``status``: health of every deployed service."""
+"""``status``: health of every deployed service, and whether its APIs answer."""
 from __future__ import annotations
 
 import json
@@ -8,15 +8,46 @@ from rich.table import Table
 
 from undercroft.cli.base import UndercroftCommand
 from undercroft.lifecycle import deployment, status
+from undercroft.lifecycle.credentials import CA_FILE
+from undercroft.lifecycle.probe import probe_in, reachable
+from undercroft.render.endpoints import EndpointMap
 from undercroft.runtime.podman import Podman
 
 
+def endpoint_status(dep) -> dict[str, list[status.EndpointStatus]]:
+    """Public and internal URL of every catalog entry, probed from the clients' network."""
+    svcs = [dep.catalog.services[n] for n in dep.services]
+    em = EndpointMap.build(dep.values, svcs)
+    wanted: dict[str, list[tuple[str, str]]] = {}
+    for svc in svcs:
+        for e in svc.keystone.services if svc.keystone else ():
+            urls = em.urls(e)
+            for interface in ("public", "internal"):
+                wanted.setdefault(svc.name, []).append((interface, urls[interface]))
+    ca = dep.settings.output_dir / CA_FILE
+    results = probe_in(dep.settings.network_namespace,
+                       sorted({u for pairs in wanted.values() for _, u in pairs}),
+                       str(ca) if dep.tls and dep.tls.ca_pem and ca.exists() else None)
+    return {name: [status.EndpointStatus(i, u, results.get(u, "?"), reachable(results.get(u, "")))
+                   for i, u in pairs] for name, pairs in wanted.items()}
+
+
+def _uptime(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    h, rest = divmod(seconds, 3600)
+    return f"{h}h{rest // 60:02d}m" if h else f"{rest // 60}m{rest % 60:02d}s"
+
+
 class Status(UndercroftCommand):
-    """Show each service's containers, state and a fresh healthcheck result."""
+    """Show each service's containers (state, health, uptime, restarts, image) and
+    whether its API endpoints answer; exits 1 if anything is unhealthy."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument("--json", action="store_true", help="machine-readable output")
+        parser.add_argument("--no-endpoints", action="store_true",
+                            help="skip probing the API endpoints")
         return parser
 
     def act(self, args):
@@ -24,16 +55,24 @@ class Status(UndercroftCommand):
         expected: dict[str, list[str]] = {}
         for c in dep.rendered.containers:
             expected.setdefault(c.desired.service, []).append(c.desired.name)
-        result = status.collect(Podman(), dep.settings.deployment_name, expected)
+        podman = Podman()
+        endpoints = {} if args.no_endpoints or not podman.containers(
+            dep.settings.deployment_name) else endpoint_status(dep)
+        result = status.collect(podman, dep.settings.deployment_name, expected, endpoints)
         if args.json:
             print(json.dumps(status.as_dict(result), indent=2))
         else:
             table = Table(title=f"Undercroft deployment '{dep.settings.deployment_name}'")
-            for col in ("service", "health", "containers"):
+            for col in ("service", "health", "containers", "endpoints"):
                 table.add_column(col)
             for s in result:
-                detail = ", ".join(f"{c.name} {c.health}" for c in s.containers)
-                table.add_row(s.service, "healthy" if s.healthy else "UNHEALTHY", detail)
+                detail = "\n".join(
+                    f"{c.name} {c.health}"
+                    + (f" up {_uptime(c.uptime_s)}" if c.uptime_s is not None else "")
+                    + (f" restarted {c.restarts}x" if c.restarts else "")
+                    + f" {c.image.rsplit('/', 1)[-1]}" for c in s.containers)
+                eps = "\n".join(f"{e.interface} {e.url} {e.result}" for e in s.endpoints)
+                table.add_row(s.service, "healthy" if s.healthy else "UNHEALTHY", detail, eps)
             Console(highlight=False).print(table)
             n = sum(1 for s in result if s.healthy)
             print(f"{n}/{len(result)} services healthy")

@@ -14,6 +14,10 @@ STEP_LABEL = "undercroft.step"
 ONESHOT_LABEL = "undercroft.oneshot"
 HASH_LABEL = "undercroft.config-hash"
 INPUTS_LABEL = "undercroft.inputs"
+# Ordering facts for `undercroft start`, which works from podman's state alone (no render).
+ORDER_LABEL = "undercroft.order"
+AFTER_LABEL = "undercroft.after"
+TIMEOUT_LABEL = "undercroft.timeout"
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class ObservedContainer:
     state: str  # running | exited | created | stopped | ...
     exit_code: int = 0
     health: str = ""  # healthy | unhealthy | starting | ""
+    started_at: int = 0  # unix time of the last start (0: never)
+    image: str = ""
 
     @property
     def config_hash(self) -> str:

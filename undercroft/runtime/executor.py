@@ -44,8 +44,12 @@ def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
     if s["privileged"]:
         args.append("--privileged")
     if s["healthcheck"]:
+        # Three failed checks in a row after the start period -> podman restarts it. Checks
+        # run from systemd timers where systemd exists, and from every `undercroft status`.
         args += ["--health-cmd", s["healthcheck"], "--health-interval", "30s",
-                 "--health-retries", "3", "--health-timeout", "10s"]
+                 "--health-retries", "3", "--health-timeout", "10s",
+                 "--health-start-period", f"{int(s.get('timeout', 300))}s",
+                 "--health-on-failure", "restart"]
     args.append(d.image)
     return args
 

@@ -1,8 +1,9 @@
 """Host preparation: the only code that changes the host outside podman.
 
 It installs missing host packages, creates directories, and (in namespace placement)
-the network namespace with a ``br-ctlplane`` bridge holding local_ip. Every change it
-makes is reported; nothing global (/etc/containers, sysctl.conf) is written.
+the network namespace with a ``br-ctlplane`` bridge holding local_ip. It makes
+/run/netns a shared mount point, as ``ip netns add`` does. Every change it makes is
+reported; nothing global (/etc/containers, sysctl.conf) is written.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from undercroft.report import Reporter
 HOST_PACKAGES = {"podman": "podman", "runc": "runc", "debootstrap": "debootstrap",
                  "ip": "iproute2", "iptables": "iptables"}
 BRIDGE = "br-ctlplane"
+NETNS_DIR = "/run/netns"
 
 
 def _run(argv: list[str], what: str) -> subprocess.CompletedProcess:
@@ -46,13 +48,34 @@ def ensure_packages(reporter: Reporter) -> None:
     reporter.line("ok", "packages", f"installed {' '.join(missing)}")
 
 
-def ensure_dirs(dirs: Iterable[tuple[Path | str, str]], reporter: Reporter) -> None:
+CREATED_DIRS = "created-dirs"  # in state_dir: what host prep made, so destroy removes only that
+
+
+def ensure_dirs(dirs: Iterable[tuple[Path | str, str]], reporter: Reporter) -> list[Path]:
+    created = []
     for path, mode in dirs:
         p = Path(path)
         if not p.is_dir():
             p.mkdir(parents=True, exist_ok=True)
             os.chmod(p, int(mode, 8))
             reporter.event("host_dir_created", path=str(p))
+            created.append(p)
+    return created
+
+
+def record_created(state_dir: Path, created: Iterable[Path]) -> None:
+    created = [str(p) for p in created]
+    if created:
+        with open(state_dir / CREATED_DIRS, "a") as f:
+            f.write("".join(f"{p}\n" for p in created))
+
+
+def created_dirs(state_dir: Path) -> list[Path]:
+    try:
+        lines = (state_dir / CREATED_DIRS).read_text().splitlines()
+    except OSError:
+        return []
+    return [Path(p) for p in dict.fromkeys(lines) if p.strip()]
 
 
 def _ns(ns: str, *argv: str) -> list[str]:
@@ -84,6 +107,72 @@ def ensure_namespace(settings: Settings, reporter: Reporter) -> list[str]:
     return changes
 
 
+def netns_dir_is_shared(mountinfo: str) -> bool:
+    """/run/netns is a mount point with shared propagation (the last mount on it wins)."""
+    shared = False
+    for line in mountinfo.splitlines():
+        fields = line.split(" - ")[0].split()
+        if len(fields) > 4 and fields[4] == NETNS_DIR:
+            shared = any(f.startswith("shared:") for f in fields[6:])
+    return shared
+
+
+def ensure_netns_dir() -> list[str]:
+    """Make /run/netns a shared mount point, as ``ip netns add`` does on first use.
+
+    neutron_dhcp bind-mounts it with shared propagation: the qdhcp-* namespaces its
+    agent makes then appear on the host (and survive the container, so a new agent
+    reuses them). On a plain directory they would stay inside the container and leave
+    empty files behind."""
+    if netns_dir_is_shared(Path("/proc/self/mountinfo").read_text()):
+        return []
+    Path(NETNS_DIR).mkdir(parents=True, exist_ok=True)
+    if subprocess.run(["mount", "--make-shared", NETNS_DIR], capture_output=True).returncode:
+        _run(["mount", "--bind", NETNS_DIR, NETNS_DIR], f"bind-mounting {NETNS_DIR}")
+        _run(["mount", "--make-shared", NETNS_DIR], f"making {NETNS_DIR} a shared mount")
+    return [f"made {NETNS_DIR} a shared mount point"]
+
+
+def parse_veths(ip_link_output: str) -> dict[str, tuple[int, int]]:
+    """Veth name -> (own ifindex, peer ifindex) from ``ip -o link show type veth``, which
+    names a peer in another namespace as ``name@ifN``."""
+    found = {}
+    for line in ip_link_output.splitlines():
+        index, dev = line.split(": ")[:2]
+        if "@if" in dev:
+            dev, peer = dev.split("@if", 1)
+            found[dev] = (int(index), int(peer))
+    return found
+
+
+def _veths(netns: str | None) -> dict[str, tuple[int, int]]:
+    where = ["-n", netns] if netns else []
+    proc = subprocess.run(["ip", *where, "-o", "link", "show", "type", "veth"],
+                          capture_output=True, text=True)
+    return parse_veths(proc.stdout)
+
+
+def dhcp_namespaces(netns: str | None) -> list[str]:
+    """The qdhcp-* namespaces made by the DHCP agent of the deployment whose containers
+    use ``netns`` (None: the host network).
+
+    Every deployment's neutron_dhcp shares the host's /run/netns, so a name does not
+    tell whose a namespace is. Ours hold ``ns-X``, whose veth peer ``tapX`` (same
+    suffix, each end naming the other's ifindex) is in ``netns``. Deleting ``netns``
+    first destroys that veth and leaves an empty namespace nobody can attribute, so
+    find them before. An empty one is never claimed."""
+    if netns and not namespace_exists(netns):
+        return []
+    taps = {dev[3:]: ids for dev, ids in _veths(netns).items() if dev.startswith("tap")}
+    ours = []
+    for path in sorted(Path(NETNS_DIR).glob("qdhcp-*")):
+        for dev, (index, peer) in _veths(path.name).items():
+            if dev.startswith("ns-") and taps.get(dev[3:]) == (peer, index):
+                ours.append(path.name)
+                break
+    return ours
+
+
 def ensure_host_network(settings: Settings) -> list[str]:
     """Host placement: local_ip must be on br-ctlplane (created like os-net-config would)."""
     cidr = f"{settings.local_ip}/{settings.local_prefix}"
@@ -111,13 +200,14 @@ def prepare(settings: Settings, dirs: Iterable[tuple[str, str]], reporter: Repor
     base = [(settings.state_dir, "0700"), (settings.state_dir / "config", "0700"),
             (settings.log_dir, "0750"), (settings.log_dir / "containers", "0750"),
             (settings.output_dir, "0755")]
-    ensure_dirs(base + [(Path(p), m) for p, m in dirs], reporter)
+    record_created(settings.state_dir, ensure_dirs(base + [(Path(p), m) for p, m in dirs], reporter))
     if settings.network_namespace:
         changes = ensure_namespace(settings, reporter)
         where = f"namespace {settings.network_namespace}"
     else:
         changes = ensure_host_network(settings)
         where = "host network"
+    changes += ensure_netns_dir()
     for c in changes:
         reporter.event("host_changed", change=c)
         reporter.line("ok", "network", c)

@@ -61,7 +61,8 @@ class Podman:
         for c in json.loads(out or "[]"):
             result.append(ObservedContainer(
                 name=c["Names"][0], labels=c.get("Labels") or {}, state=c.get("State", ""),
-                exit_code=int(c.get("ExitCode") or 0), health=_health(c.get("Status", ""))))
+                exit_code=int(c.get("ExitCode") or 0), health=_health(c.get("Status", "")),
+                started_at=max(int(c.get("StartedAt") or 0), 0), image=c.get("Image", "")))
         return result
 
     def image_refs(self, repository: str) -> set[str]:
@@ -80,6 +81,25 @@ class Podman:
             return {}
         data = json.loads(proc.stdout or "[]")
         return data[0] if data else {}
+
+    def restart_counts(self, names: Sequence[str]) -> dict[str, int]:
+        """Restarts of each container: by its restart policy (RestartCount) plus by a
+        failing healthcheck (``--health-on-failure restart`` only emits a restart event)."""
+        if not names:
+            return {}
+        proc = self.call("inspect", "--format", "json", *names, check=False)
+        data = json.loads(proc.stdout or "[]") if proc.stdout.strip() else []
+        events = self.call("events", "--stream=false", "--filter", "event=restart",
+                           "--format", "json", check=False).stdout
+        by_id: dict[str, int] = {}
+        for line in events.splitlines():
+            try:
+                cid = json.loads(line).get("ID", "")
+            except ValueError:
+                continue
+            by_id[cid] = by_id.get(cid, 0) + 1
+        return {d.get("Name", ""): int(d.get("RestartCount") or 0) + by_id.get(d.get("Id", ""), 0)
+                for d in data}
 
     def last_exit_code(self, container_id: str) -> int | None:
         """Exit code of the container's last death (survives a restart by podman)."""
@@ -107,6 +127,11 @@ class Podman:
 
     def stop(self, name: str, timeout: int = 10) -> None:
         self.call("stop", "-t", str(timeout), name, check=False)
+
+    def stop_many(self, names: Sequence[str], timeout: int = 10) -> None:
+        """One ``podman stop`` for several containers: podman stops them in parallel."""
+        if names:
+            self.call("stop", "-t", str(timeout), *names, check=False)
 
     def run_detached(self, args: Sequence[str]) -> None:
         self.call("run", "-d", *ULIMITS, *args)

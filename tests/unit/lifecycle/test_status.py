@@ -33,3 +33,16 @@ def test_collect_health_per_service():
         {"name": "mysql", "state": "running", "health": "healthy"},
         {"name": "mysql_bootstrap", "state": "exited", "health": "completed"}]
     assert d[3]["healthy"] is False
+
+
+def test_endpoints_and_restarts_count_towards_health():
+    obs = [observed_like(desired("glance_api", "glance", 4), state="running")]
+    podman = FakePodman(observed=obs, inspect_data={"glance_api": {"RestartCount": 2}})
+    down = status.EndpointStatus("public", "https://192.168.24.2:13292", "ConnectionRefusedError",
+                                 False)
+    [s] = status.collect(podman, "undercloud", endpoints={"glance": [down]})
+    assert s.containers[0].restarts == 2 and s.containers[0].health == "healthy"
+    assert not s.healthy  # the container is fine but clients cannot reach the API
+    d = status.as_dict([s])[0]
+    assert d["endpoints"] == [{"interface": "public", "url": "https://192.168.24.2:13292",
+                               "result": "ConnectionRefusedError", "reachable": False}]
