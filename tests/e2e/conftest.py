@@ -118,7 +118,9 @@ def wipe(podman: Podman, name: str = NAME, root: Path = ROOT) -> None:
     Removing neutron_dhcp kills its dnsmasq but not its qdhcp-* namespaces (mounts on
     the host's /run/netns); they go before our namespace, while their veths still
     lead into it."""
-    for c in podman.containers(name):
+    observed = podman.containers(name)
+    podman.stop_many([c.name for c in observed if c.state == "running"], timeout=5)  # in parallel
+    for c in observed:
         podman.remove(c.name)
     for ns in dhcp_namespaces(name) + [f"{name}-dhcp-probe", name]:  # probe: test_neutron_agents
         if Path("/run/netns", ns).exists():

@@ -18,7 +18,7 @@ from undercroft.plan.model import (
 )
 
 NO_LOG_DIR = "/nonexistent-undercroft-unit-log"  # plan-only tests never execute
-WRITE_METHODS = {"run_detached", "remove", "start", "stop", "stop_many"}
+WRITE_METHODS = {"run_detached", "remove", "start", "stop", "stop_many", "rename"}
 
 
 def _name_from_run_args(args: Sequence[str]) -> str:
@@ -54,6 +54,7 @@ class FakePodman:
         self.logs = dict(logs or {})
         self.died = dict(died or {})
         self.observed = list(observed)
+        self.missing: set[str] = set()  # names exists() denies
         self.calls: list[tuple[str, str]] = []  # (method, container name)
         self.run_args: dict[str, list[str]] = {}
         self.on_call: Callable[[str, str], None] | None = None
@@ -130,6 +131,14 @@ class FakePodman:
 
     def stop(self, name: str, timeout: int = 10) -> None:
         self._record("stop", name)
+
+    def rename(self, name: str, new_name: str) -> None:
+        self._record("rename", f"{name}->{new_name}")
+
+    def exists(self, name: str) -> bool:
+        self._record("exists", name)
+        known = {o.name for o in self.observed} | set(self.run_args)
+        return name in known and name not in self.missing
 
     def stop_many(self, names: Sequence[str], timeout: int = 10) -> None:
         for name in names:

@@ -1,14 +1,15 @@
-"""Day-2 commands: ``start`` (after a reboot), ``stop``, ``destroy`` and ``logs``."""
+"""Day-2 commands: update, start (after a reboot), stop, logs, backup/restore, destroy."""
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from undercroft.cli.base import UndercroftCommand
 from undercroft.errors import DeployError
-from undercroft.lifecycle import deployment, destroy, restart
+from undercroft.lifecycle import backup, deployment, destroy, restart
 from undercroft.report import Reporter
 from undercroft.runtime.podman import Podman
 
@@ -111,3 +112,94 @@ class Logs(UndercroftCommand):
         print(f"# {', '.join(names)}; service log files: {settings.log_dir}/<service>/, "
               f"container output: {settings.log_dir}/containers/<name>.log", file=sys.stderr)
         return subprocess.call(argv)
+
+
+class Update(UndercroftCommand):
+    """Minor update: rebuild images whose inputs changed, then recreate only the changed
+    containers one by one in step order, each gated on its healthcheck; a container that
+    does not become healthy is replaced by the previous one and the update stops."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--refresh-packages", action="store_true",
+                            help="rebuild every image from the Debian archive as it is now "
+                                 "(point releases, security updates), then update")
+        return parser
+
+    def act(self, args):
+        _root("update")
+        path, overrides = self.config_path(args), self.overrides(args)
+        checked = deployment.load(path, overrides)  # configuration errors before host changes
+        if args.refresh_packages:
+            epoch = deployment.refresh_packages(checked.settings)
+            print(f"package epoch {epoch}: every image is rebuilt from today's archive")
+        dep = deployment.load(path, overrides, persist_secrets=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        reporter = Reporter(event_log=dep.settings.state_dir / "events" / f"update-{stamp}.jsonl")
+        try:
+            deployment.update(dep, Podman(), reporter)
+        finally:
+            reporter.close()
+        return 0
+
+
+class Backup(UndercroftCommand):
+    """Write one 0600 archive: database dump, undercloud.conf and environment files,
+    passwords, TLS CA, and (opt-in) glance/swift/ironic data, with a checksum manifest."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--output", "-o", metavar="FILE",
+                            help="archive path (default: <output_dir>/undercloud-backup-"
+                                 "<time>.tar.gz)")
+        parser.add_argument("--data", default="", metavar="SETS",
+                            help="data directories to include: comma list of glance, swift, "
+                                 "ironic, or 'all'")
+        return parser
+
+    def act(self, args):
+        _root("backup")
+        path = self.config_path(args)
+        dep = deployment.load(path, self.overrides(args))
+        s = dep.settings
+        data = tuple(backup.DATA) if args.data == "all" else \
+            tuple(d.strip() for d in args.data.split(",") if d.strip())
+        src = backup.Sources(
+            deployment=s.deployment_name, mysql_container=f"{s.container_prefix}mysql",
+            databases=tuple(db.name for n in dep.services for db in dep.catalog.services[n].databases),
+            conf=Path(path).resolve() if path else None, env_files=s.env_files,
+            passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        output = Path(args.output) if args.output else s.output_dir / f"undercloud-backup-{stamp}.tar.gz"
+        reporter = Reporter()
+        reporter.phase("Backup")
+        backup.create(src, Podman().cmd(), output, data, reporter)
+        reporter.info(f"Backup written to {output} (mode 0600); keep it somewhere safe: it "
+                      f"holds every password and key.")
+        return 0
+
+
+class Restore(UndercroftCommand):
+    """Restore a backup onto a fresh host (or after destroy --purge-data): same
+    passwords and keys, databases and opted-in data; then every service starts."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("archive", help="a file written by 'undercroft backup'")
+        parser.add_argument("--force", action="store_true",
+                            help="replace a passwords file that differs from the backup's")
+        return parser
+
+    def act(self, args):
+        _root("restore")
+        archive = Path(args.archive)
+        if not archive.is_file():
+            raise DeployError(f"{archive}: no such file")
+        conf = Path(self.config_path(args) or Path("~/undercloud.conf").expanduser())
+        if self.overrides(args):
+            raise DeployError("restore takes the namespace from undercloud.conf; drop --netns")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        reporter = Reporter()
+        backup.restore(archive, conf, reporter, force=args.force)
+        reporter.info(f"Restored from {archive} ({stamp}).")
+        return 0

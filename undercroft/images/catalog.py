@@ -39,12 +39,20 @@ def _common_digest(ctx: Path, common: Path) -> str:
     return digest([[p.name, digest(p.read_bytes()), p.stat().st_mode & 0o111] for p in used])
 
 
-def load(mirror: str, root: Path = TEMPLATES / "images") -> dict[str, ImageDef]:
-    """All images in build order (parents first), each with its content-hash tag."""
+def load(mirror: str, root: Path = TEMPLATES / "images",
+         package_epoch: str = "") -> dict[str, ImageDef]:
+    """All images in build order (parents first), each with its content-hash tag.
+
+    ``package_epoch`` (set by ``update --refresh-packages``) salts the rootfs, so every
+    image is rebuilt from the archive as it is now: Debian point releases and security
+    updates land, which a recipe hash alone would never notice.
+    """
     graph = {k: (v or {}).get("parent", ROOTFS)
              for k, v in read_yaml(root / "images.yaml")["images"].items()}
-    out: dict[str, ImageDef] = {
-        ROOTFS: ImageDef(ROOTFS, "", None, digest({**ROOTFS_RECIPE, "mirror": mirror})[:16])}
+    recipe = {**ROOTFS_RECIPE, "mirror": mirror}
+    if package_epoch:
+        recipe["package_epoch"] = package_epoch
+    out: dict[str, ImageDef] = {ROOTFS: ImageDef(ROOTFS, "", None, digest(recipe)[:16])}
     pending = dict(graph)
     while pending:
         ready = [n for n, p in pending.items() if p in out]

@@ -16,14 +16,17 @@ from undercroft.errors import DeployError
 from undercroft.images import catalog as image_catalog
 from undercroft.images.builder import ImageBuilder
 from undercroft.lifecycle import credentials
-from undercroft.lifecycle.materialize import remove_config_dir, write_config_dir
+from undercroft.lifecycle.materialize import (
+    drop_previous_config, keep_previous_config, remove_config_dir, restore_previous_config,
+    write_config_dir,
+)
 from undercroft.model.loader import Catalog, load_catalog, load_environment, load_role
 from undercroft.plan import Plan, make_plan
 from undercroft.render.parameters import Resolved, definitions, enabled_services, resolve
 from undercroft.render.services import Rendered, Renderer, labels
 from undercroft.report import Reporter
 from undercroft.runtime import hostprep
-from undercroft.runtime.executor import PodmanExecutor
+from undercroft.runtime.executor import PodmanExecutor, UpdateExecutor
 from undercroft.runtime.podman import Podman
 
 STEP_NAMES = {1: "load balancer and VIPs", 2: "database, messaging and cache",
@@ -85,12 +88,30 @@ def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
                                                        persist=persist_secrets),
                        reporter.warn)
     tls = public_tls(tr.settings, resolved.values, names, persist_secrets)
-    images = image_catalog.load(tr.settings.debian_mirror)
+    images = image_catalog.load(tr.settings.debian_mirror, package_epoch=package_epoch(tr.settings))
     refs = {name: img.ref for name, img in images.items()}
     values = dict(resolved.values, PublicTLSCertificatePem=tls.pem if tls else "")
     renderer = Renderer(tr.settings, values, resolved.secret_names, refs)
     rendered = renderer.render(svcs)
     return Deployment(tr, cat, names, resolved, images, rendered, renderer.values, tls)
+
+
+PACKAGE_EPOCH = "package-epoch"
+
+
+def package_epoch(settings: Settings) -> str:
+    """The last ``update --refresh-packages`` (in state_dir), part of every image tag."""
+    try:
+        return (settings.state_dir / PACKAGE_EPOCH).read_text().strip()
+    except OSError:
+        return ""
+
+
+def refresh_packages(settings: Settings) -> str:
+    epoch = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (settings.state_dir / PACKAGE_EPOCH).write_text(epoch + "\n")
+    return epoch
 
 
 def public_tls(settings: Settings, values: Mapping, services: list[str],
@@ -118,6 +139,35 @@ def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
             reporter.line(a.kind.value if a.kind.writes else "keep", a.name,
                           f"[{a.service}, step {a.step}] {a.reason}")
     reporter.info(f"Plan: {plan.summary()}")
+
+
+def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
+    """Minor update: rebuild changed images, then recreate only what changed, one
+    container at a time, each gated on its healthcheck with rollback (UpdateExecutor)."""
+    t0 = time.monotonic()
+    s = dep.settings
+    reporter.event("update_start", deployment=s.deployment_name)
+    hostprep.prepare(s, dep.rendered.host_dirs, reporter)
+    ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror).ensure(dep.needed_images)
+    plan = compute_plan(dep, podman)
+    reporter.phase("Plan")
+    print_plan(plan, reporter, verbose=False)
+    executor = UpdateExecutor(
+        podman, reporter, dep.labels_for,
+        before_start=lambda d: write_config_dir(dep.by_name(d.name)),
+        keep_config=lambda n: keep_previous_config(s.state_dir, n),
+        restore_config=lambda n: restore_previous_config(s.state_dir, n),
+        drop_config=lambda n: drop_previous_config(s.state_dir, n))
+    executor.execute(plan, STEP_NAMES)
+    for a in plan.removals():
+        remove_config_dir(s.state_dir, a.name)
+    credentials.write(s.output_dir, dep.values, dep.tls.ca_pem if dep.tls else "")
+    took = time.monotonic() - t0
+    reporter.event("update_done", seconds=round(took, 2), writes=len(plan.writes))
+    reporter.phase("Summary")
+    reporter.info(f"Updated in {took:.1f}s: {plan.summary()}." if plan.writes
+                  else f"Nothing to update: {len(plan.unchanged)} containers unchanged.")
+    return plan
 
 
 def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: bool = True) -> Plan:

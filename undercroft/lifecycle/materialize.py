@@ -45,3 +45,25 @@ def write_config_dir(rc: RenderedContainer) -> None:
 
 def remove_config_dir(state_dir: Path, name: str) -> None:
     shutil.rmtree(state_dir / "config" / name, ignore_errors=True)
+
+
+PREVIOUS = ".previous"
+
+
+def keep_previous_config(state_dir: Path, name: str) -> None:
+    """Before an update recreates ``name``: keep its config dir for a rollback."""
+    src, dst = state_dir / "config" / name, state_dir / "config" / (name + PREVIOUS)
+    shutil.rmtree(dst, ignore_errors=True)
+    if src.is_dir():
+        shutil.copytree(src, dst, symlinks=True)
+
+
+def restore_previous_config(state_dir: Path, name: str) -> None:
+    src, dst = state_dir / "config" / (name + PREVIOUS), state_dir / "config" / name
+    if src.is_dir():
+        shutil.rmtree(dst, ignore_errors=True)
+        os.replace(src, dst)
+
+
+def drop_previous_config(state_dir: Path, name: str) -> None:
+    shutil.rmtree(state_dir / "config" / (name + PREVIOUS), ignore_errors=True)

@@ -7,6 +7,7 @@ exit code and the container's last log lines.
 """
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import threading
 import time
@@ -222,3 +223,60 @@ class PodmanExecutor:
             code = result.split(":", 1)[1]
             raise self._fail(a, f"exited with code {code} before becoming healthy",
                              int(code) if code.lstrip("-").isdigit() else None)
+
+
+PREVIOUS_SUFFIX = "-previous"
+
+
+class UpdateExecutor(PodmanExecutor):
+    """Minor update: one container at a time, each recreate gated on its healthcheck.
+
+    The running container is stopped and renamed ``<name>-previous`` (kept, with its
+    config dir, via ``keep_config``) instead of removed. If the new one fails to become
+    healthy, it is removed, the previous one and its config come back and must be
+    healthy again, and the update stops with one message saying so.
+    """
+
+    def __init__(self, podman: Podman, reporter: Reporter,
+                 labels_for: Callable[[DesiredContainer], Mapping[str, str]],
+                 before_start: Callable[[DesiredContainer], None],
+                 keep_config: Callable[[str], None], restore_config: Callable[[str], None],
+                 drop_config: Callable[[str], None], poll: float = 0.25):
+        super().__init__(podman, reporter, labels_for, before_start, parallel=1, poll=poll)
+        self.keep_config = keep_config
+        self.restore_config = restore_config
+        self.drop_config = drop_config
+
+    def _apply(self, a: Action) -> None:
+        if a.kind is not ActionKind.RECREATE or a.desired.oneshot or not self.podman.exists(a.name):
+            return super()._apply(a)
+        previous = a.name + PREVIOUS_SUFFIX
+        if self.podman.exists(previous):  # left by an interrupted update: the current one wins
+            self.podman.remove(previous)
+        self.podman.stop(a.name)
+        self.podman.rename(a.name, previous)
+        self.keep_config(a.name)
+        try:
+            super()._apply(dataclasses.replace(a, kind=ActionKind.CREATE))
+        except DeployError as err:
+            self._roll_back(a, previous, err)
+        self.podman.remove(previous)
+        self.drop_config(a.name)
+
+    def _roll_back(self, a: Action, previous: str, err: DeployError) -> None:
+        self.reporter.line("run", a.name, "rolling back to the previous container")
+        self.reporter.event("rollback", container=a.name, service=a.service, step=a.step)
+        self.podman.remove(a.name)
+        self.restore_config(a.name)
+        self.podman.rename(previous, a.name)
+        self.podman.start(a.name)
+        try:
+            self._wait_healthy(a)
+        except DeployError as again:
+            raise DeployError(f"{err.message}; the previous container was put back but is not "
+                              f"healthy either: {again.message}", detail=err.detail,
+                              hint="inspect it with 'undercroft logs' and 'undercroft status'")
+        self.reporter.line("ok", a.name, "previous container back and healthy")
+        raise DeployError(f"update stopped: {err.message}; the previous {a.name} is back and "
+                          f"healthy, later containers were not touched",
+                          detail=err.detail, hint="fix the change and run update again")

@@ -16,7 +16,8 @@ from undercroft.plan.model import DEPLOYMENT_LABEL, ObservedContainer
 
 GLOBAL_FLAGS = ("--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file")
 ULIMITS = ("--ulimit", "nofile=16384:16384", "--ulimit", "nproc=8192:8192")
-WRITE_VERBS = {"run", "create", "start", "stop", "rm", "restart", "build", "import", "rmi", "tag"}
+WRITE_VERBS = {"run", "create", "start", "stop", "rm", "restart", "build", "import", "rmi", "tag",
+               "rename"}
 
 
 def _health(status: str) -> str:
@@ -127,6 +128,12 @@ class Podman:
 
     def stop(self, name: str, timeout: int = 10) -> None:
         self.call("stop", "-t", str(timeout), name, check=False)
+
+    def rename(self, name: str, new_name: str) -> None:
+        self.call("rename", name, new_name)
+
+    def exists(self, name: str) -> bool:
+        return self.call("container", "exists", name, check=False).returncode == 0
 
     def stop_many(self, names: Sequence[str], timeout: int = 10) -> None:
         """One ``podman stop`` for several containers: podman stops them in parallel."""

@@ -349,3 +349,11 @@ def test_undefined_parameter_in_bundled_template_via_load(tmp_path, write_conf, 
     with pytest.raises(ConfigError) as e:
         deployment.load(write_conf())
     assert str(kconf) in str(e.value) and "KeystoneUndefinedThing" in str(e.value)
+
+
+def test_refresh_packages_changes_every_image_tag(tmp_path):
+    from undercroft.images import catalog
+    plain = catalog.load("http://deb.debian.org/debian")
+    fresh = catalog.load("http://deb.debian.org/debian", package_epoch="20261126T000000Z")
+    assert all(plain[n].tag != fresh[n].tag for n in plain)
+    assert catalog.load("http://deb.debian.org/debian") == plain  # stable without an epoch

@@ -1,0 +1,76 @@
+"""The backup archive: private, complete, and refused when it does not match its manifest."""
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+
+import pytest
+
+from undercroft.errors import DeployError
+from undercroft.lifecycle import backup
+from undercroft.report import Reporter
+
+# Stands in for "podman ... exec mysql mysqldump ...": prints a dump, ignores its arguments.
+FAKE_PODMAN = ["sh", "-c", "echo 'CREATE DATABASE IF NOT EXISTS keystone;'", "fake-podman"]
+
+
+@pytest.fixture
+def sources(tmp_path):
+    (tmp_path / "out").mkdir()
+    pw = tmp_path / "out" / "undercloud-passwords.yaml"
+    pw.write_text("parameter_defaults:\n  AdminPassword: s3cret\n")
+    conf = tmp_path / "undercloud.conf"
+    conf.write_text("[DEFAULT]\n")
+    env = tmp_path / "env.yaml"
+    env.write_text("parameter_defaults: {}\n")
+    tls = tmp_path / "state" / "tls"
+    tls.mkdir(parents=True)
+    (tls / "ca.key").write_text("KEY")
+    glance = tmp_path / "data" / "glance" / "images"
+    glance.mkdir(parents=True)
+    (glance / "img-1").write_bytes(b"\0" * 1000)
+    return backup.Sources("uc", "uc-mysql", ("keystone", "glance"), conf, (env,), pw, tls,
+                          tmp_path / "data")
+
+
+def test_archive_is_private_and_lists_every_file(sources, tmp_path):
+    out = backup.create(sources, FAKE_PODMAN, tmp_path / "b.tar.gz", ("glance",),
+                        Reporter(quiet=True))
+    assert oct(os.stat(out).st_mode & 0o777) == "0o600"
+    manifest = backup.read_manifest(out)
+    assert set(manifest["files"]) == {
+        "db/databases.sql", "secrets/undercloud-passwords.yaml", "config/undercloud.conf",
+        "config/env/0-env.yaml", "tls/ca.key", "data/glance/images/img-1"}
+    assert manifest["databases"] == ["keystone", "glance"] and manifest["data"] == ["glance"]
+    got = backup.extract_verified(out, tmp_path / "x")
+    assert got == manifest
+    assert (tmp_path / "x/db/databases.sql").read_text().startswith("CREATE DATABASE")
+
+
+def test_a_damaged_archive_is_refused(sources, tmp_path):
+    out = backup.create(sources, FAKE_PODMAN, tmp_path / "b.tar.gz", (), Reporter(quiet=True))
+    with tarfile.open(out) as tar:
+        members = [(m, tar.extractfile(m).read() if m.isfile() else None) for m in tar]
+    bad = tmp_path / "bad.tar.gz"
+    with tarfile.open(bad, "w:gz") as tar:
+        for m, data in members:
+            if m.name == "secrets/undercloud-passwords.yaml":
+                data = data.replace(b"s3cret", b"other!")
+            tar.addfile(m, io.BytesIO(data) if data is not None else None)
+    with pytest.raises(DeployError, match="do not match the manifest"):
+        backup.extract_verified(bad, tmp_path / "y")
+
+
+def test_unknown_data_set_and_failed_dump_are_clear(sources, tmp_path):
+    with pytest.raises(DeployError, match="unknown data set.*nova"):
+        backup.create(sources, FAKE_PODMAN, tmp_path / "b.tar.gz", ("nova",), Reporter(quiet=True))
+    with pytest.raises(DeployError, match="mysqldump in uc-mysql failed"):
+        backup.create(sources, ["false"], tmp_path / "c.tar.gz", (), Reporter(quiet=True))
+
+
+def test_not_a_backup(tmp_path):
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"not a tarball")
+    with pytest.raises(DeployError, match="not an undercroft backup"):
+        backup.read_manifest(junk)

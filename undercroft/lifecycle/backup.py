@@ -1,0 +1,222 @@
+"""``backup`` and ``restore``: one 0600 archive that brings an undercloud back.
+
+The archive holds a consistent dump of every service database (``mysqldump
+--single-transaction``), undercloud.conf and its environment files, the passwords file
+(every generated secret, keystone's fernet and credential keys included), the TLS CA,
+and optionally the data directories of glance, swift and ironic. ``manifest.json``
+lists every member with its sha256; restore refuses an archive that does not match.
+
+Restore onto a fresh host (or after ``destroy --purge-data``): secrets and CA first, so
+``install`` recreates users and databases with the same passwords; then the services
+stop, the dump loads, the data directories come back, and everything starts again.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from undercroft import __version__
+from undercroft.errors import DeployError
+
+FORMAT = 1
+# Opt-in data directories: name -> paths under data_root.
+DATA = {"glance": ("glance",), "swift": ("swift", "swift-rings"), "ironic": ("ironic",)}
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a backup reads, resolved by the caller from the deployment."""
+
+    deployment: str
+    mysql_container: str
+    databases: tuple[str, ...]
+    conf: Path | None
+    env_files: tuple[Path, ...]
+    passwords: Path
+    tls_dir: Path
+    data_root: Path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def dump_databases(podman_argv: list[str], container: str, databases: tuple[str, ...],
+                   dest: Path) -> None:
+    """mysqldump as root over the container's unix socket: no password on any argv."""
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        proc = subprocess.run([*podman_argv, "exec", container, "mysqldump",
+                               "--single-transaction", "--routines", "--events", "--triggers",
+                               "--databases", *databases], stdout=out, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise DeployError(f"backup: mysqldump in {container} failed (exit {proc.returncode})",
+                          detail=proc.stderr.decode(errors="replace")[-1500:],
+                          hint="is the undercloud running? 'undercroft status'")
+
+
+def create(src: Sources, podman_argv: list[str], output: Path, data: tuple[str, ...],
+           reporter) -> Path:
+    unknown = [d for d in data if d not in DATA]
+    if unknown:
+        raise DeployError(f"backup: unknown data set(s) {', '.join(unknown)}",
+                          hint=f"choose from {', '.join(DATA)}")
+    files: dict[str, str] = {}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="undercroft-backup-") as tmp:
+        os.chmod(tmp, 0o700)
+        dump = Path(tmp) / "databases.sql"
+        reporter.line("run", "databases", f"mysqldump --single-transaction of {len(src.databases)}")
+        dump_databases(podman_argv, src.mysql_container, src.databases, dump)
+        members: list[tuple[str, Path]] = [("db/databases.sql", dump),
+                                           ("secrets/undercloud-passwords.yaml", src.passwords)]
+        if src.conf is not None:
+            members.append(("config/undercloud.conf", src.conf))
+        members += [(f"config/env/{i}-{p.name}", p) for i, p in enumerate(src.env_files)]
+        if src.tls_dir.is_dir():
+            members += [(f"tls/{p.name}", p) for p in sorted(src.tls_dir.iterdir()) if p.is_file()]
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(output, 0o600)
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            for name, path in members:
+                tar.add(path, arcname=name, recursive=False)
+                files[name] = _sha256(path)
+            for d in data:
+                for sub in DATA[d]:
+                    root = src.data_root / sub
+                    if not root.is_dir():
+                        continue
+                    reporter.line("run", "data", f"{d}: {root}")
+                    tar.add(root, arcname=f"data/{sub}")
+                    for p in sorted(root.rglob("*")):
+                        if p.is_file() and not p.is_symlink():
+                            files[f"data/{sub}/{p.relative_to(root)}"] = _sha256(p)
+            manifest = {"format": FORMAT, "undercroft": __version__, "created": int(time.time()),
+                        "deployment": src.deployment, "databases": list(src.databases),
+                        "data": list(data), "env_files": [str(p) for p in src.env_files],
+                        "files": files}
+            blob = json.dumps(manifest, indent=2, sort_keys=True).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size, info.mode, info.mtime = len(blob), 0o600, int(time.time())
+            tar.addfile(info, io.BytesIO(blob))
+    return output
+
+
+def read_manifest(archive: Path) -> dict:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            member = tar.extractfile("manifest.json")
+            return json.loads(member.read()) if member else {}
+    except (OSError, tarfile.TarError, KeyError, ValueError) as exc:
+        raise DeployError(f"{archive}: not an undercroft backup ({exc.__class__.__name__}: {exc})")
+
+
+def extract_verified(archive: Path, dest: Path) -> dict:
+    """Unpack into ``dest`` (0700) and check every file against the manifest."""
+    manifest = read_manifest(archive)
+    if manifest.get("format") != FORMAT:
+        raise DeployError(f"{archive}: backup format {manifest.get('format')!r} is not {FORMAT}")
+    dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(dest, numeric_owner=True, filter="tar")
+    bad = [name for name, digest in manifest["files"].items()
+           if not (dest / name).is_file() or _sha256(dest / name) != digest]
+    if bad:
+        raise DeployError(f"{archive}: {len(bad)} file(s) do not match the manifest's checksums",
+                          detail="\n".join(bad[:20]), hint="the archive is damaged; use another")
+    return manifest
+
+
+def restore_data(extracted: Path, data_root: Path, manifest: dict, reporter) -> None:
+    for d in manifest.get("data", []):
+        for sub in DATA.get(d, ()):
+            src = extracted / "data" / sub
+            if not src.is_dir():
+                continue
+            target = data_root / sub
+            if target.exists():
+                shutil.rmtree(target)
+            # cp -a keeps the numeric owners the services' users need inside containers
+            subprocess.run(["cp", "-a", str(src), str(target)], check=True)
+            reporter.line("ok", "data", f"{d}: {target}")
+
+
+def load_databases(podman_argv: list[str], container: str, dump: Path) -> None:
+    with open(dump, "rb") as f:
+        proc = subprocess.run([*podman_argv, "exec", "-i", container, "mysql"], stdin=f,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise DeployError(f"restore: loading the database dump failed (exit {proc.returncode})",
+                          detail=proc.stderr.decode(errors="replace")[-1500:])
+
+
+def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
+    """Everything restore does, in the order that keeps the system re-runnable."""
+    from undercroft.lifecycle import deployment, restart
+    from undercroft.runtime.podman import Podman
+
+    manifest = read_manifest(archive)
+    with tempfile.TemporaryDirectory(prefix="undercroft-restore-") as tmp:
+        os.chmod(tmp, 0o700)
+        work = Path(tmp)
+        reporter.phase("Archive")
+        extract_verified(archive, work)
+        reporter.line("ok", str(archive), f"{len(manifest['files'])} files match the manifest")
+        if not conf.exists():
+            if not (work / "config/undercloud.conf").is_file():
+                raise DeployError(f"{conf} does not exist and the backup holds no undercloud.conf")
+            shutil.copy2(work / "config/undercloud.conf", conf)
+            os.chmod(conf, 0o600)
+            reporter.line("ok", str(conf), "restored")
+        for i, orig in enumerate(manifest.get("env_files", [])):
+            target, saved = Path(orig), work / f"config/env/{i}-{Path(orig).name}"
+            if not target.exists() and saved.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(saved, target)
+                reporter.line("ok", str(target), "restored")
+        settings = deployment.settings(conf)
+        saved = work / "secrets/undercloud-passwords.yaml"
+        current = settings.passwords_file
+        if current.exists() and current.read_bytes() != saved.read_bytes() and not force:
+            raise DeployError(f"{current} exists and differs from the backup's passwords file",
+                              hint="restore onto a fresh host or after 'destroy --purge-data', "
+                                   "or pass --force to replace it")
+        current.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(saved, current)
+        os.chmod(current, 0o600)
+        tls = settings.state_dir / "tls"
+        tls_files = sorted((work / "tls").glob("*")) if (work / "tls").is_dir() else []
+        if tls_files:
+            tls.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(tls, 0o700)
+            for f in tls_files:
+                shutil.copy2(f, tls / f.name)
+        reporter.line("ok", "secrets", "passwords file and TLS CA restored")
+
+        dep = deployment.load(conf, persist_secrets=True)
+        podman = Podman()
+        deployment.install(dep, podman, reporter)
+        reporter.phase("Restore data")
+        mysql = f"{settings.container_prefix}mysql"
+        keep = {mysql}
+        running = [o.name for o in podman.containers(settings.deployment_name)
+                   if not o.oneshot and o.state == "running" and o.name not in keep]
+        podman.stop_many(running)
+        reporter.line("ok", "services", f"stopped {len(running)} to load the data")
+        load_databases(podman.cmd(), mysql, work / "db/databases.sql")
+        reporter.line("ok", "databases", ", ".join(manifest.get("databases", [])))
+        restore_data(work, settings.data_root, manifest, reporter)
+    restart.start(settings, podman, reporter)
