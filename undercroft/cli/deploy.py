@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 
 from undercroft.cli.base import UndercroftCommand
@@ -10,7 +11,7 @@ from undercroft.config import loader, validations
 from undercroft.config.translate import translate
 from undercroft.errors import DeployError, UndercroftError
 from undercroft.images.catalog import REPO
-from undercroft.lifecycle import deployment
+from undercroft.lifecycle import deployment, systemd
 from undercroft.report import Reporter
 from undercroft.runtime.podman import Podman
 
@@ -111,6 +112,9 @@ class Install(UndercroftCommand):
                 why = "--no-validations" if args.no_validations else "enable_validations = false"
                 reporter.warn(f"preflight validations skipped ({why})")
             deployment.install(dep, Podman(), reporter, build_images=not args.no_build)
+            unit = systemd.install_unit(dep.settings, Path(path) if path else None, reporter)
+            if unit is None:
+                reporter.info("No systemd as PID 1 here: after a reboot run 'undercroft start'.")
         finally:
             reporter.close()
         return 0

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 from undercroft.config.translate import Settings
+from undercroft.lifecycle import systemd
 from undercroft.lifecycle.materialize import remove_config_dir
 from undercroft.plan.restart import stop_order
 from undercroft.report import Reporter
@@ -34,6 +35,8 @@ def destroy(settings: Settings, podman: Podman, reporter: Reporter, purge_data: 
         remove_config_dir(settings.state_dir, o.name)
         reporter.event("removed", container=o.name, reason="destroy")
     reporter.line("ok", "containers", f"removed {len(observed)}")
+    if systemd.remove_unit(settings):
+        reporter.line("ok", systemd.unit_name(settings), "disabled and removed")
     ns = settings.network_namespace
     # The DHCP agent's qdhcp-* namespaces outlive its container; ours are found through
     # their veth peers in our namespace (or host network), so look before deleting that.
