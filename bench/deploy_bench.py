@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Deploy benchmark: cold / warm deploy, no-op re-run, one-service change, plan alone.
+"""Deploy benchmark: cold / warm deploy, no-op re-run, one-service change, plan alone,
+and the running undercloud's memory (PSS per service).
 
 Runs the real CLI against a throw-away deployment (namespace ``ucbench``), each scenario
 several times, and reports median and spread plus the ratio of the warm deploy's wall
@@ -98,6 +99,53 @@ def critical_path(events: list[dict]) -> tuple[float, list[str]]:
     return total, path
 
 
+def _rollup(pid: str) -> tuple[int, int]:
+    """(Pss, Rss) in kB of one process, from /proc/PID/smaps_rollup."""
+    pss = rss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1])
+            elif line.startswith("Rss:"):
+                rss = int(line.split()[1])
+    except OSError:
+        pass
+    return pss, rss
+
+
+def memory() -> dict:
+    """PSS and RSS of every process in the deployment's running containers, by service.
+
+    A container's processes are those sharing its init process's PID namespace. PSS
+    splits shared pages (the common image layers' libraries) fairly between processes,
+    so the total is what the undercloud really costs; RSS double counts them.
+    """
+    out = podman("ps", "--format", "json", "--filter", f"label=undercroft.deployment={NAME}").stdout
+    by_ns: dict[str, str] = {}
+    for c in json.loads(out or "[]"):
+        pid = c.get("Pid")
+        if pid:
+            try:
+                by_ns[os.readlink(f"/proc/{pid}/ns/pid")] = c["Labels"]["undercroft.service"]
+            except OSError:
+                pass
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ns = os.readlink(f"/proc/{pid}/ns/pid")
+        except OSError:
+            continue
+        if ns in by_ns:
+            pss, rss = _rollup(pid)
+            per[by_ns[ns]][0] += pss
+            per[by_ns[ns]][1] += rss
+    mib = lambda kb: round(kb / 1024, 1)  # noqa: E731
+    return {"total_pss_mib": mib(sum(v[0] for v in per.values())),
+            "total_rss_mib": mib(sum(v[1] for v in per.values())),
+            "pss_mib_by_service": {k: mib(v[0]) for k, v in sorted(per.items(),
+                                                                   key=lambda kv: -kv[1][0])}}
+
+
 def stats(xs: list[float]) -> dict:
     return {"median": round(statistics.median(xs), 2), "min": round(min(xs), 2),
             "max": round(max(xs), 2), "runs": len(xs)}
@@ -138,6 +186,8 @@ def main() -> int:
         change.append(timed("install"))
     for i in range(args.runs):
         plan.append(timed("plan"))
+    time.sleep(30)  # let the services settle (workers forked, caches warm) before measuring
+    res["memory"] = memory()
     sc = res["scenarios"]
     sc["warm deploy (images present)"] = stats(warm)
     sc["critical path of warm deploy"] = stats(crit)
@@ -150,6 +200,9 @@ def main() -> int:
     for name, s in sc.items():
         print(f"| {name} | {s['median']} | {s['min']}–{s['max']} | {s['runs']} |")
     print("\ncritical path (last warm deploy): " + "; ".join(path))
+    m = res["memory"]
+    print(f"\nmemory after deploy: PSS {m['total_pss_mib']} MiB (RSS {m['total_rss_mib']} MiB); "
+          + ", ".join(f"{k} {v}" for k, v in m["pss_mib_by_service"].items()))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(res, indent=2) + "\n")
