@@ -52,7 +52,7 @@ def test_backup_destroy_restore_round_trip(deployed, podman):
     assert shown["name"] == "e2e-backup-node"
     ports = json.loads(deployed.openstack("baremetal", "port", "list", "--node", node["uuid"],
                                           "-f", "json"))
-    assert [p["Address"] for p in ports] == ["52:54:00:aa:bb:cc"]
+    assert [p["address"] for p in ports] == ["52:54:00:aa:bb:cc"]  # baremetal: lower-case keys
     got = ROOT / "backup-object.out"
     deployed.openstack("object", "save", "e2e-backup", "kept.txt", "--file", str(got))
     assert got.read_text() == obj.read_text()

@@ -26,7 +26,8 @@ def row_counts(podman) -> dict[str, int]:
 
 def snapshot(deployed, podman) -> dict:
     def names(*cmd):
-        return sorted(r.get("Name") or r.get("UUID") or r.get("ID") for r in
+        # identity/object lists say "Name"; the baremetal client says "uuid"
+        return sorted(r.get("Name") or r.get("uuid") or r.get("ID") for r in
                       json.loads(deployed.openstack(*cmd, "-f", "json")))
     images = {i["ID"]: i["Checksum"] for i in
               json.loads(deployed.openstack("image", "list", "--long", "-f", "json"))}

@@ -3,7 +3,8 @@
 The archive holds a consistent dump of every service database (``mysqldump
 --single-transaction``), undercloud.conf and its environment files, the passwords file
 (every generated secret, keystone's fernet and credential keys included), the TLS CA,
-and optionally the data directories of glance, swift and ironic. ``manifest.json``
+and optionally the data directories of glance, swift and ironic (each as an inner GNU tar
+that keeps extended attributes: swift's object metadata lives there). ``manifest.json``
 lists every member with its sha256; restore refuses an archive that does not match.
 
 Restore onto a fresh host (or after ``destroy --purge-data``): secrets and CA first, so
@@ -68,6 +69,18 @@ def dump_databases(podman_argv: list[str], container: str, databases: tuple[str,
                           hint="is the undercloud running? 'undercroft status'")
 
 
+# GNU tar, not tarfile: swift keeps object metadata in extended attributes, which
+# tarfile drops (objects would come back quarantined); owners stay numeric.
+TAR_FLAGS = ["--xattrs", "--xattrs-include=*", "--numeric-owner"]
+
+
+def _tar_data(data_root: Path, sub: str, dest: Path) -> None:
+    proc = subprocess.run(["tar", *TAR_FLAGS, "-C", str(data_root), "-cf", str(dest), sub],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DeployError(f"backup: archiving {data_root / sub} failed", detail=proc.stderr[-1500:])
+
+
 def create(src: Sources, podman_argv: list[str], output: Path, data: tuple[str, ...],
            reporter) -> Path:
     unknown = [d for d in data if d not in DATA]
@@ -100,10 +113,10 @@ def create(src: Sources, podman_argv: list[str], output: Path, data: tuple[str, 
                     if not root.is_dir():
                         continue
                     reporter.line("run", "data", f"{d}: {root}")
-                    tar.add(root, arcname=f"data/{sub}")
-                    for p in sorted(root.rglob("*")):
-                        if p.is_file() and not p.is_symlink():
-                            files[f"data/{sub}/{p.relative_to(root)}"] = _sha256(p)
+                    inner = Path(tmp) / f"{sub}.tar"
+                    _tar_data(src.data_root, sub, inner)
+                    tar.add(inner, arcname=f"data/{sub}.tar", recursive=False)
+                    files[f"data/{sub}.tar"] = _sha256(inner)
             manifest = {"format": FORMAT, "undercroft": __version__, "created": int(time.time()),
                         "deployment": src.deployment, "databases": list(src.databases),
                         "data": list(data), "env_files": [str(p) for p in src.env_files],
@@ -143,14 +156,17 @@ def extract_verified(archive: Path, dest: Path) -> dict:
 def restore_data(extracted: Path, data_root: Path, manifest: dict, reporter) -> None:
     for d in manifest.get("data", []):
         for sub in DATA.get(d, ()):
-            src = extracted / "data" / sub
-            if not src.is_dir():
+            src = extracted / "data" / f"{sub}.tar"
+            if not src.is_file():
                 continue
             target = data_root / sub
             if target.exists():
                 shutil.rmtree(target)
-            # cp -a keeps the numeric owners the services' users need inside containers
-            subprocess.run(["cp", "-a", str(src), str(target)], check=True)
+            proc = subprocess.run(["tar", *TAR_FLAGS, "-xpf", str(src), "-C", str(data_root)],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise DeployError(f"restore: unpacking {sub} into {data_root} failed",
+                                  detail=proc.stderr[-1500:])
             reporter.line("ok", "data", f"{d}: {target}")
 
 

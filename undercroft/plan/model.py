@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -133,3 +134,20 @@ class Plan:
             counts[a.kind.value] = counts.get(a.kind.value, 0) + 1
         order = [k.value for k in ActionKind]
         return ", ".join(f"{counts[k]} {k}" for k in order if k in counts) or "nothing to do"
+
+
+def labels(desired: DesiredContainer, deployment: str) -> dict[str, str]:
+    """Labels carry names and hashes only — never values. (Pure, here rather than in
+    render/, so using the engine as a library does not import jinja2 and pydantic.)"""
+    return {
+        MANAGED_LABEL: "true",
+        DEPLOYMENT_LABEL: deployment,
+        SERVICE_LABEL: desired.service,
+        STEP_LABEL: str(desired.step),
+        ONESHOT_LABEL: "true" if desired.oneshot else "false",
+        HASH_LABEL: desired.config_hash,
+        INPUTS_LABEL: json.dumps(desired.inputs, sort_keys=True, separators=(",", ":")),
+        ORDER_LABEL: str(desired.order),
+        AFTER_LABEL: ",".join(desired.after),
+        TIMEOUT_LABEL: str(desired.spec.get("timeout", 300)),
+    }

@@ -7,7 +7,6 @@ at /var/lib/undercroft/config and copied into place by the image's entrypoint.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,10 +18,7 @@ from undercroft.errors import ConfigError
 from undercroft.model.loader import TEMPLATES
 from undercroft.model.schema import ConfigFile, ContainerTemplate, ServiceTemplate
 from undercroft.plan.hashing import digest, short
-from undercroft.plan.model import (
-    DEPLOYMENT_LABEL, HASH_LABEL, INPUTS_LABEL, MANAGED_LABEL, ONESHOT_LABEL, SERVICE_LABEL,
-    STEP_LABEL, DesiredContainer, ORDER_LABEL, AFTER_LABEL, TIMEOUT_LABEL,
-)
+from undercroft.plan.model import DesiredContainer, labels  # noqa: F401 (labels re-exported)
 from undercroft.render.databases import database_container
 from undercroft.render.endpoints import EndpointMap
 from undercroft.render.keystone_registry import registration_container
@@ -185,19 +181,3 @@ class Renderer:
         desired = DesiredContainer(name=name, service=service, step=step, order=order,
                                    image=image, oneshot=oneshot, spec=spec, inputs=inputs)
         return RenderedContainer(desired, config_dir, config_json, files, secret_files)
-
-
-def labels(desired: DesiredContainer, deployment: str) -> dict[str, str]:
-    """Labels carry names and hashes only — never values."""
-    return {
-        MANAGED_LABEL: "true",
-        DEPLOYMENT_LABEL: deployment,
-        SERVICE_LABEL: desired.service,
-        STEP_LABEL: str(desired.step),
-        ONESHOT_LABEL: "true" if desired.oneshot else "false",
-        HASH_LABEL: desired.config_hash,
-        INPUTS_LABEL: json.dumps(desired.inputs, sort_keys=True, separators=(",", ":")),
-        ORDER_LABEL: str(desired.order),
-        AFTER_LABEL: ",".join(desired.after),
-        TIMEOUT_LABEL: str(desired.spec.get("timeout", 300)),
-    }

@@ -41,7 +41,7 @@ def test_archive_is_private_and_lists_every_file(sources, tmp_path):
     manifest = backup.read_manifest(out)
     assert set(manifest["files"]) == {
         "db/databases.sql", "secrets/undercloud-passwords.yaml", "config/undercloud.conf",
-        "config/env/0-env.yaml", "tls/ca.key", "data/glance/images/img-1"}
+        "config/env/0-env.yaml", "tls/ca.key", "data/glance.tar"}
     assert manifest["databases"] == ["keystone", "glance"] and manifest["data"] == ["glance"]
     got = backup.extract_verified(out, tmp_path / "x")
     assert got == manifest
@@ -74,3 +74,17 @@ def test_not_a_backup(tmp_path):
     junk.write_bytes(b"not a tarball")
     with pytest.raises(DeployError, match="not an undercroft backup"):
         backup.read_manifest(junk)
+
+
+def test_data_keeps_extended_attributes(sources, tmp_path):
+    img = sources.data_root / "glance" / "images" / "img-1"
+    os.setxattr(img, "user.swift.metadata", b"etag-and-more")
+    out = backup.create(sources, FAKE_PODMAN, tmp_path / "b.tar.gz", ("glance",),
+                        Reporter(quiet=True))
+    manifest = backup.extract_verified(out, tmp_path / "x")
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    backup.restore_data(tmp_path / "x", restored, manifest, Reporter(quiet=True))
+    again = restored / "glance" / "images" / "img-1"
+    assert again.read_bytes() == img.read_bytes()
+    assert os.getxattr(again, "user.swift.metadata") == b"etag-and-more"
