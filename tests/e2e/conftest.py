@@ -112,6 +112,16 @@ class Deployed:
         return {c["Names"][0]: c["Id"] for c in json.loads(out or "[]")}
 
 
+def wait_for(fn, timeout=120, interval=2):
+    """Poll ``fn`` until it returns something truthy or ``timeout`` passes; return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fn()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
 def wipe(podman: Podman, name: str = NAME, root: Path = ROOT) -> None:
     """Remove a test deployment: its labelled containers, namespaces and files.
 

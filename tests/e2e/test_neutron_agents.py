@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from tests.e2e.conftest import NAME
+from tests.e2e.conftest import NAME, wait_for
 from undercroft.runtime.hostprep import dhcp_namespaces
 
 HOST = "undercloud.localdomain"
@@ -47,15 +46,6 @@ while time.monotonic() < end:
         i += 2 + opts[i + 1]
     print(socket.inet_ntoa(data[16:20]), server, flush=True)
 """
-
-
-def wait_for(fn, timeout=120, interval=2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fn()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
 
 
 def ip(*args: str) -> str:

@@ -3,18 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 
-from tests.e2e.conftest import ROOT
-
-
-def wait_for(fn, timeout=120, interval=2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fn()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
+from tests.e2e.conftest import ROOT, wait_for
 
 
 def test_baremetal_drivers(deployed):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from cliff.command import Command
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from undercroft.errors import UndercroftError
+from undercroft.report import Reporter
 
 DEFAULT_CONFIG = Path("~/undercloud.conf").expanduser()
 
@@ -60,3 +62,9 @@ class UndercroftCommand(Command):
     def act(self, parsed_args):  # pragma: no cover - abstract
         raise NotImplementedError
 
+
+
+def event_reporter(state_dir: Path, command: str) -> Reporter:
+    """A progress reporter that also keeps <state_dir>/events/<command>-<time>.jsonl."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Reporter(event_log=Path(state_dir) / "events" / f"{command}-{stamp}.jsonl")

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 
-from undercroft.cli.base import UndercroftCommand
+from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.config import loader, validations
 from undercroft.config.translate import translate
 from undercroft.errors import DeployError, UndercroftError
@@ -14,11 +13,6 @@ from undercroft.images.catalog import REPO
 from undercroft.lifecycle import deployment, systemd
 from undercroft.report import Reporter
 from undercroft.runtime.podman import Podman
-
-
-def _event_log(dep, command: str):
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return dep.settings.state_dir / "events" / f"{command}-{stamp}.jsonl"
 
 
 def load_config(path, overrides):
@@ -103,7 +97,7 @@ class Install(UndercroftCommand):
         if os.geteuid() != 0:
             raise DeployError("install must run as root (it manages podman, namespaces, /var/lib)")
         dep = deployment.load(path, overrides, persist_secrets=True)
-        reporter = Reporter(event_log=_event_log(dep, "install"))
+        reporter = event_reporter(dep.settings.state_dir, "install")
         try:
             warn_config(reporter, tr, checked.services)
             for w in held.held + findings.warnings:

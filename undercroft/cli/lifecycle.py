@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from undercroft.cli.base import UndercroftCommand
+from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.errors import DeployError
 from undercroft.lifecycle import backup, deployment, destroy, restart
 from undercroft.report import Reporter
@@ -30,12 +30,8 @@ class Start(UndercroftCommand):
     def act(self, args):
         _root("start")
         settings = deployment.settings(self.config_path(args), self.overrides(args))
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        reporter = Reporter(event_log=settings.state_dir / "events" / f"start-{stamp}.jsonl")
-        try:
+        with event_reporter(settings.state_dir, "start") as reporter:
             restart.start(settings, Podman(), reporter)
-        finally:
-            reporter.close()
         return 0
 
 
@@ -134,12 +130,8 @@ class Update(UndercroftCommand):
             epoch = deployment.refresh_packages(checked.settings)
             print(f"package epoch {epoch}: every image is rebuilt from today's archive")
         dep = deployment.load(path, overrides, persist_secrets=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        reporter = Reporter(event_log=dep.settings.state_dir / "events" / f"update-{stamp}.jsonl")
-        try:
+        with event_reporter(dep.settings.state_dir, "update") as reporter:
             deployment.update(dep, Podman(), reporter)
-        finally:
-            reporter.close()
         return 0
 
 
@@ -198,8 +190,7 @@ class Restore(UndercroftCommand):
         conf = Path(self.config_path(args) or Path("~/undercloud.conf").expanduser())
         if self.overrides(args):
             raise DeployError("restore takes the namespace from undercloud.conf; drop --netns")
-        stamp = time.strftime("%Y%m%d-%H%M%S")
         reporter = Reporter()
         backup.restore(archive, conf, reporter, force=args.force)
-        reporter.info(f"Restored from {archive} ({stamp}).")
+        reporter.info(f"Restored from {archive}.")
         return 0

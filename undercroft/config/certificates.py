@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from undercroft.fileio import write_atomic
+
 CA_DAYS = 3650
 SERVER_DAYS = 825
 RENEW_BEFORE = dt.timedelta(days=30)
@@ -46,15 +48,6 @@ def _key_pem(key) -> str:
 
 def _cert_pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def _write(path: Path, text: str, mode: int) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
 
 
 def _san(names: Iterable[str]) -> list[x509.GeneralName]:
@@ -136,10 +129,10 @@ def generated(tls_dir: Path, names: list[str], persist: bool) -> PublicTLS:
             tls_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(tls_dir, 0o700)
             if new_ca:
-                _write(ca_key_f, _key_pem(ca_key), 0o600)
-                _write(ca_f, _cert_pem(ca), 0o644)
-            _write(key_f, key_text, 0o600)
-            _write(cert_f, _cert_pem(cert), 0o644)
+                write_atomic(ca_key_f, _key_pem(ca_key), 0o600)
+                write_atomic(ca_f, _cert_pem(ca), 0o644)
+            write_atomic(key_f, key_text, 0o600)
+            write_atomic(cert_f, _cert_pem(cert), 0o644)
     ca_text = _cert_pem(ca)
     return PublicTLS(pem=_cert_pem(cert) + ca_text + key_text, ca_pem=ca_text)
 

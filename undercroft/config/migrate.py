@@ -32,6 +32,7 @@ import yaml
 from undercroft.config import loader, options
 from undercroft.config.translate import translate
 from undercroft.errors import ConfigError
+from undercroft.fileio import write_atomic
 
 ENV_NAME = "undercloud-migrated-env.yaml"
 
@@ -472,11 +473,5 @@ def write(m: Migration, output: Path, force: bool = False) -> tuple[list[Path], 
         backups.append(b)
     output.parent.mkdir(parents=True, exist_ok=True)
     for p, text in targets.items():
-        mode = 0o600 if (p.name == ENV_NAME and m.secret) else 0o644
-        tmp = p.with_name(p.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, p)
+        write_atomic(p, text, 0o600 if (p.name == ENV_NAME and m.secret) else 0o644)
     return list(targets), backups

@@ -1,11 +1,12 @@
 """The operator's credentials: ``stackrc`` and the ``undercloud`` entry of clouds.yaml (0600)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Mapping
 
 import yaml
+
+from undercroft.fileio import write_atomic
 
 CLOUD_NAME = "undercloud"
 
@@ -20,12 +21,7 @@ def auth_url(values: Mapping) -> str:
 
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomic(path, text, 0o600)
 
 
 def clouds_yaml_path(output_dir: Path) -> Path:
@@ -39,10 +35,7 @@ def write(output_dir: Path, values: Mapping, ca_pem: str = "") -> list[Path]:
     cacert = output_dir / CA_FILE
     if ca_pem:
         output_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cacert.with_name(cacert.name + ".tmp")
-        tmp.write_text(ca_pem)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, cacert)
+        write_atomic(cacert, ca_pem, 0o644)
     ca_lines = [f"export OS_CACERT={cacert}"] if ca_pem else []
     _write_private(stackrc, "\n".join([
         "# Undercloud admin credentials, written by undercroft. Source it: . stackrc",

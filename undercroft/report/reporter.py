@@ -30,6 +30,12 @@ class Reporter:
         self.event_log = event_log
         self.started = time.monotonic()
 
+    def __enter__(self) -> "Reporter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         if self._events:
             self._events.close()

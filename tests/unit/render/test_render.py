@@ -41,15 +41,6 @@ def dep(root):
     return deployment.load(conf, persist_secrets=True)
 
 
-@pytest.fixture(scope="module")
-def full(tmp_path_factory):
-    """The default Undercloud role."""
-    root = tmp_path_factory.mktemp("full")
-    conf = root / "undercloud.conf"
-    conf.write_text(conf_text(root))
-    return deployment.load(conf, persist_secrets=True)
-
-
 def test_default_role_renders_every_service_in_chain_order(full):
     assert full.services == ["keepalived", "haproxy", "mariadb", "rabbitmq", "memcached",
                              "keystone", "glance", "swift", "placement", "ironic",

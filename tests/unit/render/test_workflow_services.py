@@ -13,12 +13,6 @@ from undercroft.plan import make_plan
 from ..conftest import conf_text
 
 
-@pytest.fixture(scope="module")
-def full(tmp_path_factory):
-    root = tmp_path_factory.mktemp("workflow")
-    conf = root / "undercloud.conf"
-    conf.write_text(conf_text(root))
-    return deployment.load(conf, persist_secrets=True)
 
 
 @pytest.fixture(scope="module")
