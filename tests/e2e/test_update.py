@@ -40,10 +40,11 @@ def snapshot(deployed, podman) -> dict:
 def update(deployed, env_text: str | None):
     """Run `undercroft update` with the current conf plus (optionally) one more env file."""
     lines = [ln for ln in deployed.extra.splitlines() if ln.strip()]
-    envs = [ln.split("=", 1)[1].strip() for ln in lines if ln.startswith("custom_env_files")]
+    envs = [e.strip() for ln in lines if ln.startswith("custom_env_files")
+            for e in ln.split("=", 1)[1].split(",") if e.strip()]
     lines = [ln for ln in lines if not ln.startswith("custom_env_files")]
     if env_text is not None:
-        env = ROOT / f"update-{len(envs)}.yaml"
+        env = ROOT / f"update-{len(list(ROOT.glob('update-*.yaml')))}.yaml"  # never reused
         env.write_text(env_text)
         envs.append(str(env))
     extra = "\n".join(lines + ([f"custom_env_files = {','.join(envs)}"] if envs else []))
