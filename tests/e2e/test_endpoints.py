@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.e2e.conftest import BIN, NAME, ROOT, wait_for
+from tests.e2e.conftest import BIN, NAME, ROOT
 
 PUBLIC_VIP, ADMIN_VIP = "192.168.24.2", "192.168.24.3"
 CA = ROOT / "home" / "undercloud-ca.pem"
@@ -74,13 +74,3 @@ def test_keepalived_holds_both_vips_on_br_ctlplane(deployed):
                            capture_output=True, text=True, check=True).stdout
     assert f" {PUBLIC_VIP}/32 " in addrs and f" {ADMIN_VIP}/32 " in addrs
 
-
-def test_br_ctlplane_keeps_its_mac_when_ports_join(deployed):
-    """Once neutron's DHCP tap is enslaved, the bridge still has host prep's fixed MAC."""
-    def tap_joined():
-        return "tap" in subprocess.run(["ip", "-n", NAME, "-o", "link", "show", "master",
-                                        "br-ctlplane"], capture_output=True, text=True).stdout
-    assert wait_for(tap_joined), "neutron's DHCP tap never joined br-ctlplane"
-    link = subprocess.run(["ip", "-n", NAME, "-o", "link", "show", "dev", "br-ctlplane"],
-                          capture_output=True, text=True, check=True).stdout
-    assert "link/ether 02:00:c0:a8:18:01 " in link

@@ -7,7 +7,6 @@ reported; nothing global (/etc/containers, sysctl.conf) is written.
 """
 from __future__ import annotations
 
-import ipaddress
 import os
 import shutil
 import subprocess
@@ -79,17 +78,6 @@ def created_dirs(state_dir: Path) -> list[Path]:
     return [Path(p) for p in dict.fromkeys(lines) if p.strip()]
 
 
-def bridge_mac(local_ip: str) -> str:
-    """A fixed, locally administered MAC for br-ctlplane, derived from local_ip.
-
-    A Linux bridge without an assigned address takes the lowest MAC of its ports, so it
-    would change whenever neutron's DHCP tap (or a node's veth) joins, and every ARP
-    cache on the provisioning network would point at a stale address.
-    """
-    raw = ipaddress.ip_address(local_ip).packed[-4:]
-    return "02:00:" + ":".join(f"{b:02x}" for b in raw)
-
-
 def _ns(ns: str, *argv: str) -> list[str]:
     return ["ip", "netns", "exec", ns, *argv]
 
@@ -108,8 +96,7 @@ def ensure_namespace(settings: Settings, reporter: Reporter) -> list[str]:
     _run(_ns(ns, "ip", "link", "set", "lo", "up"), "bringing up lo")
     links = _run(_ns(ns, "ip", "-o", "link", "show"), "listing links").stdout
     if f" {BRIDGE}:" not in links and f" {BRIDGE}@" not in links:
-        _run(_ns(ns, "ip", "link", "add", BRIDGE, "address", bridge_mac(settings.local_ip),
-                 "type", "bridge"), f"creating {BRIDGE}")
+        _run(_ns(ns, "ip", "link", "add", BRIDGE, "type", "bridge"), f"creating {BRIDGE}")
         changes.append(f"created bridge {BRIDGE} in {ns}")
     _run(_ns(ns, "ip", "link", "set", BRIDGE, "up"), f"bringing up {BRIDGE}")
     cidr = f"{settings.local_ip}/{settings.local_prefix}"
@@ -195,8 +182,7 @@ def ensure_host_network(settings: Settings) -> list[str]:
     changes = []
     links = _run(["ip", "-o", "link", "show"], "listing links").stdout
     if f" {BRIDGE}:" not in links:
-        _run(["ip", "link", "add", BRIDGE, "address", bridge_mac(settings.local_ip),
-              "type", "bridge"], f"creating {BRIDGE}")
+        _run(["ip", "link", "add", BRIDGE, "type", "bridge"], f"creating {BRIDGE}")
         changes.append(f"created bridge {BRIDGE}")
         if f" {settings.local_interface}:" in links or f" {settings.local_interface}@" in links:
             _run(["ip", "link", "set", settings.local_interface, "master", BRIDGE],

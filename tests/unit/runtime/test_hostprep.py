@@ -36,8 +36,3 @@ def test_dhcp_namespaces_claims_only_veths_whose_peer_is_ours(monkeypatch, tmp_p
     assert hostprep.dhcp_namespaces("uc") == ["qdhcp-ours"]
     assert hostprep.dhcp_namespaces("gone") == []
 
-
-def test_bridge_mac_is_fixed_local_and_follows_local_ip():
-    assert hostprep.bridge_mac("192.168.24.1") == "02:00:c0:a8:18:01"
-    assert hostprep.bridge_mac("fd00:1::1") == "02:00:00:00:00:01"
-    assert int(hostprep.bridge_mac("10.0.0.1").split(":")[0], 16) & 0b10  # locally administered
