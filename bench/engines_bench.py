@@ -469,7 +469,7 @@ def print_tables(summary: dict) -> None:
 
 def main() -> int:
     global TOOLS
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     ap.add_argument("--rounds", "-r", type=int, default=5)
     ap.add_argument("-n", "--containers", type=int, default=20)
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset")
