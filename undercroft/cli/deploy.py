@@ -6,21 +6,12 @@ from pathlib import Path
 
 
 from undercroft.cli.base import UndercroftCommand, event_reporter
-from undercroft.config import loader, validations
-from undercroft.config.translate import translate
+from undercroft.config import validations
 from undercroft.errors import DeployError, UndercroftError
 from undercroft.images.catalog import REPO
 from undercroft.lifecycle import deployment, systemd
 from undercroft.report import Reporter
 from undercroft.runtime.podman import Podman
-
-
-def load_config(path, overrides):
-    """undercloud.conf loaded and translated, with the command-line overrides applied."""
-    uc = loader.load(path)
-    for key, value in (overrides or {}).items():
-        uc.conf.set_override(key, value, group="undercroft")
-    return uc, translate(uc)
 
 
 def warn_config(reporter: Reporter, tr, services=None) -> None:
@@ -38,7 +29,7 @@ def warn_config(reporter: Reporter, tr, services=None) -> None:
 def preview(command, args, reporter: Reporter):
     """Load the deployment read-only and warn about anything install would refuse."""
     path, overrides = command.config_path(args), command.overrides(args)
-    uc, tr = load_config(path, overrides)
+    uc, tr = deployment.configure(path, overrides)
     dep = deployment.load(path, overrides, reporter=reporter)
     warn_config(reporter, tr, dep.services)
     for problem in validations.check_config(uc, tr).problems:
@@ -81,7 +72,7 @@ class Install(UndercroftCommand):
         # preflight validations fail before anything on the host changes.
         # Warnings are held back until the checks pass: a failing install prints only
         # its failures, one line each.
-        uc, tr = load_config(path, overrides)
+        uc, tr = deployment.configure(path, overrides)
         held = HeldWarnings()
         validate = not args.no_validations and validations.enabled(uc)
         findings = validations.check_config(uc, tr) if validate else validations.Findings()

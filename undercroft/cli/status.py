@@ -10,18 +10,15 @@ from undercroft.cli.base import UndercroftCommand
 from undercroft.lifecycle import deployment, status
 from undercroft.lifecycle.credentials import CA_FILE
 from undercroft.lifecycle.probe import probe_in, reachable
-from undercroft.render.endpoints import EndpointMap
 from undercroft.runtime.podman import Podman
 
 
 def endpoint_status(dep) -> dict[str, list[status.EndpointStatus]]:
     """Public and internal URL of every catalog entry, probed from the clients' network."""
-    svcs = [dep.catalog.services[n] for n in dep.services]
-    em = EndpointMap.build(dep.values, svcs)
     wanted: dict[str, list[tuple[str, str]]] = {}
-    for svc in svcs:
+    for svc in (dep.catalog.services[n] for n in dep.services):
         for e in svc.keystone.services if svc.keystone else ():
-            urls = em.urls(e)
+            urls = dep.endpoints.urls(e)
             for interface in ("public", "internal"):
                 wanted.setdefault(svc.name, []).append((interface, urls[interface]))
     ca = dep.settings.output_dir / CA_FILE
@@ -56,9 +53,10 @@ class Status(UndercroftCommand):
         for c in dep.rendered.containers:
             expected.setdefault(c.desired.service, []).append(c.desired.name)
         podman = Podman()
-        endpoints = {} if args.no_endpoints or not podman.containers(
-            dep.settings.deployment_name) else endpoint_status(dep)
-        result = status.collect(podman, dep.settings.deployment_name, expected, endpoints)
+        observed = podman.containers(dep.settings.deployment_name)
+        endpoints = {} if args.no_endpoints or not observed else endpoint_status(dep)
+        result = status.collect(podman, dep.settings.deployment_name, expected, endpoints,
+                                observed)
         if args.json:
             print(json.dumps(status.as_dict(result), indent=2))
         else:

@@ -128,23 +128,32 @@ def create(src: Sources, podman_argv: list[str], output: Path, data: tuple[str, 
     return output
 
 
+def _not_a_backup(archive: Path, exc: Exception) -> DeployError:
+    return DeployError(f"{archive}: not an undercroft backup ({exc.__class__.__name__}: {exc})")
+
+
 def read_manifest(archive: Path) -> dict:
+    """The manifest alone (it is the last member: this reads the whole archive once)."""
     try:
         with tarfile.open(archive, "r:gz") as tar:
             member = tar.extractfile("manifest.json")
             return json.loads(member.read()) if member else {}
     except (OSError, tarfile.TarError, KeyError, ValueError) as exc:
-        raise DeployError(f"{archive}: not an undercroft backup ({exc.__class__.__name__}: {exc})")
+        raise _not_a_backup(archive, exc)
 
 
 def extract_verified(archive: Path, dest: Path) -> dict:
-    """Unpack into ``dest`` (0700) and check every file against the manifest."""
-    manifest = read_manifest(archive)
+    """Unpack into ``dest`` (0700) in one pass, then check every file against the
+    manifest that came with it."""
+    dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(dest, numeric_owner=True, filter="tar")
+        manifest = json.loads((dest / "manifest.json").read_text())
+    except (OSError, tarfile.TarError, ValueError) as exc:
+        raise _not_a_backup(archive, exc)
     if manifest.get("format") != FORMAT:
         raise DeployError(f"{archive}: backup format {manifest.get('format')!r} is not {FORMAT}")
-    dest.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(dest, numeric_owner=True, filter="tar")
     bad = [name for name, digest in manifest["files"].items()
            if not (dest / name).is_file() or _sha256(dest / name) != digest]
     if bad:
@@ -184,12 +193,11 @@ def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
     from undercroft.lifecycle import deployment, restart
     from undercroft.runtime.podman import Podman
 
-    manifest = read_manifest(archive)
     with tempfile.TemporaryDirectory(prefix="undercroft-restore-") as tmp:
         os.chmod(tmp, 0o700)
         work = Path(tmp)
         reporter.phase("Archive")
-        extract_verified(archive, work)
+        manifest = extract_verified(archive, work)
         reporter.line("ok", str(archive), f"{len(manifest['files'])} files match the manifest")
         if not conf.exists():
             if not (work / "config/undercloud.conf").is_file():

@@ -22,6 +22,7 @@ from undercroft.lifecycle.materialize import (
 )
 from undercroft.model.loader import Catalog, load_catalog, load_environment, load_role
 from undercroft.plan import Plan, make_plan
+from undercroft.render.endpoints import EndpointMap
 from undercroft.render.parameters import Resolved, definitions, enabled_services, resolve
 from undercroft.render.services import Rendered, Renderer, labels
 from undercroft.report import Reporter
@@ -43,6 +44,7 @@ class Deployment:
     rendered: Rendered
     values: dict  # every value the templates saw, endpoint URLs included
     tls: certificates.PublicTLS | None = None
+    endpoints: EndpointMap | None = None  # where each API is reached (the renderer's map)
 
     @property
     def settings(self) -> Settings:
@@ -60,21 +62,24 @@ class Deployment:
         return next(c for c in self.rendered.containers if c.desired.name == name)
 
 
-def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
-    """Only the deployment's settings (paths, namespace, name): no templates rendered."""
+def configure(config: str | Path | None,
+              overrides: Mapping[str, str] | None = None) -> tuple[loader.UndercloudConf, Translated]:
+    """undercloud.conf loaded and translated, with the command line's [undercroft] overrides."""
     uc = loader.load(config)
     for key, value in (overrides or {}).items():
         uc.conf.set_override(key, value, group="undercroft")
-    return translate(uc).settings
+    return uc, translate(uc)
+
+
+def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
+    """Only the deployment's settings (paths, namespace, name): no templates rendered."""
+    return configure(config, overrides)[1].settings
 
 
 def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
          reporter: Reporter | None = None, persist_secrets: bool = False) -> Deployment:
     reporter = reporter or Reporter(quiet=True)
-    uc = loader.load(config)
-    for key, value in (overrides or {}).items():
-        uc.conf.set_override(key, value, group="undercroft")
-    tr = translate(uc)
+    _, tr = configure(config, overrides)
     cat = load_catalog()
     role_path = cat.role_path(tr.settings.roles_file)
     role = load_role(role_path)
@@ -93,7 +98,8 @@ def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
     values = dict(resolved.values, PublicTLSCertificatePem=tls.pem if tls else "")
     renderer = Renderer(tr.settings, values, resolved.secret_names, refs)
     rendered = renderer.render(svcs)
-    return Deployment(tr, cat, names, resolved, images, rendered, renderer.values, tls)
+    return Deployment(tr, cat, names, resolved, images, rendered, renderer.values, tls,
+                      renderer.endpoints)
 
 
 PACKAGE_EPOCH = "package-epoch"
@@ -141,39 +147,10 @@ def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
     reporter.info(f"Plan: {plan.summary()}")
 
 
-def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
-    """Minor update: rebuild changed images, then recreate only what changed, one
-    container at a time, each gated on its healthcheck with rollback (UpdateExecutor)."""
-    t0 = time.monotonic()
+def _converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: PodmanExecutor,
+              build_images: bool = True) -> tuple[Plan, list[Path]]:
+    """What install and update share: host prep, images, plan, execution, credentials."""
     s = dep.settings
-    reporter.event("update_start", deployment=s.deployment_name)
-    hostprep.prepare(s, dep.rendered.host_dirs, reporter)
-    ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror).ensure(dep.needed_images)
-    plan = compute_plan(dep, podman)
-    reporter.phase("Plan")
-    print_plan(plan, reporter, verbose=False)
-    executor = UpdateExecutor(
-        podman, reporter, dep.labels_for,
-        before_start=lambda d: write_config_dir(dep.by_name(d.name)),
-        keep_config=lambda n: keep_previous_config(s.state_dir, n),
-        restore_config=lambda n: restore_previous_config(s.state_dir, n),
-        drop_config=lambda n: drop_previous_config(s.state_dir, n))
-    executor.execute(plan, STEP_NAMES)
-    for a in plan.removals():
-        remove_config_dir(s.state_dir, a.name)
-    credentials.write(s.output_dir, dep.values, dep.tls.ca_pem if dep.tls else "")
-    took = time.monotonic() - t0
-    reporter.event("update_done", seconds=round(took, 2), writes=len(plan.writes))
-    reporter.phase("Summary")
-    reporter.info(f"Updated in {took:.1f}s: {plan.summary()}." if plan.writes
-                  else f"Nothing to update: {len(plan.unchanged)} containers unchanged.")
-    return plan
-
-
-def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: bool = True) -> Plan:
-    t0 = time.monotonic()
-    s = dep.settings
-    reporter.event("install_start", deployment=s.deployment_name, services=dep.services)
     hostprep.prepare(s, dep.rendered.host_dirs, reporter)
     if build_images:
         builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
@@ -187,12 +164,43 @@ def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: b
     plan = compute_plan(dep, podman)
     reporter.phase("Plan")
     print_plan(plan, reporter, verbose=False)
-    executor = PodmanExecutor(podman, reporter, dep.labels_for,
-                              before_start=lambda d: write_config_dir(dep.by_name(d.name)))
     executor.execute(plan, STEP_NAMES)
     for a in plan.removals():
         remove_config_dir(s.state_dir, a.name)
     written = credentials.write(s.output_dir, dep.values, dep.tls.ca_pem if dep.tls else "")
+    return plan, written
+
+
+def _write_config(dep: Deployment):
+    return lambda d: write_config_dir(dep.by_name(d.name))
+
+
+def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
+    """Minor update: rebuild changed images, then recreate only what changed, one
+    container at a time, each gated on its healthcheck with rollback (UpdateExecutor)."""
+    t0 = time.monotonic()
+    s = dep.settings
+    reporter.event("update_start", deployment=s.deployment_name)
+    executor = UpdateExecutor(
+        podman, reporter, dep.labels_for, before_start=_write_config(dep),
+        keep_config=lambda n: keep_previous_config(s.state_dir, n),
+        restore_config=lambda n: restore_previous_config(s.state_dir, n),
+        drop_config=lambda n: drop_previous_config(s.state_dir, n))
+    plan, _ = _converge(dep, podman, reporter, executor)
+    took = time.monotonic() - t0
+    reporter.event("update_done", seconds=round(took, 2), writes=len(plan.writes))
+    reporter.phase("Summary")
+    reporter.info(f"Updated in {took:.1f}s: {plan.summary()}." if plan.writes
+                  else f"Nothing to update: {len(plan.unchanged)} containers unchanged.")
+    return plan
+
+
+def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: bool = True) -> Plan:
+    t0 = time.monotonic()
+    s = dep.settings
+    reporter.event("install_start", deployment=s.deployment_name, services=dep.services)
+    executor = PodmanExecutor(podman, reporter, dep.labels_for, before_start=_write_config(dep))
+    plan, written = _converge(dep, podman, reporter, executor, build_images)
     took = time.monotonic() - t0
     reporter.event("install_done", seconds=round(took, 2), writes=len(plan.writes),
                    unchanged=len(plan.unchanged))

@@ -65,10 +65,13 @@ def _container_status(podman: Podman, o: ObservedContainer, restarts: int,
 
 
 def collect(podman: Podman, deployment: str, expected: dict[str, list[str]] | None = None,
-            endpoints: dict[str, list[EndpointStatus]] | None = None) -> list[ServiceStatus]:
+            endpoints: dict[str, list[EndpointStatus]] | None = None,
+            observed: list[ObservedContainer] | None = None) -> list[ServiceStatus]:
     """Status per service; ``expected`` (service -> container names) adds missing ones,
-    ``endpoints`` (service -> probed endpoints) adds API reachability."""
-    observed = podman.containers(deployment)
+    ``endpoints`` (service -> probed endpoints) adds API reachability. Pass ``observed``
+    when the caller already listed the containers."""
+    if observed is None:
+        observed = podman.containers(deployment)
     restarts = podman.restart_counts([o.name for o in observed if not o.oneshot])
     now = time.time()
     by_service: dict[str, ServiceStatus] = {}

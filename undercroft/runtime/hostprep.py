@@ -83,7 +83,7 @@ def _ns(ns: str, *argv: str) -> list[str]:
 
 
 def namespace_exists(ns: str) -> bool:
-    return Path("/run/netns", ns).exists()
+    return Path(NETNS_DIR, ns).exists()
 
 
 def ensure_namespace(settings: Settings, reporter: Reporter) -> list[str]:

@@ -118,7 +118,7 @@ class Podman:
         """Remove a container and make sure it is gone (a restart policy can race rm)."""
         for _ in range(3):
             proc = self.call("rm", "-f", "-t", "10", name, check=False)
-            if self.call("container", "exists", name, check=False).returncode != 0:
+            if not self.exists(name):
                 return
         err = [ln for ln in proc.stderr.strip().splitlines() if "systemd" not in ln]
         raise DeployError(f"could not remove container {name}", detail="\n".join(err[-10:]))

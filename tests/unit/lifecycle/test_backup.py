@@ -74,6 +74,8 @@ def test_not_a_backup(tmp_path):
     junk.write_bytes(b"not a tarball")
     with pytest.raises(DeployError, match="not an undercroft backup"):
         backup.read_manifest(junk)
+    with pytest.raises(DeployError, match="not an undercroft backup"):
+        backup.extract_verified(junk, tmp_path / "x")
 
 
 def test_data_keeps_extended_attributes(sources, tmp_path):
