@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
 from tests.e2e.conftest import BIN, NAME, ROOT
 
@@ -74,3 +75,31 @@ def test_keepalived_holds_both_vips_on_br_ctlplane(deployed):
                            capture_output=True, text=True, check=True).stdout
     assert f" {PUBLIC_VIP}/32 " in addrs and f" {ADMIN_VIP}/32 " in addrs
 
+
+
+def test_vips_stay_while_ports_join_and_leave_br_ctlplane(deployed):
+    """Neutron plugs and unplugs taps on br-ctlplane; each change blinks the bridge down.
+    The VIPs must not go with it, or services starting at that moment lose keystone."""
+    def vips_held() -> bool:
+        addrs = subprocess.run(["ip", "-n", NAME, "-o", "addr", "show", "dev", "br-ctlplane"],
+                               capture_output=True, text=True, check=True).stdout
+        return f" {PUBLIC_VIP}/32 " in addrs and f" {ADMIN_VIP}/32 " in addrs
+
+    def ip(*args: str) -> None:
+        subprocess.run(["ip", "-n", NAME, *args], check=True, capture_output=True)
+
+    subprocess.run(["ip", "-n", NAME, "link", "del", "uce2evip0"], capture_output=True)
+    ip("link", "add", "uce2evip0", "address", "02:00:00:00:00:01", "type", "veth",
+       "peer", "name", "uce2evip1")
+    samples = []
+    try:
+        ip("link", "set", "uce2evip0", "master", "br-ctlplane", "up")  # lowest MAC: bridge's MAC changes
+        for _ in range(10):
+            samples.append(vips_held())
+            time.sleep(0.25)
+    finally:
+        ip("link", "del", "uce2evip0")
+    for _ in range(10):
+        samples.append(vips_held())
+        time.sleep(0.25)
+    assert all(samples), f"VIPs missing in {samples.count(False)} of {len(samples)} samples"

@@ -21,6 +21,7 @@ from undercroft.errors import DeployError
 from undercroft.plan.model import Action, ActionKind, DesiredContainer, Plan
 from undercroft.report import Reporter
 from undercroft.runtime.podman import Podman
+from undercroft.runtime.service_logs import recent_errors
 
 LOG_TAIL = 30
 
@@ -89,6 +90,7 @@ class PodmanExecutor:
         self.before_start = before_start
         self.parallel = parallel
         self.poll = poll
+        self._started: dict[str, float] = {}  # container -> wall time its start was asked
 
     def execute(self, plan: Plan, step_names: Mapping[int, str]) -> None:
         for step in plan.steps():
@@ -153,6 +155,7 @@ class PodmanExecutor:
             return
         d = a.desired
         t0 = time.monotonic()
+        self._started[a.name] = time.time() - 1  # log files' mtimes have 1 s granularity at worst
         self.reporter.event("container_start", container=a.name, service=a.service, step=a.step,
                             action=a.kind.value, reason=a.reason, oneshot=d.oneshot)
         self.reporter.line("run", a.name, f"{a.kind.value}: {a.reason}")
@@ -174,14 +177,21 @@ class PodmanExecutor:
         self.reporter.line("ok", a.name, "completed" if d.oneshot else "healthy", took)
 
     def _fail(self, a: Action, what: str, code: int | None = None) -> DeployError:
-        tail = self.podman.logs_tail(a.name, LOG_TAIL)
         self.reporter.event("container_failed", container=a.name, service=a.service,
                             step=a.step, problem=what, exit_code=code)
         self.reporter.line("fail", a.name, what)
-        return DeployError(
-            f"step {a.step}: container {a.name} ({a.service}) {what}",
-            detail=f"last {LOG_TAIL} log lines of {a.name}:\n{tail}" if tail else "(no log output)",
-            hint=f"full log: {a.desired.spec['log_path']}; fix and re-run — finished work is kept")
+        spec = a.desired.spec
+        log_file, errors = recent_errors(spec.get("volumes", ()), a.name,
+                                         since=self._started.get(a.name, time.time() - spec["timeout"]))
+        tail = self.podman.logs_tail(a.name, LOG_TAIL // 3 if errors else LOG_TAIL)
+        detail = [f"last log lines of {a.name}:\n{tail}" if tail else "(no container log output)"]
+        logs = spec["log_path"]
+        if errors:
+            detail.append(f"errors it wrote to {log_file}:\n" + "\n".join(errors))
+            logs = f"{logs} and {log_file}"
+        return DeployError(f"step {a.step}: container {a.name} ({a.service}) {what}",
+                           detail="\n".join(detail),
+                           hint=f"full logs: {logs}; fix and re-run — finished work is kept")
 
     def _wait_exit(self, a: Action) -> None:
         timeout = a.desired.spec["timeout"]

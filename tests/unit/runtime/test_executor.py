@@ -11,7 +11,7 @@ from rich.console import Console
 from undercroft.errors import DeployError
 from undercroft.plan import ActionKind, make_plan
 from undercroft.report import Reporter
-from undercroft.runtime.executor import LOG_TAIL, PodmanExecutor, run_args
+from undercroft.runtime.executor import PodmanExecutor, run_args
 
 from ..fakes import FakePodman, observed_like
 from ..fakes import desired as _desired
@@ -145,9 +145,9 @@ def test_oneshot_exit_1_fails_with_step_container_code_and_log_tail(reporter, tm
         executor(podman, reporter).execute(make_plan(stack(), []), STEP_NAMES)
     err = e.value
     assert str(err) == "step 3: container keystone_db_sync (keystone) exited with code 1"
-    assert err.detail == (f"last {LOG_TAIL} log lines of keystone_db_sync:\n"
+    assert err.detail == ("last log lines of keystone_db_sync:\n"
                           "Traceback...\nOperationalError: (1045) denied")
-    assert f"full log: {LOG_DIR}/keystone_db_sync.log" in err.hint
+    assert f"full logs: {LOG_DIR}/keystone_db_sync.log;" in err.hint
     # the chain stops there and later steps never start
     assert "keystone_bootstrap" not in podman.names("run_detached")
     assert "keystone" not in podman.names("run_detached")
@@ -161,7 +161,7 @@ def test_failure_without_log_output(reporter):
         executor(podman, reporter).execute(make_plan([desired("mysql_bootstrap", "mariadb", 2,
                                                               oneshot=True)], []), STEP_NAMES)
     assert "exited with code 2" in str(e.value)
-    assert e.value.detail == "(no log output)"
+    assert e.value.detail == "(no container log output)"
 
 
 def test_oneshot_wait_timeout_is_a_deploy_error(reporter):
@@ -289,3 +289,32 @@ def test_kept_service_is_not_stopped_for_an_unchanged_chain(reporter):
     # the one-shot is kept, so the service is simply recreated in place (once)
     assert podman.names("remove") == ["mysql"]
     assert podman.names("run_detached") == ["mysql"]
+
+
+def test_failure_quotes_the_errors_the_service_wrote_to_its_own_log(reporter, tmp_path):
+    """nova logs to /var/log/nova/nova-scheduler.log; its container log only has warnings."""
+    host_logs = tmp_path / "nova-logs"
+    host_logs.mkdir()
+    (host_logs / "nova-conductor.log").write_text(
+        "2026-11-26 09:23:17.100 1 ERROR nova [-] not the scheduler's error\n")
+    (host_logs / "nova-scheduler.log").write_text(
+        "2026-11-26 09:23:17.000 1 DEBUG oslo_service.service [-] rate_limit_except_level = CRITICAL\n"
+        "2026-11-26 09:23:17.223 1 CRITICAL nova [-] Unhandled error: DiscoveryFailure: no keystone\n"
+        "2026-11-26 09:23:17.223 1 ERROR nova Traceback (most recent call last):\n"
+        "2026-11-26 09:23:17.223 1 ERROR nova   File \"/usr/lib/python3/x.py\", line 1, in f\n"
+        "2026-11-26 09:23:17.223 1 ERROR nova OSError: [Errno 113] EHOSTUNREACH\n"
+        "2026-11-26 09:23:17.223 1 ERROR nova \n")
+    podman = FakePodman(health={"nova_scheduler": 1},
+                        inspect_data={"nova_scheduler": {"State": {"Status": "exited", "ExitCode": 1}}},
+                        logs={"nova_scheduler": "Modules with known eventlet monkey patching issues"})
+    d = desired("nova_scheduler", "nova", 4, volumes=[f"{host_logs}:/var/log/nova"])
+    with pytest.raises(DeployError) as e:
+        executor(podman, reporter).execute(make_plan([d], []), STEP_NAMES)
+    detail = e.value.detail.splitlines()
+    assert detail[:2] == ["last log lines of nova_scheduler:",
+                          "Modules with known eventlet monkey patching issues"]
+    assert detail[2] == f"errors it wrote to {host_logs / 'nova-scheduler.log'}:"
+    assert [ln.split(" 1 ", 1)[1] for ln in detail[3:]] == [
+        "CRITICAL nova [-] Unhandled error: DiscoveryFailure: no keystone",
+        "ERROR nova OSError: [Errno 113] EHOSTUNREACH"]
+    assert str(host_logs / "nova-scheduler.log") in e.value.hint
