@@ -172,9 +172,9 @@ def desired(name: str, service: str, step: int, order: int = 1, oneshot: bool = 
     image = image or f"localhost/undercroft/{service}:v1"
     return DesiredContainer(
         name=name, service=service, step=step, order=order, image=image, oneshot=oneshot,
-        spec=spec(log_path=f"{log_dir}/{name}.log", timeout=timeout,
-                  healthcheck="" if oneshot else "true",
-                  restart="no" if oneshot else "always", **spec_overrides),
+        spec=spec(**{"log_path": f"{log_dir}/{name}.log", "timeout": timeout,
+                     "healthcheck": "" if oneshot else "true",
+                     "restart": "no" if oneshot else "always", **spec_overrides}),
         inputs=inputs if inputs is not None else {"image": image, "config": {"config.json": name}})
 
 

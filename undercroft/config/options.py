@@ -269,7 +269,8 @@ UNDERCROFT_OPTS = [
                help="Debian mirror used to build the base image and inside image builds."),
     cfg.IntOpt("service_workers", default=0, min=0,
                help="Worker processes per API service; 0 sizes to the machine "
-                    "(min(2, CPUs))."),
+                    "(half the CPUs, 1 to 4: the undercloud runs ~16 services on those "
+                    "CPUs, and every worker costs 50-120 MiB)."),
     cfg.IntOpt("min_memory_mb", default=7680, min=0,
                help="Preflight: memory (RAM + swap, MB) the host needs; tripleoclient's "
                     "threshold. Lower it only for development machines."),

@@ -246,7 +246,7 @@ def subnets(uc: UndercloudConf, problems: Problems) -> list[Subnet]:
 
 def _workers(uc: UndercloudConf) -> int:
     n = uc.get("service_workers", "undercroft")
-    return n if n > 0 else max(1, min(2, os.cpu_count() or 1))
+    return n if n > 0 else max(1, min(4, (os.cpu_count() or 1) // 2))
 
 
 def _path(uc: UndercloudConf, name: str, problems: Problems, group: str = "undercroft") -> Path:
@@ -470,7 +470,7 @@ def translate(uc: UndercloudConf) -> Translated:
     for opt, names in MULTI_PARAMETER_MAPPING.items():
         for param in names:
             put(param, uc.get(opt), src(opt))
-    put("ServiceWorkers", _workers(uc), "computed (min(2, CPUs))"
+    put("ServiceWorkers", _workers(uc), "computed (half the CPUs, 1 to 4)"
         if uc.get("service_workers", "undercroft") == 0
         else f"{uc.line_of('undercroft', 'service_workers')} service_workers")
     put("DataRoot", str(settings.data_root), "[undercroft] data_root")

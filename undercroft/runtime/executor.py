@@ -8,6 +8,7 @@ exit code and the container's last log lines.
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import threading
 import time
@@ -20,10 +21,12 @@ from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wa
 from undercroft.errors import DeployError
 from undercroft.plan.model import Action, ActionKind, DesiredContainer, Plan
 from undercroft.report import Reporter
+from undercroft.runtime import health
 from undercroft.runtime.podman import Podman
 from undercroft.runtime.service_logs import recent_errors
 
 LOG_TAIL = 30
+PODMAN_EVERY = 10.0  # seconds between podman healthchecks while the cheap probe fails
 
 
 def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
@@ -83,8 +86,9 @@ class PodmanExecutor:
     def __init__(self, podman: Podman, reporter: Reporter,
                  labels_for: Callable[[DesiredContainer], Mapping[str, str]],
                  before_start: Callable[[DesiredContainer], None] = lambda d: None,
-                 parallel: int = 2, poll: float = 0.25):
+                 parallel: int = 2, poll: float = 0.25, prober: health.Prober | None = None):
         self.podman = podman
+        self.prober = prober or health.Prober()
         self.reporter = reporter
         self.labels_for = labels_for
         self.before_start = before_start
@@ -213,6 +217,10 @@ class PodmanExecutor:
             rc = 1
         if rc == 0:
             return "healthy"
+        return self._state(name)
+
+    def _state(self, name: str) -> str:
+        """starting | crashed:<exit code>, from podman's view of the container."""
         info = self.podman.inspect(name)
         state = info.get("State", {})
         if state.get("Status") != "running" or info.get("RestartCount", 0) > 0:
@@ -220,19 +228,53 @@ class PodmanExecutor:
             return f"crashed:{state.get('ExitCode') if code is None else code}"
         return "starting"
 
+    def _gate(self, a: Action) -> Callable[[], str]:
+        """One poll of the health gate. With a declarative check, poll it from here (a
+        socket, no podman) while the container's process lives, and ask podman's
+        healthcheck once it passes, or at least every PODMAN_EVERY seconds."""
+        spec = a.desired.spec
+        probe = health.parse(spec.get("healthcheck", ""))
+        if probe is None:
+            return lambda: self._probe(a.name)
+        pid = self.podman.inspect(a.name).get("State", {}).get("Pid") or None
+        last_podman = time.monotonic()
+
+        def poll() -> str:
+            nonlocal last_podman
+            if time.monotonic() - last_podman < PODMAN_EVERY:
+                ready = self.prober.ready(spec.get("network", "host"), probe)
+                if ready is False:
+                    return "starting" if pid and _alive(pid) else self._state(a.name)
+            last_podman = time.monotonic()
+            return self._probe(a.name)
+        return poll
+
     def _wait_healthy(self, a: Action) -> None:
         timeout = a.desired.spec["timeout"]
+        poll = self._gate(a)
+        cheap = health.parse(a.desired.spec.get("healthcheck", "")) is not None
         retry = Retrying(stop=stop_after_delay(timeout),
-                         wait=wait_exponential(multiplier=self.poll, max=2),
+                         wait=wait_exponential(multiplier=self.poll / (4 if cheap else 1),
+                                               max=0.5 if cheap else 2),
                          retry=retry_if_result(lambda r: r == "starting"))
         try:
-            result = retry(self._probe, a.name)
+            result = retry(poll)
         except RetryError:
             raise self._fail(a, f"did not become healthy within {timeout}s")
         if result.startswith("crashed:"):
             code = result.split(":", 1)[1]
             raise self._fail(a, f"exited with code {code} before becoming healthy",
                              int(code) if code.lstrip("-").isdigit() else None)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 PREVIOUS_SUFFIX = "-previous"

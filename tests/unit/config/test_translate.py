@@ -87,7 +87,7 @@ def test_sources_explain_where_values_come_from(write_conf):
     p = write_conf()
     t = tr(p)
     assert t.sources["UndercloudHostname"] == f"{p}:4 undercloud_hostname"
-    assert t.sources["ServiceWorkers"] == "computed (min(2, CPUs))"
+    assert t.sources["ServiceWorkers"] == "computed (half the CPUs, 1 to 4)"
     assert t.sources["DataRoot"] == "[undercroft] data_root"
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 
 import pytest
@@ -318,3 +319,54 @@ def test_failure_quotes_the_errors_the_service_wrote_to_its_own_log(reporter, tm
         "CRITICAL nova [-] Unhandled error: DiscoveryFailure: no keystone",
         "ERROR nova OSError: [Errno 113] EHOSTUNREACH"]
     assert str(host_logs / "nova-scheduler.log") in e.value.hint
+
+
+class FakeProber:
+    """Answers the cheap probe from a script (the last value repeats)."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = 0
+
+    def ready(self, network, probe):
+        self.calls += 1
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def api(timeout=5):
+    return desired("keystone", "keystone", 4, timeout=timeout,
+                   healthcheck="undercroft-healthcheck http http://192.0.2.1:5000/v3")
+
+
+def test_declarative_check_is_polled_cheaply_and_podman_confirms_once(reporter):
+    podman = FakePodman(inspect_data={"keystone": {"State": {"Status": "running", "Pid": os.getpid()},
+                                                   "RestartCount": 0}})
+    prober = FakeProber(False, False, False, True)
+    executor(podman, reporter, prober=prober).execute(make_plan([api()], []), STEP_NAMES)
+    assert prober.calls == 4
+    assert podman.names("healthcheck") == ["keystone"]  # once, after the probe passed
+
+
+def test_cheap_probe_failing_while_the_process_died_reports_the_crash(reporter):
+    podman = FakePodman(inspect_data={"keystone": {"State": {"Status": "exited", "ExitCode": 3,
+                                                             "Pid": 0}}},
+                        logs={"keystone": "boom"})
+    with pytest.raises(DeployError, match="exited with code 3 before becoming healthy"):
+        executor(podman, reporter, prober=FakeProber(False)).execute(make_plan([api()], []), STEP_NAMES)
+    assert podman.names("healthcheck") == []
+
+
+def test_cheap_probe_that_cannot_run_falls_back_to_podman(reporter):
+    podman = FakePodman(health={"keystone": [1, 1, 0]})
+    executor(podman, reporter, prober=FakeProber(None)).execute(make_plan([api()], []), STEP_NAMES)
+    assert podman.names("healthcheck") == ["keystone"] * 3
+
+
+def test_podman_still_decides_when_the_cheap_probe_never_passes(reporter, monkeypatch):
+    """A probe that can never pass (say, the namespace was swapped) costs time, not the
+    deploy: podman's own check is asked at least every PODMAN_EVERY seconds."""
+    import undercroft.runtime.executor as ex
+    monkeypatch.setattr(ex, "PODMAN_EVERY", 0.0)
+    podman = FakePodman(health={"keystone": 0})
+    executor(podman, reporter, prober=FakeProber(False)).execute(make_plan([api()], []), STEP_NAMES)
+    assert podman.names("healthcheck") == ["keystone"]
