@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Engine benchmark: the same N long-running containers converged by raw podman (the
-floor), Undercroft's engine (make_plan + PodmanExecutor as a library), podman-compose,
+floor), Undercroft's engine (make_plan + StepExecutor as a library), podman-compose,
 paunch and Ansible containers.podman.
 
 Why: docs/performance.md measures whole deploys, where the services' own start-up
@@ -44,7 +44,7 @@ ENGINES = ("rawseq", "rawpar", "rawhc", "undercroft", "compose", "paunch", "ansi
 TITLES = {"rawseq": "raw `podman run -d`, sequential",
           "rawpar": "raw `podman run -d`, 2 in parallel",
           "rawhc": "raw, 2 in parallel + health flags + one `podman healthcheck run` each",
-          "undercroft": "Undercroft engine (make_plan + PodmanExecutor)",
+          "undercroft": "Undercroft engine (make_plan + StepExecutor)",
           "undercroft-lib": "… of which in the engine (excl. interpreter start-up + imports)",
           "compose": "podman-compose (`up -d`)", "paunch": "paunch (`apply`)",
           "ansible": "ansible-core + containers.podman (`podman_container` loop)"}
@@ -198,7 +198,7 @@ def apply_undercroft(cset: list[dict]) -> tuple[int, str, dict]:
 
 
 def undercroft_worker(cset: list[dict]) -> int:
-    """make_plan + PodmanExecutor on the set; prints one JSON line with a breakdown.
+    """make_plan + StepExecutor on the set; prints one JSON line with a breakdown.
 
     Each container is its own service (a chain of one), so the executor's pool of two
     runs two at a time, as the raw 2-parallel floor does. The schema wants a healthcheck
@@ -213,7 +213,7 @@ def undercroft_worker(cset: list[dict]) -> int:
     from undercroft.plan.hashing import digest, short
     from undercroft.plan.model import labels
     from undercroft.report import Reporter
-    from undercroft.runtime.executor import PodmanExecutor
+    from undercroft.runtime.executor import StepExecutor
     from undercroft.runtime.podman import Podman
 
     class CountingPodman(Podman):
@@ -242,7 +242,7 @@ def undercroft_worker(cset: list[dict]) -> int:
         extra[c["name"]] = c["labels"]
     pm = CountingPodman()
     reporter = Reporter(console=Console(file=sys.stderr), quiet=True)
-    executor = PodmanExecutor(pm, reporter, lambda d: {**labels(d, UC_DEPLOYMENT), **extra[d.name]})
+    executor = StepExecutor(pm, reporter, lambda d: {**labels(d, UC_DEPLOYMENT), **extra[d.name]})
     rc, plan, t_plan, t1 = 0, None, None, time.monotonic()
     try:
         plan = make_plan(desired, pm.containers(UC_DEPLOYMENT))

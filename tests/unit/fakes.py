@@ -1,7 +1,7 @@
 """Test doubles for the unit tier.
 
 ``FakePodman`` implements the methods of ``undercroft.runtime.podman.Podman`` that
-``PodmanExecutor`` (and the status/plan code) call, records every call, and answers from
+``StepExecutor`` (and the status/plan code) call, records every call, and answers from
 per-container scripts instead of running anything.
 """
 from __future__ import annotations
@@ -122,6 +122,10 @@ class FakePodman:
         assert NO_LOG_DIR not in log, "executed a container built without log_dir=tmp_path"
         self.run_args[name] = list(args)
         self._record("run_detached", name)
+
+    def launch(self, d, labels) -> None:
+        from undercroft.runtime.podman import run_args
+        self.run_detached(run_args(d, labels))
 
     def remove(self, name: str) -> None:
         self._record("remove", name)

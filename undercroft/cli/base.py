@@ -47,7 +47,10 @@ class UndercroftCommand(Command):
         return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
 
     def overrides(self, args) -> dict:
-        return {"network_namespace": args.netns} if getattr(args, "netns", None) else {}
+        out: dict = {"network_namespace": args.netns} if getattr(args, "netns", None) else {}
+        if getattr(args, "baremetal", False):
+            out["baremetal"] = True
+        return out
 
     def take_action(self, parsed_args):
         try:

@@ -11,7 +11,7 @@ from undercroft.errors import DeployError, UndercroftError
 from undercroft.images.catalog import REPO
 from undercroft.lifecycle import deployment, systemd
 from undercroft.report import Reporter
-from undercroft.runtime.podman import Podman
+from undercroft import runtime
 
 
 def warn_config(reporter: Reporter, tr, services=None) -> None:
@@ -59,6 +59,9 @@ class Install(UndercroftCommand):
         parser.add_argument("--no-build", action="store_true",
                             help="fail instead of building missing images")
         parser.add_argument("--dry-run", action="store_true", help="same as 'plan'")
+        parser.add_argument("--baremetal", action="store_true",
+                            help="run the services as host processes from Debian packages "
+                                 "(sets [undercroft] baremetal)")
         parser.add_argument("--no-validations", action="store_true",
                             help="skip the preflight validations (memory, disk, hostname, "
                                  "addresses and ranges, interface, ports, sysctls)")
@@ -96,7 +99,8 @@ class Install(UndercroftCommand):
             if not validate:
                 why = "--no-validations" if args.no_validations else "enable_validations = false"
                 reporter.warn(f"preflight validations skipped ({why})")
-            deployment.install(dep, Podman(), reporter, build_images=not args.no_build)
+            deployment.install(dep, runtime.for_settings(dep.settings), reporter,
+                               build_images=not args.no_build)
             unit = systemd.install_unit(dep.settings, Path(path) if path else None, reporter)
             if unit is None:
                 reporter.info("No systemd as PID 1 here: after a reboot run 'undercroft start'.")
@@ -117,11 +121,12 @@ class Plan(UndercroftCommand):
     def show(self, args):
         reporter = Reporter()
         _, dep = preview(self, args, reporter)
-        podman = Podman()
-        refs = podman.image_refs(REPO)
-        missing = [i.name for i in dep.needed_images if i.ref not in refs]
-        if missing:
-            reporter.info(f"Images to build: {', '.join(missing)}")
-        plan = deployment.compute_plan(dep, podman)
+        rt = runtime.for_settings(dep.settings)
+        if not dep.settings.baremetal:
+            refs = rt.image_refs(REPO)
+            missing = [i.name for i in dep.needed_images if i.ref not in refs]
+            if missing:
+                reporter.info(f"Images to build: {', '.join(missing)}")
+        plan = deployment.compute_plan(dep, rt)
         deployment.print_plan(plan, reporter, verbose=True)
         return 0

@@ -11,7 +11,16 @@ from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.errors import DeployError
 from undercroft.lifecycle import backup, deployment, destroy, restart
 from undercroft.report import Reporter
+from undercroft import runtime
 from undercroft.runtime.podman import Podman
+
+
+def _containers_only(settings, command: str) -> None:
+    """The commands the host runtime does not serve yet say so instead of acting on podman."""
+    if settings.baremetal:
+        raise DeployError(f"'undercroft {command}' does not support baremetal deployments yet",
+                          hint="install, plan, start and stop do; see docs/architecture.md "
+                               "(host runtime)")
 
 
 def _root(what: str) -> None:
@@ -31,7 +40,7 @@ class Start(UndercroftCommand):
         _root("start")
         settings = deployment.settings(self.config_path(args), self.overrides(args))
         with event_reporter(settings.state_dir, "start") as reporter:
-            restart.start(settings, Podman(), reporter)
+            restart.start(settings, runtime.for_settings(settings), reporter)
         return 0
 
 
@@ -47,7 +56,7 @@ class Stop(UndercroftCommand):
     def act(self, args):
         _root("stop")
         settings = deployment.settings(self.config_path(args), self.overrides(args))
-        restart.stop(settings, Podman(), Reporter(), args.timeout)
+        restart.stop(settings, runtime.for_settings(settings), Reporter(), args.timeout)
         return 0
 
 
@@ -69,6 +78,7 @@ class Destroy(UndercroftCommand):
     def act(self, args):
         _root("destroy")
         settings = deployment.settings(self.config_path(args), self.overrides(args))
+        _containers_only(settings, "destroy")
         if args.purge_data and not args.yes:
             if not sys.stdin.isatty():
                 raise DeployError("--purge-data deletes the undercloud's databases and images",
@@ -92,6 +102,7 @@ class Logs(UndercroftCommand):
 
     def act(self, args):
         settings = deployment.settings(self.config_path(args), self.overrides(args))
+        _containers_only(settings, "logs")
         podman = Podman()
         observed = podman.containers(settings.deployment_name)
         full = f"{settings.container_prefix}{args.name}"
@@ -126,6 +137,7 @@ class Update(UndercroftCommand):
         _root("update")
         path, overrides = self.config_path(args), self.overrides(args)
         checked = deployment.load(path, overrides)  # configuration errors before host changes
+        _containers_only(checked.settings, "update")
         if args.refresh_packages:
             epoch = deployment.refresh_packages(checked.settings)
             print(f"package epoch {epoch}: every image is rebuilt from today's archive")
@@ -154,6 +166,7 @@ class Backup(UndercroftCommand):
         path = self.config_path(args)
         dep = deployment.load(path, self.overrides(args))
         s = dep.settings
+        _containers_only(s, "backup")
         data = tuple(backup.DATA) if args.data == "all" else \
             tuple(d.strip() for d in args.data.split(",") if d.strip())
         src = backup.Sources(

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from undercroft.cli.base import UndercroftCommand
+from undercroft.errors import DeployError
 from undercroft.lifecycle import deployment, status
 from undercroft.lifecycle.credentials import CA_FILE
 from undercroft.lifecycle.probe import probe_in, reachable
@@ -49,6 +50,9 @@ class Status(UndercroftCommand):
 
     def act(self, args):
         dep = deployment.load(self.config_path(args), self.overrides(args))
+        if dep.settings.baremetal:
+            raise DeployError("'undercroft status' does not support baremetal deployments yet",
+                              hint="supervisorctl status shows the host processes")
         expected: dict[str, list[str]] = {}
         for c in dep.rendered.containers:
             expected.setdefault(c.desired.service, []).append(c.desired.name)

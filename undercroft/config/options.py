@@ -255,6 +255,10 @@ UNDERCROFT_OPTS = [
                help="Run every container in this network namespace (created by host prep "
                     "with a br-ctlplane bridge holding local_ip) instead of the host network. "
                     "Used by the quick start and all tests."),
+    cfg.BoolOpt("baremetal", default=False,
+                help="Run the services as host processes from Debian packages (supervised by "
+                     "supervisor, or systemd where it is PID 1) instead of podman containers; "
+                     "same templates, same configuration files. 'install --baremetal' sets it."),
     cfg.StrOpt("deployment_name", default="undercloud",
                help="Name used in container labels; a non-default name also prefixes container "
                     "names so several deployments can share one podman storage."),
@@ -434,6 +438,7 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
                                        since="stein"),
     # [undercroft]
     ("undercroft", "network_namespace"): Meaning("placement of every container"),
+    ("undercroft", "baremetal"): Meaning("the runtime: host processes instead of containers"),
     ("undercroft", "deployment_name"): Meaning("container labels and name prefix"),
     ("undercroft", "data_root"): Meaning("DataRoot"),
     ("undercroft", "state_dir"): Meaning("rendered configuration, event logs"),

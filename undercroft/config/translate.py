@@ -81,6 +81,7 @@ class Settings:
     local_prefix: int
     local_interface: str
     extra_addresses: tuple[str, ...] = field(default_factory=tuple)
+    baremetal: bool = False  # host runtime (runtime/host.py) instead of podman
 
     @property
     def container_prefix(self) -> str:
@@ -444,6 +445,7 @@ def translate(uc: UndercloudConf) -> Translated:
         roles_file=roles_file, debian_mirror=uc.get("debian_mirror", "undercroft"),
         env_files=tuple(env_files), local_ip=str(iface.ip),
         local_prefix=iface.network.prefixlen, local_interface=uc.get("local_interface"),
+        baremetal=bool(uc.get("baremetal", "undercroft")),
     )
     params: dict[str, object] = {}
     sources: dict[str, str] = {}

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +27,10 @@ from undercroft.render.endpoints import EndpointMap
 from undercroft.render.parameters import Resolved, definitions, enabled_services, resolve
 from undercroft.render.services import Rendered, Renderer, labels
 from undercroft.report import Reporter
-from undercroft.runtime import hostprep
-from undercroft.runtime.executor import PodmanExecutor, UpdateExecutor
+from undercroft.images import recipe
+from undercroft.runtime import hostpackages, hostprep
+from undercroft.runtime.host import STATE_FILE as HOST_STATE_FILE
+from undercroft.runtime.executor import StepExecutor, UpdateExecutor
 from undercroft.runtime.podman import Podman
 
 STEP_NAMES = {1: "load balancer and VIPs", 2: "database, messaging and cache",
@@ -51,9 +54,12 @@ class Deployment:
         return self.translated.settings
 
     @property
+    def image_names(self) -> set[str]:
+        return {c.desired.image.rsplit("/", 1)[1].split(":")[0] for c in self.rendered.containers}
+
+    @property
     def needed_images(self) -> list[image_catalog.ImageDef]:
-        names = {c.desired.image.rsplit("/", 1)[1].split(":")[0] for c in self.rendered.containers}
-        return image_catalog.closure(self.images, names)
+        return image_catalog.closure(self.images, self.image_names)
 
     def labels_for(self, d):
         return labels(d, self.settings.deployment_name)
@@ -68,7 +74,11 @@ def configure(config: str | Path | None,
     uc = loader.load(config)
     for key, value in (overrides or {}).items():
         uc.conf.set_override(key, value, group="undercroft")
-    return uc, translate(uc)
+    tr = translate(uc)
+    if not tr.settings.baremetal and (tr.settings.state_dir / HOST_STATE_FILE).exists():
+        # installed with --baremetal: start, stop and plan must find the same runtime
+        tr = dataclasses.replace(tr, settings=dataclasses.replace(tr.settings, baremetal=True))
+    return uc, tr
 
 
 def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
@@ -147,12 +157,15 @@ def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
     reporter.info(f"Plan: {plan.summary()}")
 
 
-def _converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: PodmanExecutor,
+def _converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: StepExecutor,
               build_images: bool = True) -> tuple[Plan, list[Path]]:
     """What install and update share: host prep, images, plan, execution, credentials."""
     s = dep.settings
     hostprep.prepare(s, dep.rendered.host_dirs, reporter)
-    if build_images:
+    if s.baremetal:
+        reporter.phase("Host packages (baremetal)")
+        hostpackages.install(recipe.for_images(dep.images, dep.image_names), s.state_dir, reporter)
+    elif build_images:
         builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
         builder.ensure(dep.needed_images)
     else:
@@ -199,7 +212,7 @@ def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: b
     t0 = time.monotonic()
     s = dep.settings
     reporter.event("install_start", deployment=s.deployment_name, services=dep.services)
-    executor = PodmanExecutor(podman, reporter, dep.labels_for, before_start=_write_config(dep))
+    executor = StepExecutor(podman, reporter, dep.labels_for, before_start=_write_config(dep))
     plan, written = _converge(dep, podman, reporter, executor, build_images)
     took = time.monotonic() - t0
     reporter.event("install_done", seconds=round(took, 2), writes=len(plan.writes),

@@ -14,7 +14,7 @@ from undercroft.lifecycle.deployment import STEP_NAMES
 from undercroft.plan.restart import start_plan, stop_order
 from undercroft.report import Reporter
 from undercroft.runtime import hostprep
-from undercroft.runtime.executor import PodmanExecutor
+from undercroft.runtime.executor import StepExecutor
 from undercroft.runtime.podman import Podman
 
 
@@ -33,7 +33,7 @@ def start(settings: Settings, podman: Podman, reporter: Reporter) -> int:
     for c in changes:
         reporter.line("ok", "network", c)
     plan = start_plan(observed, settings.log_dir)
-    executor = PodmanExecutor(podman, reporter, labels_for=lambda d: {})
+    executor = StepExecutor(podman, reporter, labels_for=lambda d: {})
     executor.execute(plan, STEP_NAMES)
     started = len(plan.writes)
     reporter.phase("Summary")

@@ -1,4 +1,4 @@
-"""Execute a plan with podman, step by step (1..5).
+"""Execute a plan on a runtime (podman, or the host's processes), step by step (1..5).
 
 Within a step each service's chain runs in order (one-shots must exit 0, long-running
 containers must become healthy before the next link), and chains of different services
@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Union
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
 
@@ -23,40 +23,15 @@ from undercroft.plan.model import Action, ActionKind, DesiredContainer, Plan
 from undercroft.report import Reporter
 from undercroft.runtime import health
 from undercroft.runtime.podman import Podman
+
+if TYPE_CHECKING:  # pragma: no cover
+    from undercroft.runtime.host import HostRuntime
+
+Runtime = Union[Podman, "HostRuntime"]
 from undercroft.runtime.service_logs import recent_errors
 
 LOG_TAIL = 30
 PODMAN_EVERY = 10.0  # seconds between podman healthchecks while the cheap probe fails
-
-
-def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
-    """``podman run`` arguments for a desired container (the command is in config.json)."""
-    s = d.spec
-    args = ["--name", d.name, "--network", s["network"], "--log-driver", "k8s-file",
-            "--log-opt", f"path={s['log_path']}", "--restart", s["restart"]]
-    if s.get("network") == "host":
-        args += ["--uts", "host"]
-    elif s.get("hostname"):
-        args += ["--hostname", s["hostname"]]
-    for k, v in sorted(labels.items()):
-        args += ["--label", f"{k}={v}"]
-    for k, v in sorted(s["environment"].items()):
-        args += ["--env", f"{k}={v}"]
-    for v in s["volumes"]:
-        args += ["--volume", v]
-    for cap in s["cap_add"]:
-        args += ["--cap-add", cap]
-    if s["privileged"]:
-        args.append("--privileged")
-    if s["healthcheck"]:
-        # Three failed checks in a row after the start period -> podman restarts it. Checks
-        # run from systemd timers where systemd exists, and from every `undercroft status`.
-        args += ["--health-cmd", s["healthcheck"], "--health-interval", "30s",
-                 "--health-retries", "3", "--health-timeout", "10s",
-                 "--health-start-period", f"{int(s.get('timeout', 300))}s",
-                 "--health-on-failure", "restart"]
-    args.append(d.image)
-    return args
 
 
 def _dependency_order(chains: Mapping[str, list[Action]]) -> list[list[Action]]:
@@ -82,12 +57,12 @@ def _dependency_order(chains: Mapping[str, list[Action]]) -> list[list[Action]]:
     return [chains[svc] for svc in ordered]
 
 
-class PodmanExecutor:
-    def __init__(self, podman: Podman, reporter: Reporter,
+class StepExecutor:
+    def __init__(self, runtime: Runtime, reporter: Reporter,
                  labels_for: Callable[[DesiredContainer], Mapping[str, str]],
                  before_start: Callable[[DesiredContainer], None] = lambda d: None,
                  parallel: int = 2, poll: float = 0.25, prober: health.Prober | None = None):
-        self.podman = podman
+        self.runtime = runtime
         self.prober = prober or health.Prober()
         self.reporter = reporter
         self.labels_for = labels_for
@@ -120,7 +95,7 @@ class PodmanExecutor:
         if removals:
             self.reporter.phase("Removing containers no longer deployed")
             for a in removals:
-                self.podman.remove(a.name)
+                self.runtime.remove(a.name)
                 self.reporter.event("removed", container=a.name, reason=a.reason)
                 self.reporter.line("ok", a.name, f"removed ({a.reason})")
 
@@ -151,7 +126,7 @@ class PodmanExecutor:
                 self.reporter.line("run", a.name, "stopping the old container: a one-shot "
                                                   "before it in the chain runs again")
                 self.reporter.event("removed", container=a.name, reason="bootstrap re-runs")
-                self.podman.remove(a.name)
+                self.runtime.remove(a.name)
 
     def _apply(self, a: Action) -> None:
         if a.kind is ActionKind.KEEP:
@@ -164,13 +139,13 @@ class PodmanExecutor:
                             action=a.kind.value, reason=a.reason, oneshot=d.oneshot)
         self.reporter.line("run", a.name, f"{a.kind.value}: {a.reason}")
         if a.kind is ActionKind.START:
-            self.podman.start(a.name)
+            self.runtime.start(a.name)
         else:
             if a.kind is ActionKind.RECREATE:
-                self.podman.remove(a.name)
+                self.runtime.remove(a.name)
             self.before_start(d)
             Path(d.spec["log_path"]).parent.mkdir(parents=True, exist_ok=True)
-            self.podman.run_detached(run_args(d, self.labels_for(d)))
+            self.runtime.launch(d, self.labels_for(d))
         if d.oneshot:
             self._wait_exit(a)
         else:
@@ -187,7 +162,7 @@ class PodmanExecutor:
         spec = a.desired.spec
         log_file, errors = recent_errors(spec.get("volumes", ()), a.name,
                                          since=self._started.get(a.name, time.time() - spec["timeout"]))
-        tail = self.podman.logs_tail(a.name, LOG_TAIL // 3 if errors else LOG_TAIL)
+        tail = self.runtime.logs_tail(a.name, LOG_TAIL // 3 if errors else LOG_TAIL)
         detail = [f"last log lines of {a.name}:\n{tail}" if tail else "(no container log output)"]
         logs = spec["log_path"]
         if errors:
@@ -200,7 +175,7 @@ class PodmanExecutor:
     def _wait_exit(self, a: Action) -> None:
         timeout = a.desired.spec["timeout"]
         try:
-            code = self.podman.wait(a.name, timeout=timeout)
+            code = self.runtime.wait(a.name, timeout=timeout)
         except Exception as exc:  # subprocess.TimeoutExpired and podman errors
             raise self._fail(a, f"did not finish within {timeout}s ({exc.__class__.__name__})")
         if code != 0:
@@ -212,7 +187,7 @@ class PodmanExecutor:
         A healthcheck that hangs past its timeout counts as "not yet healthy".
         """
         try:
-            rc = self.podman.healthcheck(name)
+            rc = self.runtime.healthcheck(name)
         except subprocess.TimeoutExpired:
             rc = 1
         if rc == 0:
@@ -221,10 +196,10 @@ class PodmanExecutor:
 
     def _state(self, name: str) -> str:
         """starting | crashed:<exit code>, from podman's view of the container."""
-        info = self.podman.inspect(name)
+        info = self.runtime.inspect(name)
         state = info.get("State", {})
         if state.get("Status") != "running" or info.get("RestartCount", 0) > 0:
-            code = self.podman.last_exit_code(info.get("Id", name))
+            code = self.runtime.last_exit_code(info.get("Id", name))
             return f"crashed:{state.get('ExitCode') if code is None else code}"
         return "starting"
 
@@ -236,7 +211,7 @@ class PodmanExecutor:
         probe = health.parse(spec.get("healthcheck", ""))
         if probe is None:
             return lambda: self._probe(a.name)
-        pid = self.podman.inspect(a.name).get("State", {}).get("Pid") or None
+        pid = self.runtime.inspect(a.name).get("State", {}).get("Pid") or None
         last_podman = time.monotonic()
 
         def poll() -> str:
@@ -280,7 +255,7 @@ def _alive(pid: int) -> bool:
 PREVIOUS_SUFFIX = "-previous"
 
 
-class UpdateExecutor(PodmanExecutor):
+class UpdateExecutor(StepExecutor):
     """Minor update: one container at a time, each recreate gated on its healthcheck.
 
     The running container is stopped and renamed ``<name>-previous`` (kept, with its
@@ -289,39 +264,39 @@ class UpdateExecutor(PodmanExecutor):
     healthy again, and the update stops with one message saying so.
     """
 
-    def __init__(self, podman: Podman, reporter: Reporter,
+    def __init__(self, runtime: Runtime, reporter: Reporter,
                  labels_for: Callable[[DesiredContainer], Mapping[str, str]],
                  before_start: Callable[[DesiredContainer], None],
                  keep_config: Callable[[str], None], restore_config: Callable[[str], None],
                  drop_config: Callable[[str], None], poll: float = 0.25):
-        super().__init__(podman, reporter, labels_for, before_start, parallel=1, poll=poll)
+        super().__init__(runtime, reporter, labels_for, before_start, parallel=1, poll=poll)
         self.keep_config = keep_config
         self.restore_config = restore_config
         self.drop_config = drop_config
 
     def _apply(self, a: Action) -> None:
-        if a.kind is not ActionKind.RECREATE or a.desired.oneshot or not self.podman.exists(a.name):
+        if a.kind is not ActionKind.RECREATE or a.desired.oneshot or not self.runtime.exists(a.name):
             return super()._apply(a)
         previous = a.name + PREVIOUS_SUFFIX
-        if self.podman.exists(previous):  # left by an interrupted update: the current one wins
-            self.podman.remove(previous)
-        self.podman.stop(a.name)
-        self.podman.rename(a.name, previous)
+        if self.runtime.exists(previous):  # left by an interrupted update: the current one wins
+            self.runtime.remove(previous)
+        self.runtime.stop(a.name)
+        self.runtime.rename(a.name, previous)
         self.keep_config(a.name)
         try:
             super()._apply(dataclasses.replace(a, kind=ActionKind.CREATE))
         except DeployError as err:
             self._roll_back(a, previous, err)
-        self.podman.remove(previous)
+        self.runtime.remove(previous)
         self.drop_config(a.name)
 
     def _roll_back(self, a: Action, previous: str, err: DeployError) -> None:
         self.reporter.line("run", a.name, "rolling back to the previous container")
         self.reporter.event("rollback", container=a.name, service=a.service, step=a.step)
-        self.podman.remove(a.name)
+        self.runtime.remove(a.name)
         self.restore_config(a.name)
-        self.podman.rename(previous, a.name)
-        self.podman.start(a.name)
+        self.runtime.rename(previous, a.name)
+        self.runtime.start(a.name)
         try:
             self._wait_healthy(a)
         except DeployError as again:

@@ -196,7 +196,8 @@ def ensure_host_network(settings: Settings) -> list[str]:
 
 def prepare(settings: Settings, dirs: Iterable[tuple[str, str]], reporter: Reporter) -> None:
     reporter.phase("Host preparation")
-    ensure_packages(reporter)
+    if not settings.baremetal:  # the host runtime installs its own packages (hostpackages.py)
+        ensure_packages(reporter)
     base = [(settings.state_dir, "0700"), (settings.state_dir / "config", "0700"),
             (settings.log_dir, "0750"), (settings.log_dir / "containers", "0750"),
             (settings.output_dir, "0755")]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from undercroft.errors import DeployError
-from undercroft.plan.model import DEPLOYMENT_LABEL, ObservedContainer
+from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer
 
 GLOBAL_FLAGS = ("--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file")
 ULIMITS = ("--ulimit", "nofile=16384:16384", "--ulimit", "nproc=8192:8192")
@@ -25,6 +25,36 @@ def _health(status: str) -> str:
         if f"({word})" in status:
             return word
     return ""
+
+
+def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
+    """``podman run`` arguments for a desired container (the command is in config.json)."""
+    s = d.spec
+    args = ["--name", d.name, "--network", s["network"], "--log-driver", "k8s-file",
+            "--log-opt", f"path={s['log_path']}", "--restart", s["restart"]]
+    if s.get("network") == "host":
+        args += ["--uts", "host"]
+    elif s.get("hostname"):
+        args += ["--hostname", s["hostname"]]
+    for k, v in sorted(labels.items()):
+        args += ["--label", f"{k}={v}"]
+    for k, v in sorted(s["environment"].items()):
+        args += ["--env", f"{k}={v}"]
+    for v in s["volumes"]:
+        args += ["--volume", v]
+    for cap in s["cap_add"]:
+        args += ["--cap-add", cap]
+    if s["privileged"]:
+        args.append("--privileged")
+    if s["healthcheck"]:
+        # Three failed checks in a row after the start period -> podman restarts it. Checks
+        # run from systemd timers where systemd exists, and from every `undercroft status`.
+        args += ["--health-cmd", s["healthcheck"], "--health-interval", "30s",
+                 "--health-retries", "3", "--health-timeout", "10s",
+                 "--health-start-period", f"{int(s.get('timeout', 300))}s",
+                 "--health-on-failure", "restart"]
+    args.append(d.image)
+    return args
 
 
 class Podman:
@@ -142,6 +172,10 @@ class Podman:
 
     def run_detached(self, args: Sequence[str]) -> None:
         self.call("run", "-d", *ULIMITS, *args)
+
+    def launch(self, d: DesiredContainer, labels: Mapping[str, str]) -> None:
+        """Start a desired container (the runtimes' common verb; see runtime/host.py)."""
+        self.run_detached(run_args(d, labels))
 
     def wait(self, name: str, timeout: float) -> int:
         proc = self.call("wait", name, check=False, timeout=timeout)

@@ -12,7 +12,7 @@ from undercroft.plan.hashing import digest
 from undercroft.plan.model import DesiredContainer
 from undercroft.render.services import CONFIG_MOUNT, RenderedContainer, RenderedFile, labels
 from undercroft.report import Reporter
-from undercroft.runtime.executor import PodmanExecutor
+from undercroft.runtime.executor import StepExecutor
 from tests.integration.conftest import DEPLOYMENT
 
 
@@ -36,7 +36,7 @@ def container(tmp_path, image, name, command, *, oneshot, step=2, order=1, healt
 def execute(podman, rendered):
     by_name = {r.desired.name: r for r in rendered}
     plan = make_plan([r.desired for r in rendered], podman.containers(DEPLOYMENT))
-    ex = PodmanExecutor(podman, Reporter(quiet=True), lambda d: labels(d, DEPLOYMENT),
+    ex = StepExecutor(podman, Reporter(quiet=True), lambda d: labels(d, DEPLOYMENT),
                         before_start=lambda d: write_config_dir(by_name[d.name]))
     ex.execute(plan, {})
     return plan

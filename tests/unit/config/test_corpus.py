@@ -76,7 +76,7 @@ class HostRecorder:
                 rec(f"podman.{name}")
                 raise AssertionError("podman used")
 
-        monkeypatch.setattr("undercroft.cli.deploy.Podman", NoPodman)
+        monkeypatch.setattr("undercroft.runtime.podman.Podman", NoPodman)
         monkeypatch.setattr(deployment, "install", lambda *a, **k: rec("deployment.install"))
         monkeypatch.setattr(hostprep, "prepare", lambda *a, **k: rec("hostprep.prepare"))
         monkeypatch.setattr(passwords, "_write", lambda p, v: rec(f"write {p}"))

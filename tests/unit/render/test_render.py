@@ -16,7 +16,7 @@ from undercroft.model import ConfigFile, ContainerTemplate, ServiceTemplate
 from undercroft.model.loader import TEMPLATES, load_catalog
 from undercroft.plan import ActionKind, ObservedContainer, make_plan
 from undercroft.render.services import CONFIG_MOUNT, Renderer, labels
-from undercroft.runtime.executor import run_args
+from undercroft.runtime.podman import run_args
 
 from ..conftest import conf_text
 

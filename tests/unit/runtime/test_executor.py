@@ -1,4 +1,4 @@
-"""PodmanExecutor against FakePodman: order, failures, and no writes for keep."""
+"""StepExecutor against FakePodman: order, failures, and no writes for keep."""
 from __future__ import annotations
 
 import io
@@ -12,7 +12,8 @@ from rich.console import Console
 from undercroft.errors import DeployError
 from undercroft.plan import ActionKind, make_plan
 from undercroft.report import Reporter
-from undercroft.runtime.executor import PodmanExecutor, run_args
+from undercroft.runtime.executor import StepExecutor
+from undercroft.runtime.podman import run_args
 
 from ..fakes import FakePodman, observed_like
 from ..fakes import desired as _desired
@@ -59,7 +60,7 @@ def events(tmp_path):
 
 def executor(podman, reporter, **kw):
     kw.setdefault("poll", 0.001)
-    return PodmanExecutor(podman, reporter, lambda d: {"undercroft.managed": "true"}, **kw)
+    return StepExecutor(podman, reporter, lambda d: {"undercroft.managed": "true"}, **kw)
 
 
 def test_fresh_plan_runs_every_container_in_step_order(reporter):

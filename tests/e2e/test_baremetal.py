@@ -1,0 +1,141 @@
+"""Baremetal mode: the same templates run as host processes from Debian packages.
+
+Deployment ``ucbm`` (role: mariadb, rabbitmq, memcached, keystone; namespace ucbm,
+files under /var/tmp/undercroft-bm) with ``install --baremetal``: Debian packages on the
+host, helpers in /usr/local/bin, long-running services as supervisor programs started
+inside the namespace, one-shots as host commands. Like any baremetal undercloud it uses
+the distribution's paths (/var/lib/mysql, /etc/keystone, ...): run this tier on a
+throw-away VM, as CI does.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.e2e.conftest import BIN
+from undercroft.runtime.host import HostRuntime
+from undercroft.runtime.supervisor import Supervisor
+
+NAME = "ucbm"
+ROOT = Path("/var/tmp/undercroft-bm")
+SERVICES = ["mariadb", "rabbitmq", "memcached", "keystone"]
+
+
+def conf_text() -> str:
+    return f"""[DEFAULT]
+output_dir = {ROOT}/home
+undercloud_hostname = undercloud.localdomain
+roles_file = {ROOT}/Identity.yaml
+generate_service_certificate = false
+[undercroft]
+baremetal = true
+network_namespace = {NAME}
+deployment_name = {NAME}
+data_root = {ROOT}/data
+state_dir = {ROOT}/state
+log_dir = {ROOT}/log
+"""
+
+
+def undercroft(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(BIN / "undercroft"), *args, "--config", str(ROOT / "undercloud.conf")],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"undercroft {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def openstack(*args: str) -> str:
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / "home/.config/openstack/clouds.yaml"))
+    proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-cloud",
+                           "undercloud", *args], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"openstack {' '.join(args)} failed:\n{proc.stderr}"
+    return proc.stdout
+
+
+def wipe() -> None:
+    """Whatever an earlier run left: its supervisor programs, namespace and files."""
+    rt = HostRuntime(ROOT / "state")
+    for unit in rt.containers(NAME):
+        rt.remove(unit.name)
+    for conf in Path("/etc/supervisor/conf.d").glob(f"undercroft-{NAME}-*.conf"):
+        Supervisor().remove(conf.name[len("undercroft-"):-len(".conf")])
+    if Path("/run/netns", NAME).exists():
+        subprocess.run(["ip", "netns", "del", NAME], check=False)
+    shutil.rmtree(ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def baremetal():
+    assert os.geteuid() == 0, "the e2e tier needs root"
+    wipe()
+    ROOT.mkdir(parents=True)
+    (ROOT / "Identity.yaml").write_text(yaml.safe_dump(
+        {"name": "Identity", "description": "identity slice, for the baremetal test",
+         "services": SERVICES}))
+    (ROOT / "undercloud.conf").write_text(conf_text())
+    proc = undercroft("install", check=False)
+    print(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, f"baremetal install failed:\n{proc.stdout}\n{proc.stderr}"
+    yield proc.stdout
+    undercroft("stop", check=False)
+
+
+def netns_of(pid: int) -> str:
+    return os.readlink(f"/proc/{pid}/ns/net")
+
+
+def test_services_are_supervised_host_processes_inside_the_namespace(baremetal):
+    names = subprocess.run(["podman", "--runtime", "runc", "ps", "-a", "--format", "{{.Names}}",
+                            "--filter", f"label=undercroft.deployment={NAME}"],
+                           capture_output=True, text=True).stdout.split()
+    assert names == []  # no container at all
+    info = Supervisor().all_info()
+    ns = os.stat(f"/run/netns/{NAME}").st_ino
+    for program in ("mysql", "rabbitmq", "memcached", "keystone"):
+        i = info[f"{NAME}-{program}"]
+        assert i["statename"] == "RUNNING", i
+        assert netns_of(i["pid"]) == f"net:[{ns}]", program
+    mysqld = Path(f"/proc/{info[f'{NAME}-mysql']['pid']}/cmdline").read_bytes()
+    assert mysqld.startswith(b"mariadbd"), mysqld
+
+
+def test_keystone_answers_real_clients(baremetal):
+    token = json.loads(openstack("token", "issue", "-f", "json"))
+    assert token["id"]
+    openstack("user", "create", "--password", "bm-secret", "bm-user")
+    users = {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
+    assert {"admin", "bm-user"} <= users
+
+
+def test_no_secret_in_supervisor_programs(baremetal):
+    passwords = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())
+    secrets = [str(v) for v in passwords["parameter_defaults"].values() if len(str(v)) >= 8]
+    confs = list(Path("/etc/supervisor/conf.d").glob(f"undercroft-{NAME}-*.conf"))
+    assert len(confs) == 4
+    for conf in confs:
+        assert stat.S_IMODE(conf.stat().st_mode) == 0o600
+        text = conf.read_text()
+        assert not [s for s in secrets if s in text], conf
+
+
+def test_rerun_changes_nothing(baremetal):
+    out = undercroft("install").stdout
+    assert "Nothing to do" in out, out
+
+
+def test_stop_then_start_brings_everything_back_with_data(baremetal):
+    undercroft("stop")
+    info = Supervisor().all_info()
+    assert {info[f"{NAME}-{p}"]["statename"] for p in ("mysql", "keystone")} == {"STOPPED"}
+    undercroft("start")
+    users = {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
+    assert "bm-user" in users

@@ -1,0 +1,117 @@
+"""The host runtime: labels kept in a state file, one-shots as child processes,
+long-running units as supervisor programs (a fake supervisor here)."""
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from undercroft.errors import DeployError
+from undercroft.plan import make_plan
+from undercroft.plan.model import labels
+from undercroft.render.services import CONFIG_MOUNT
+from undercroft.runtime.host import HostRuntime
+from undercroft.runtime.supervisor import program_conf
+
+from ..fakes import desired as _desired
+
+
+class FakeSupervisor:
+    def __init__(self):
+        self.programs: dict[str, dict] = {}
+        self.pid = 1000
+
+    def add(self, name, text):
+        self.programs[name] = {"conf": text, "statename": "STOPPED", "pid": 0, "exitstatus": 0}
+
+    def start(self, name):
+        self.pid += 1
+        self.programs[name].update(statename="RUNNING", pid=self.pid)
+
+    def stop(self, name):
+        self.programs[name].update(statename="STOPPED", pid=0)
+
+    def remove(self, name):
+        self.programs.pop(name, None)
+
+    def info(self, name):
+        return dict(self.programs.get(name, {}))
+
+    def all_info(self):
+        return {n: dict(p) for n, p in self.programs.items()}
+
+    def ensure_running(self):
+        pass
+
+
+def unit(tmp_path, name, oneshot=False, **kw):
+    cfg = tmp_path / "config" / name
+    cfg.mkdir(parents=True)
+    (cfg / "config.json").write_text(json.dumps({"exit": kw.pop("exit", 0)}))
+    return _desired(name, "svc", 2, oneshot=oneshot, log_dir=tmp_path / "log",
+                    volumes=[f"{cfg}:{CONFIG_MOUNT}:ro", f"{tmp_path}/data:{tmp_path}/inside"],
+                    environment={"UNDERCROFT_CONFIG": f"{CONFIG_MOUNT}/config.json"},
+                    network="host", **kw)
+
+
+@pytest.fixture
+def entrypoint(tmp_path):
+    """Stands in for undercroft-start: exits with the code in its config.json."""
+    script = tmp_path / "undercroft-start"
+    script.write_text('#!/bin/sh\necho "config at $UNDERCROFT_CONFIG"\n'
+                      'exit $(sed -n \'s/.*"exit": \\([0-9]*\\).*/\\1/p\' "$UNDERCROFT_CONFIG")\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_oneshot_runs_with_its_config_dir_and_its_exit_code_is_kept(tmp_path, entrypoint):
+    rt = HostRuntime(tmp_path / "state", FakeSupervisor(), entrypoint)
+    d = unit(tmp_path, "uc-db_sync", oneshot=True, exit=3)
+    rt.launch(d, labels(d, "uc"))
+    assert rt.wait(d.name, timeout=10) == 3
+    assert f"config at {tmp_path}/config/uc-db_sync/config.json" in rt.logs_tail(d.name)
+    assert (tmp_path / "inside").is_dir()  # the in-container path of a volume exists on the host
+    [obs] = rt.containers("uc")
+    assert (obs.name, obs.state, obs.exit_code) == (d.name, "exited", 3)
+    assert stat.S_IMODE((tmp_path / "state" / "host-units.json").stat().st_mode) == 0o600
+
+
+def test_long_running_unit_is_a_supervisor_program_and_converges_like_a_container(tmp_path, entrypoint):
+    sup = FakeSupervisor()
+    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    d = unit(tmp_path, "uc-api", healthcheck="true")
+    rt.launch(d, labels(d, "uc"))
+    conf = sup.programs["uc-api"]["conf"]
+    assert f"command={entrypoint}" in conf and "autostart=false" in conf
+    assert f'UNDERCROFT_CONFIG="{tmp_path}/config/uc-api/config.json"' in conf
+    assert rt.inspect("uc-api")["State"]["Status"] == "running"
+    # the pure plan sees the same hash: nothing to do on a re-run
+    assert [a.kind.value for a in make_plan([d], rt.containers("uc")).actions] == ["keep"]
+    # supervisor restarted it (new pid): a crash, as podman's RestartCount would say
+    sup.programs["uc-api"]["pid"] += 7
+    assert rt.inspect("uc-api")["RestartCount"] == 1
+    rt.stop("uc-api")
+    assert rt.containers("uc")[0].state == "exited"
+    rt.remove("uc-api")
+    assert rt.containers("uc") == [] and "uc-api" not in sup.programs
+
+
+def test_other_deployments_units_are_not_observed(tmp_path, entrypoint):
+    rt = HostRuntime(tmp_path / "state", FakeSupervisor(), entrypoint)
+    d = unit(tmp_path, "other-api", healthcheck="true")
+    rt.launch(d, labels(d, "other"))
+    assert rt.containers("uc") == []
+
+
+def test_update_rollback_is_refused_with_a_clear_message(tmp_path):
+    with pytest.raises(DeployError, match="not implemented for the host runtime"):
+        HostRuntime(tmp_path, FakeSupervisor()).rename("a", "a-previous")
+
+
+def test_program_conf_quotes_and_escapes():
+    text = program_conf("uc-x", ["ip", "netns", "exec", "uc", "/usr/local/bin/undercroft-start"],
+                        {"A": 'say "100%"', "PATH": "/bin"}, "/var/log/x.log", 30)
+    assert "command=ip netns exec uc /usr/local/bin/undercroft-start" in text
+    assert 'environment=A="say \\"100%%\\"",PATH="/bin"' in text
+    assert "stopwaitsecs=30" in text and "stdout_logfile=/var/log/x.log" in text

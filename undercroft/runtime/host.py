@@ -1,0 +1,227 @@
+"""The host (baremetal) runtime: the plan's containers run as host processes.
+
+Same templates, same rendered config directories, same entrypoint: each unit runs
+``/usr/local/bin/undercroft-start`` (installed from the base image's recipe) with
+``UNDERCROFT_CONFIG`` pointing at its config directory, so config files are copied
+into place, permissions fixed and secrets read from files exactly as in a container.
+In namespace placement the command runs under ``ip netns exec``.
+
+- one-shots are child processes of undercroft, waited for like ``podman wait``;
+- long-running units are supervisor programs (runtime/supervisor.py);
+- what podman keeps in labels (service, step, config hash, inputs) is kept in
+  ``<state_dir>/host-units.json``, so the pure plan core sees the same observed state.
+
+Volumes are not mounted: a process on the host uses the container-side paths
+(/var/lib/mysql, /var/log/keystone, /httpboot, /srv/node), the distro's standard layout.
+This class offers the podman verbs the step executor uses.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+from typing import Mapping
+
+from undercroft.errors import DeployError
+from undercroft.fileio import write_atomic
+from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer
+from undercroft.render.services import CONFIG_MOUNT
+from undercroft.runtime.supervisor import Supervisor, program_conf
+
+ENTRYPOINT = "/usr/local/bin/undercroft-start"
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+STATE_FILE = "host-units.json"
+RUNNING = {"RUNNING", "STARTING", "STOPPING"}
+
+
+def _netns_prefix(network: str) -> list[str]:
+    if network.startswith("ns:"):
+        return ["ip", "netns", "exec", Path(network[3:]).name]
+    return []
+
+
+def _config_dir(d: DesiredContainer) -> str:
+    for v in d.spec.get("volumes", []):
+        host, _, rest = v.partition(":")
+        if rest.split(":")[0] == CONFIG_MOUNT:
+            return host
+    raise DeployError(f"{d.name}: no config directory among its volumes")
+
+
+def unit_env(d: DesiredContainer) -> dict[str, str]:
+    env = {k: v for k, v in d.spec.get("environment", {}).items()}
+    env["UNDERCROFT_CONFIG"] = f"{_config_dir(d)}/config.json"
+    env["PATH"] = PATH
+    env["LANG"] = "C.UTF-8"
+    return env
+
+
+class HostRuntime:
+    def __init__(self, state_dir: Path, supervisor: Supervisor | None = None,
+                 entrypoint: str = ENTRYPOINT):
+        self.entrypoint = entrypoint
+        self.state_file = state_dir / STATE_FILE
+        self.supervisor = supervisor or Supervisor()
+        self.writes: list[str] = []
+        self._procs: dict[str, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+
+    # --- the record that stands in for podman's labels -------------------------------
+    def _units(self) -> dict[str, dict]:
+        try:
+            return json.loads(self.state_file.read_text())
+        except FileNotFoundError:
+            return {}
+
+    def _save(self, name: str, record: dict | None) -> None:
+        with self._lock:
+            units = self._units()
+            if record is None:
+                units.pop(name, None)
+            else:
+                units[name] = record
+            self.state_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(self.state_file, json.dumps(units, indent=1, sort_keys=True) + "\n", 0o600)
+
+    def available(self) -> bool:
+        return True
+
+    # --- observation -------------------------------------------------------------------
+    def containers(self, deployment: str) -> list[ObservedContainer]:
+        info = self.supervisor.all_info()
+        out = []
+        for name, rec in sorted(self._units().items()):
+            if rec["labels"].get(DEPLOYMENT_LABEL) != deployment:
+                continue
+            if rec["oneshot"]:
+                code = rec.get("exit_code")
+                state = "exited" if code is not None else "unknown"
+                out.append(ObservedContainer(name, rec["labels"], state, code or 0, ""))
+            else:
+                i = info.get(name, {})
+                running = i.get("statename") in RUNNING
+                out.append(ObservedContainer(name, rec["labels"], "running" if running else "exited",
+                                             int(i.get("exitstatus") or 0), ""))
+        return out
+
+    def inspect(self, name: str) -> dict:
+        rec = self._units().get(name)
+        if rec is None:
+            return {}
+        if rec["oneshot"]:
+            proc = self._procs.get(name)
+            running = proc is not None and proc.poll() is None
+            return {"Id": name, "State": {"Status": "running" if running else "exited",
+                                         "ExitCode": rec.get("exit_code") or 0,
+                                         "Pid": proc.pid if running else 0}, "RestartCount": 0}
+        i = self.supervisor.info(name)
+        running = i.get("statename") in RUNNING
+        # supervisor restarts a crashed program with a new pid: count that as a restart
+        restarted = running and rec.get("pid") not in (None, i.get("pid"))
+        return {"Id": name, "RestartCount": 1 if restarted else 0,
+                "State": {"Status": "running" if running else "exited",
+                          "ExitCode": int(i.get("exitstatus") or 0), "Pid": i.get("pid") or 0}}
+
+    def exists(self, name: str) -> bool:
+        return name in self._units()
+
+    def last_exit_code(self, name: str) -> int | None:
+        i = self.supervisor.info(name)
+        return int(i["exitstatus"]) if i and i.get("statename") not in RUNNING else None
+
+    def healthcheck(self, name: str) -> int:
+        rec = self._units().get(name)
+        if rec is None:
+            return 125
+        if not rec["oneshot"] and self.supervisor.info(name).get("statename") not in RUNNING:
+            return 125
+        argv = _netns_prefix(rec["network"]) + ["sh", "-c", rec["healthcheck"]]
+        try:
+            return subprocess.run(argv, capture_output=True, timeout=30,
+                                  env={"PATH": PATH, "LANG": "C.UTF-8"}).returncode
+        except subprocess.TimeoutExpired:
+            return 1
+
+    def logs_tail(self, name: str, lines: int = 30) -> str:
+        rec = self._units().get(name)
+        if rec is None:
+            return ""
+        try:
+            text = Path(rec["log_path"]).read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    # --- changes -------------------------------------------------------------------------
+    def launch(self, d: DesiredContainer, labels: Mapping[str, str]) -> None:
+        for v in d.spec.get("volumes", []):
+            parts = v.split(":")
+            # a directory volume's in-container path is where the host process looks
+            if len(parts) >= 2 and parts[1] != CONFIG_MOUNT and not Path(parts[0]).is_file():
+                Path(parts[1]).mkdir(parents=True, exist_ok=True)
+        log_path = d.spec["log_path"]
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        argv = _netns_prefix(d.spec.get("network", "host")) + [self.entrypoint]
+        env = unit_env(d)
+        record = {"labels": dict(labels), "oneshot": d.oneshot, "network": d.spec.get("network", "host"),
+                  "healthcheck": d.spec.get("healthcheck", ""), "log_path": log_path}
+        self.writes.append(f"launch {d.name}")
+        if d.oneshot:
+            log = open(log_path, "ab")
+            try:
+                proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+            finally:
+                log.close()
+            self._procs[d.name] = proc
+            self._save(d.name, {**record, "exit_code": None})
+            return
+        self.supervisor.add(d.name, program_conf(d.name, argv, env, log_path,
+                                                 int(d.spec.get("timeout", 300))))
+        self.supervisor.start(d.name)
+        self._save(d.name, {**record, "pid": self.supervisor.info(d.name).get("pid")})
+
+    def wait(self, name: str, timeout: float) -> int:
+        proc = self._procs.get(name)
+        if proc is None:
+            rec = self._units().get(name) or {}
+            if rec.get("exit_code") is None:
+                raise DeployError(f"{name}: no such one-shot running on this host")
+            return rec["exit_code"]
+        code = proc.wait(timeout=timeout)  # subprocess.TimeoutExpired, as podman wait's
+        rec = self._units()[name]
+        self._save(name, {**rec, "exit_code": code})
+        return code
+
+    def start(self, name: str) -> None:
+        self.writes.append(f"start {name}")
+        rec = self._units().get(name)
+        if rec is None or rec["oneshot"]:
+            raise DeployError(f"{name}: cannot start it again on this host; run install")
+        self.supervisor.start(name)
+        self._save(name, {**rec, "pid": self.supervisor.info(name).get("pid")})
+
+    def stop(self, name: str, timeout: int = 10) -> None:
+        self.writes.append(f"stop {name}")
+        if self._units().get(name, {}).get("oneshot") is False:
+            self.supervisor.stop(name)
+
+    def stop_many(self, names, timeout: int = 10) -> None:
+        for n in names:
+            self.stop(n, timeout)
+
+    def remove(self, name: str) -> None:
+        self.writes.append(f"remove {name}")
+        rec = self._units().get(name)
+        if rec is not None and not rec["oneshot"]:
+            self.supervisor.remove(name)
+        proc = self._procs.pop(name, None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        self._save(name, None)
+
+    def rename(self, name: str, new_name: str) -> None:
+        raise DeployError("update with rollback is not implemented for the host runtime yet",
+                          hint="run install to converge a baremetal undercloud")
