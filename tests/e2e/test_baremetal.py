@@ -61,6 +61,22 @@ def openstack(*args: str) -> str:
     return proc.stdout
 
 
+MYSQL = Path("/var/lib/mysql")
+MARKER = MYSQL / f".undercroft-e2e-{NAME}"  # this test made the data in there
+SYSTEM_SCHEMAS = {"mysql", "performance_schema", "sys"}
+
+
+def wipe_host_data() -> None:
+    """Start from empty data, as a fresh baremetal install would: remove the datadir and
+    rabbitmq's mnesia, but only if this test made them or they hold no user database."""
+    if MYSQL.is_dir() and not MARKER.exists():
+        schemas = {p.name for p in MYSQL.iterdir() if p.is_dir()} - SYSTEM_SCHEMAS
+        assert not schemas, (f"{MYSQL} holds databases this test did not create "
+                             f"({sorted(schemas)}): run the baremetal e2e test on a throw-away VM")
+    shutil.rmtree(MYSQL, ignore_errors=True)
+    shutil.rmtree("/var/lib/rabbitmq/mnesia", ignore_errors=True)
+
+
 def wipe() -> None:
     """Whatever an earlier run left: its supervisor programs, namespace and files."""
     rt = HostRuntime(ROOT / "state")
@@ -71,6 +87,7 @@ def wipe() -> None:
     if Path("/run/netns", NAME).exists():
         subprocess.run(["ip", "netns", "del", NAME], check=False)
     shutil.rmtree(ROOT, ignore_errors=True)
+    wipe_host_data()
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +102,7 @@ def baremetal():
     proc = undercroft("install", check=False)
     print(proc.stdout + proc.stderr)
     assert proc.returncode == 0, f"baremetal install failed:\n{proc.stdout}\n{proc.stderr}"
+    MARKER.touch()
     yield proc.stdout
     undercroft("stop", check=False)
 

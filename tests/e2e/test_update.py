@@ -3,6 +3,7 @@ whose new container never gets healthy ends with the previous container back."""
 from __future__ import annotations
 
 import json
+import os
 
 from tests.e2e.conftest import NAME, ROOT, conf_text
 
@@ -57,7 +58,9 @@ def test_update_recreates_only_the_changed_service_and_keeps_data(deployed, podm
     before_ids = deployed.container_ids(podman)
     before = snapshot(deployed, podman)
     assert before["images"] and before["users"] and before["rows"]
-    proc, extra = update(deployed, "parameter_defaults:\n  GlanceWorkers: 1\n")
+    # one more glance worker than the default (half the CPUs, 1 to 4): a real change
+    workers = max(1, min(4, (os.cpu_count() or 1) // 2)) + 1
+    proc, extra = update(deployed, f"parameter_defaults:\n  GlanceWorkers: {workers}\n")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     deployed.extra = extra
     after_ids = deployed.container_ids(podman)
