@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,18 @@ def wipe_host_data() -> None:
     shutil.rmtree("/var/lib/rabbitmq/mnesia", ignore_errors=True)
 
 
+def podman_names(running_only: bool = False) -> list[str]:
+    proc = subprocess.run(["podman", "--runtime", "runc", "ps", *([] if running_only else ["-a"]),
+                           "--format", "{{.Names}}", "--filter", f"label=undercroft.deployment={NAME}"],
+                          capture_output=True, text=True)
+    return proc.stdout.split()
+
+
 def wipe() -> None:
-    """Whatever an earlier run left: its supervisor programs, namespace and files."""
+    """Whatever an earlier run left: containers (after an upgrade), supervisor programs,
+    namespace and files."""
+    for name in podman_names():
+        subprocess.run(["podman", "--runtime", "runc", "rm", "-f", "-t", "0", name], capture_output=True)
     rt = HostRuntime(ROOT / "state")
     for unit in rt.containers(NAME):
         rt.remove(unit.name)
@@ -112,10 +123,7 @@ def netns_of(pid: int) -> str:
 
 
 def test_services_are_supervised_host_processes_inside_the_namespace(baremetal):
-    names = subprocess.run(["podman", "--runtime", "runc", "ps", "-a", "--format", "{{.Names}}",
-                            "--filter", f"label=undercroft.deployment={NAME}"],
-                           capture_output=True, text=True).stdout.split()
-    assert names == []  # no container at all
+    assert podman_names() == []  # no container at all
     info = Supervisor().all_info()
     ns = os.stat(f"/run/netns/{NAME}").st_ino
     for program in ("mysql", "rabbitmq", "memcached", "keystone"):
@@ -157,3 +165,70 @@ def test_stop_then_start_brings_everything_back_with_data(baremetal):
     undercroft("start")
     users = {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
     assert "bm-user" in users
+
+
+def auth_url() -> str:
+    clouds = yaml.safe_load((ROOT / "home/.config/openstack/clouds.yaml").read_text())
+    return clouds["clouds"]["undercloud"]["auth"]["auth_url"]
+
+
+def token_works(token: str) -> bool:
+    """Authenticate with the token itself: keystone must still decrypt it."""
+    proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-auth-type",
+                           "token", "--os-token", token, "--os-auth-url", auth_url(),
+                           "--os-project-name", "admin", "--os-project-domain-name", "Default",
+                           "--os-identity-api-version", "3", "project", "list", "-f", "json"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          env={"PATH": os.environ["PATH"], "HOME": str(ROOT)})  # no clouds.yaml
+    return proc.returncode == 0 and "admin" in proc.stdout
+
+
+def host_units_left() -> list[str]:
+    return [n for n in Supervisor().all_info() if n.startswith(f"{NAME}-")]
+
+
+def assert_upgraded(report_file: Path) -> dict:
+    running = set(podman_names(running_only=True))
+    assert {f"{NAME}-{c}" for c in ("mysql", "rabbitmq", "memcached", "keystone")} <= running
+    assert host_units_left() == [] and not (ROOT / "state" / "host-units.json").exists()
+    report = json.loads(report_file.read_text())
+    assert report["changed"] == [] and report["after"] == report["before"]
+    assert report["after"]["keystone.user"] >= 2  # admin, bm-user, and the service users
+    return report
+
+
+def test_upgrade_to_containers_keeps_users_tokens_and_every_row(baremetal):
+    token = json.loads(openstack("token", "issue", "-f", "json"))["id"]
+    out = undercroft("upgrade").stdout
+    assert "host process stopped" in out and "bind-mounted into the containers as is" in out, out
+    assert_upgraded(ROOT / "state" / "upgrade-report.json")
+    mounts = json.loads(subprocess.run(["podman", "--runtime", "runc", "inspect", f"{NAME}-mysql"],
+                                       capture_output=True, text=True).stdout)[0]["Mounts"]
+    assert {"/var/lib/mysql"} == {m["Source"] for m in mounts if m["Destination"] == "/var/lib/mysql"}
+    assert "bm-user" in {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
+    assert token_works(token), "a token issued before the upgrade no longer validates"
+    # containerized now: "upgrade" is the minor update, with nothing to do
+    assert "Nothing to update" in undercroft("upgrade").stdout
+
+
+def test_rollback_then_an_interrupted_upgrade_resumes(baremetal):
+    undercroft("upgrade", "--rollback")
+    assert podman_names() == [] and len(host_units_left()) == 4
+    assert "bm-user" in {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
+    # kill -9 the upgrade once the first host process has been replaced
+    log = ROOT / "upgrade-1.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(BIN / "undercroft"), "upgrade", "--config",
+                                 str(ROOT / "undercloud.conf")], stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 600
+        while "host process stopped" not in log.read_text() and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+        proc.kill()
+        proc.wait()
+    assert "host process stopped" in log.read_text(), log.read_text()
+    assert len(host_units_left()) < 4  # interrupted half-way: some services moved
+    undercroft("upgrade")
+    assert_upgraded(ROOT / "state" / "upgrade-report.json")
+    assert "bm-user" in {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}

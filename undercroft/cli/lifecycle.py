@@ -1,6 +1,7 @@
 """Day-2 commands: update, start (after a reboot), stop, logs, backup/restore, destroy."""
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.errors import DeployError
-from undercroft.lifecycle import backup, deployment, destroy, restart
+from undercroft.lifecycle import backup, deployment, destroy, restart, upgrade
 from undercroft.report import Reporter
 from undercroft import runtime
 from undercroft.runtime.podman import Podman
@@ -147,6 +148,37 @@ class Update(UndercroftCommand):
         return 0
 
 
+class Upgrade(UndercroftCommand):
+    """Major upgrade: a baremetal undercloud (host processes) to containers in place.
+
+    Backs up first, stops each service's host processes just before its containers
+    start over the same data, and compares every table's row count before and after.
+    Re-run the same command if it was interrupted. On a containerized undercloud this is
+    the minor update ('undercroft update'), as 'openstack undercloud upgrade' is.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--rollback", action="store_true",
+                            help="remove the containers and run the host processes again "
+                                 "over the same data")
+        return parser
+
+    def act(self, args):
+        _root("upgrade")
+        path, overrides = self.config_path(args), self.overrides(args)
+        settings = deployment.settings(path, overrides)
+        if args.rollback:
+            with event_reporter(settings.state_dir, "rollback") as reporter:
+                upgrade.rollback(path, overrides, reporter)
+            return 0
+        if not settings.baremetal and not (settings.state_dir / upgrade.BEFORE).exists():
+            return Update.act(self, argparse.Namespace(**vars(args), refresh_packages=False))
+        with event_reporter(settings.state_dir, "upgrade") as reporter:
+            upgrade.upgrade(path, overrides, reporter)
+        return 0
+
+
 class Backup(UndercroftCommand):
     """Write one 0600 archive: database dump, undercloud.conf and environment files,
     passwords, TLS CA, and (opt-in) glance/swift/ironic data, with a checksum manifest."""
@@ -170,7 +202,8 @@ class Backup(UndercroftCommand):
         data = tuple(backup.DATA) if args.data == "all" else \
             tuple(d.strip() for d in args.data.split(",") if d.strip())
         src = backup.Sources(
-            deployment=s.deployment_name, mysql_container=f"{s.container_prefix}mysql",
+            deployment=s.deployment_name,
+            mysql_exec=(*Podman().cmd("exec"), f"{s.container_prefix}mysql"),
             databases=tuple(db.name for n in dep.services for db in dep.catalog.services[n].databases),
             conf=Path(path).resolve() if path else None, env_files=s.env_files,
             passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)
@@ -178,7 +211,7 @@ class Backup(UndercroftCommand):
         output = Path(args.output) if args.output else s.output_dir / f"undercloud-backup-{stamp}.tar.gz"
         reporter = Reporter()
         reporter.phase("Backup")
-        backup.create(src, Podman().cmd(), output, data, reporter)
+        backup.create(src, output, data, reporter)
         reporter.info(f"Backup written to {output} (mode 0600); keep it somewhere safe: it "
                       f"holds every password and key.")
         return 0

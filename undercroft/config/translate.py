@@ -82,6 +82,9 @@ class Settings:
     local_interface: str
     extra_addresses: tuple[str, ...] = field(default_factory=tuple)
     baremetal: bool = False  # host runtime (runtime/host.py) instead of podman
+    # Data stays where a baremetal undercloud keeps it (/var/lib/mysql, /srv/node, ...):
+    # containers bind-mount those paths as is (set by ``upgrade``, kept in state_dir).
+    host_layout: bool = False
 
     @property
     def container_prefix(self) -> str:

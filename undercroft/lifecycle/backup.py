@@ -38,7 +38,9 @@ class Sources:
     """What a backup reads, resolved by the caller from the deployment."""
 
     deployment: str
-    mysql_container: str
+    # argv prefix that runs a client beside the server, as root on its unix socket:
+    # ``podman ... exec <mysql container>`` or, on a baremetal undercloud, ``ip netns exec NS``
+    mysql_exec: tuple[str, ...]
     databases: tuple[str, ...]
     conf: Path | None
     env_files: tuple[Path, ...]
@@ -55,16 +57,16 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def dump_databases(podman_argv: list[str], container: str, databases: tuple[str, ...],
-                   dest: Path) -> None:
-    """mysqldump as root over the container's unix socket: no password on any argv."""
+def dump_databases(mysql_exec: tuple[str, ...], databases: tuple[str, ...], dest: Path) -> None:
+    """mysqldump as root over the server's unix socket: no password on any argv."""
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
-        proc = subprocess.run([*podman_argv, "exec", container, "mysqldump",
+        proc = subprocess.run([*mysql_exec, "mysqldump",
                                "--single-transaction", "--routines", "--events", "--triggers",
                                "--databases", *databases], stdout=out, stderr=subprocess.PIPE)
     if proc.returncode != 0:
-        raise DeployError(f"backup: mysqldump in {container} failed (exit {proc.returncode})",
+        raise DeployError(f"backup: mysqldump ({' '.join(mysql_exec)}) failed "
+                          f"(exit {proc.returncode})",
                           detail=proc.stderr.decode(errors="replace")[-1500:],
                           hint="is the undercloud running? 'undercroft status'")
 
@@ -81,8 +83,7 @@ def _tar_data(data_root: Path, sub: str, dest: Path) -> None:
         raise DeployError(f"backup: archiving {data_root / sub} failed", detail=proc.stderr[-1500:])
 
 
-def create(src: Sources, podman_argv: list[str], output: Path, data: tuple[str, ...],
-           reporter) -> Path:
+def create(src: Sources, output: Path, data: tuple[str, ...], reporter) -> Path:
     unknown = [d for d in data if d not in DATA]
     if unknown:
         raise DeployError(f"backup: unknown data set(s) {', '.join(unknown)}",
@@ -93,7 +94,7 @@ def create(src: Sources, podman_argv: list[str], output: Path, data: tuple[str, 
         os.chmod(tmp, 0o700)
         dump = Path(tmp) / "databases.sql"
         reporter.line("run", "databases", f"mysqldump --single-transaction of {len(src.databases)}")
-        dump_databases(podman_argv, src.mysql_container, src.databases, dump)
+        dump_databases(src.mysql_exec, src.databases, dump)
         members: list[tuple[str, Path]] = [("db/databases.sql", dump),
                                            ("secrets/undercloud-passwords.yaml", src.passwords)]
         if src.conf is not None:

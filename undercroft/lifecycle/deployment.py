@@ -68,17 +68,26 @@ class Deployment:
         return next(c for c in self.rendered.containers if c.desired.name == name)
 
 
-def configure(config: str | Path | None,
-              overrides: Mapping[str, str] | None = None) -> tuple[loader.UndercloudConf, Translated]:
-    """undercloud.conf loaded and translated, with the command line's [undercroft] overrides."""
+def configure(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+              upgrading: bool = False) -> tuple[loader.UndercloudConf, Translated]:
+    """undercloud.conf loaded and translated, with the command line's [undercroft] overrides.
+
+    The runtime follows what is installed: a deployment upgraded from baremetal (or being
+    upgraded) runs containers over the data where it was; one installed with --baremetal
+    stays on the host runtime for start, stop and plan.
+    """
     uc = loader.load(config)
     for key, value in (overrides or {}).items():
         uc.conf.set_override(key, value, group="undercroft")
     tr = translate(uc)
-    if not tr.settings.baremetal and (tr.settings.state_dir / HOST_STATE_FILE).exists():
-        # installed with --baremetal: start, stop and plan must find the same runtime
-        tr = dataclasses.replace(tr, settings=dataclasses.replace(tr.settings, baremetal=True))
-    return uc, tr
+    state = tr.settings.state_dir
+    if upgrading or (state / HOST_LAYOUT).exists():
+        layout = dict(baremetal=False, host_layout=True)
+    elif (state / HOST_STATE_FILE).exists():
+        layout = dict(baremetal=True)
+    else:
+        return uc, tr
+    return uc, dataclasses.replace(tr, settings=dataclasses.replace(tr.settings, **layout))
 
 
 def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
@@ -87,9 +96,10 @@ def settings(config: str | Path | None, overrides: Mapping[str, str] | None = No
 
 
 def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
-         reporter: Reporter | None = None, persist_secrets: bool = False) -> Deployment:
+         reporter: Reporter | None = None, persist_secrets: bool = False,
+         upgrading: bool = False) -> Deployment:
     reporter = reporter or Reporter(quiet=True)
-    _, tr = configure(config, overrides)
+    _, tr = configure(config, overrides, upgrading)
     cat = load_catalog()
     role_path = cat.role_path(tr.settings.roles_file)
     role = load_role(role_path)
@@ -113,6 +123,7 @@ def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
 
 
 PACKAGE_EPOCH = "package-epoch"
+HOST_LAYOUT = "host-layout"  # in state_dir: written by upgrade (see Settings.host_layout)
 
 
 def package_epoch(settings: Settings) -> str:

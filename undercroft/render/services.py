@@ -53,6 +53,17 @@ class Rendered:
         return [c.desired for c in self.containers]
 
 
+def in_place(volume: str, roots) -> str:
+    """``<data_root>/mysql:/var/lib/mysql`` -> ``/var/lib/mysql:/var/lib/mysql``: after an
+    upgrade from baremetal the data is where host processes kept it (the container-side
+    path), and the container mounts it there as is."""
+    src, _, rest = volume.partition(":")
+    if any(src == str(r) or src.startswith(f"{r}/") for r in roots):
+        dst = rest.split(":")[0]
+        return f"{dst}:{rest}"
+    return volume
+
+
 class Renderer:
     def __init__(self, settings: Settings, values: Mapping[str, Any], secret_names: set[str],
                  images: Mapping[str, str], templates: Path = TEMPLATES):
@@ -154,6 +165,8 @@ class Renderer:
     def spec(self, tpl: ContainerTemplate, config_dir: Path, name: str, where: str) -> dict:
         ns = self.settings.network_namespace
         volumes = [self.text(v, f"{where}: volumes") for v in tpl.volumes]
+        if self.settings.host_layout:
+            volumes = [in_place(v, (self.settings.data_root, self.settings.log_dir)) for v in volumes]
         volumes.append(f"{config_dir}:{CONFIG_MOUNT}:ro")
         env = {k: self.text(v, f"{where}: environment {k}") for k, v in tpl.environment.items()}
         env["UNDERCROFT_CONFIG"] = f"{CONFIG_MOUNT}/config.json"

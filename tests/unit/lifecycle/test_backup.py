@@ -1,6 +1,7 @@
 """The backup archive: private, complete, and refused when it does not match its manifest."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import tarfile
@@ -11,8 +12,9 @@ from undercroft.errors import DeployError
 from undercroft.lifecycle import backup
 from undercroft.report import Reporter
 
-# Stands in for "podman ... exec mysql mysqldump ...": prints a dump, ignores its arguments.
-FAKE_PODMAN = ["sh", "-c", "echo 'CREATE DATABASE IF NOT EXISTS keystone;'", "fake-podman"]
+# Stands in for "podman ... exec uc-mysql" before "mysqldump ...": prints a dump, ignores
+# its arguments.
+FAKE_EXEC = ("sh", "-c", "echo 'CREATE DATABASE IF NOT EXISTS keystone;'", "fake-exec")
 
 
 @pytest.fixture
@@ -30,12 +32,12 @@ def sources(tmp_path):
     glance = tmp_path / "data" / "glance" / "images"
     glance.mkdir(parents=True)
     (glance / "img-1").write_bytes(b"\0" * 1000)
-    return backup.Sources("uc", "uc-mysql", ("keystone", "glance"), conf, (env,), pw, tls,
+    return backup.Sources("uc", FAKE_EXEC, ("keystone", "glance"), conf, (env,), pw, tls,
                           tmp_path / "data")
 
 
 def test_archive_is_private_and_lists_every_file(sources, tmp_path):
-    out = backup.create(sources, FAKE_PODMAN, tmp_path / "b.tar.gz", ("glance",),
+    out = backup.create(sources, tmp_path / "b.tar.gz", ("glance",),
                         Reporter(quiet=True))
     assert oct(os.stat(out).st_mode & 0o777) == "0o600"
     manifest = backup.read_manifest(out)
@@ -49,7 +51,7 @@ def test_archive_is_private_and_lists_every_file(sources, tmp_path):
 
 
 def test_a_damaged_archive_is_refused(sources, tmp_path):
-    out = backup.create(sources, FAKE_PODMAN, tmp_path / "b.tar.gz", (), Reporter(quiet=True))
+    out = backup.create(sources, tmp_path / "b.tar.gz", (), Reporter(quiet=True))
     with tarfile.open(out) as tar:
         members = [(m, tar.extractfile(m).read() if m.isfile() else None) for m in tar]
     bad = tmp_path / "bad.tar.gz"
@@ -64,9 +66,10 @@ def test_a_damaged_archive_is_refused(sources, tmp_path):
 
 def test_unknown_data_set_and_failed_dump_are_clear(sources, tmp_path):
     with pytest.raises(DeployError, match="unknown data set.*nova"):
-        backup.create(sources, FAKE_PODMAN, tmp_path / "b.tar.gz", ("nova",), Reporter(quiet=True))
-    with pytest.raises(DeployError, match="mysqldump in uc-mysql failed"):
-        backup.create(sources, ["false"], tmp_path / "c.tar.gz", (), Reporter(quiet=True))
+        backup.create(sources, tmp_path / "b.tar.gz", ("nova",), Reporter(quiet=True))
+    broken = dataclasses.replace(sources, mysql_exec=("false",))
+    with pytest.raises(DeployError, match=r"mysqldump \(false\) failed"):
+        backup.create(broken, tmp_path / "c.tar.gz", (), Reporter(quiet=True))
 
 
 def test_not_a_backup(tmp_path):
@@ -81,7 +84,7 @@ def test_not_a_backup(tmp_path):
 def test_data_keeps_extended_attributes(sources, tmp_path):
     img = sources.data_root / "glance" / "images" / "img-1"
     os.setxattr(img, "user.swift.metadata", b"etag-and-more")
-    out = backup.create(sources, FAKE_PODMAN, tmp_path / "b.tar.gz", ("glance",),
+    out = backup.create(sources, tmp_path / "b.tar.gz", ("glance",),
                         Reporter(quiet=True))
     manifest = backup.extract_verified(out, tmp_path / "x")
     restored = tmp_path / "restored"

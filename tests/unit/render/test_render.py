@@ -348,3 +348,14 @@ def test_refresh_packages_changes_every_image_tag(tmp_path):
     fresh = catalog.load("http://deb.debian.org/debian", package_epoch="20261126T000000Z")
     assert all(plain[n].tag != fresh[n].tag for n in plain)
     assert catalog.load("http://deb.debian.org/debian") == plain  # stable without an epoch
+
+
+def test_in_place_volumes_mount_the_host_layout_as_is():
+    from undercroft.render.services import in_place
+    roots = ("/var/lib", "/var/log/undercroft")
+    assert in_place("/var/lib/mysql:/var/lib/mysql", roots) == "/var/lib/mysql:/var/lib/mysql"
+    assert in_place("/var/lib/ironic/httpboot:/httpboot:ro", roots) == "/httpboot:/httpboot:ro"
+    assert in_place("/var/log/undercroft/keystone:/var/log/keystone", roots) == \
+        "/var/log/keystone:/var/log/keystone"
+    assert in_place("/etc/pki:/etc/pki:ro", roots) == "/etc/pki:/etc/pki:ro"  # not data: untouched
+    assert in_place("/var/library:/x", roots) == "/var/library:/x"

@@ -1,0 +1,175 @@
+"""``upgrade``: a baremetal undercloud (host processes) to containers, in place.
+
+1. Preflight: a baremetal deployment of this name exists (host units in
+   ``<state_dir>/host-units.json``), podman is there, the containerized role renders.
+2. Plan: which host processes stop, which containers start, which data directories
+   the containers bind-mount as is (the distribution's paths the host used).
+3. Backup: the same archive as ``undercroft backup`` (databases, configuration,
+   passwords and keys, CA), written before anything changes; if it fails, nothing does.
+   Row counts of every service table are recorded beside it.
+4. Step by step, service by service: just before a service's first container starts, its
+   host processes are stopped and their supervisor programs removed; the containers run
+   over the same data (mysql_bootstrap runs mariadb-upgrade, db_sync one-shots the
+   schema upgrades) and each must pass its healthcheck, as in install.
+5. Report: row counts after against before, in ``<state_dir>/upgrade-report.json``.
+
+Passwords and keys come from the same passwords file, so keystone's fernet keys and
+every service password are unchanged: tokens issued before the upgrade still validate.
+
+Resumable: the first run leaves ``<state_dir>/host-layout`` (from then on the
+deployment is a containerized one over the host layout) and the before-counts. A run
+killed at any point is re-run with the same command: host units still recorded are
+stopped when their service's containers start, containers already healthy are kept.
+``--rollback`` removes the containers and installs the host processes again over the
+same data (the backup is there if the data itself was damaged).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from undercroft.errors import DeployError
+from undercroft.fileio import write_atomic
+from undercroft.images.builder import ImageBuilder
+from undercroft.lifecycle import backup, counts, credentials, deployment
+from undercroft.lifecycle.materialize import write_config_dir
+from undercroft.plan import make_plan
+from undercroft.report import Reporter
+from undercroft.runtime import hostprep
+from undercroft.runtime.executor import StepExecutor
+from undercroft.runtime.host import HostRuntime
+from undercroft.runtime.podman import Podman
+
+BEFORE = "upgrade-before.json"
+REPORT = "upgrade-report.json"
+
+
+def _databases(dep: deployment.Deployment) -> tuple[str, ...]:
+    return tuple(db.name for n in dep.services for db in dep.catalog.services[n].databases)
+
+
+def _in_place_dirs(dep: deployment.Deployment) -> list[str]:
+    dirs = set()
+    for c in dep.rendered.containers:
+        for v in c.desired.spec["volumes"]:
+            src, _, rest = v.partition(":")
+            if src == rest.split(":")[0]:
+                dirs.add(src)
+    return sorted(dirs)
+
+
+def _show_plan(dep, plan, units, reporter: Reporter) -> None:
+    reporter.phase("Upgrade plan")
+    for u in units:
+        if not u.labels.get("undercroft.oneshot") == "true":
+            reporter.line("stop", u.name, f"host process ({u.service}), replaced by its container")
+    for a in plan.actions:
+        if a.kind.writes:
+            reporter.line(a.kind.value, a.name, f"[{a.service}, step {a.step}] {a.reason}")
+    for d in _in_place_dirs(dep):
+        reporter.line("keep", d, "bind-mounted into the containers as is")
+    reporter.info(f"Plan: stop {sum(1 for u in units if u.labels.get('undercroft.oneshot') != 'true')} "
+                  f"host processes; containers: {plan.summary()}")
+
+
+def _start_upgrade(dep, config, databases, reporter: Reporter) -> dict:
+    """Backup and before-counts, then the marker: from here on, re-runs resume."""
+    s = dep.settings
+    reporter.phase("Backup before upgrade")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    archive = s.output_dir / f"undercloud-upgrade-backup-{stamp}.tar.gz"
+    src = backup.Sources(
+        deployment=s.deployment_name, mysql_exec=(), databases=databases,
+        conf=Path(config).resolve() if config else None, env_files=s.env_files,
+        passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)
+    backup.create(src, archive, (), reporter)  # raises: nothing has changed yet
+    reporter.line("ok", "backup", f"{archive} (0600)")
+    before = {"backup": str(archive), "started": int(time.time()),
+              "rows": counts.row_counts((), databases)}
+    reporter.line("ok", "counts", f"{len(before['rows'])} tables, "
+                                  f"{sum(before['rows'].values())} rows recorded")
+    write_atomic(s.state_dir / BEFORE, json.dumps(before, indent=1) + "\n", 0o600)
+    write_atomic(s.state_dir / deployment.HOST_LAYOUT, "upgraded from baremetal\n", 0o600)
+    return before
+
+
+def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None) -> dict:
+    podman = podman or Podman()
+    dep = deployment.load(config, overrides, reporter=reporter, persist_secrets=True,
+                          upgrading=True)
+    s = dep.settings
+    host = HostRuntime(s.state_dir)
+    units = host.containers(s.deployment_name)
+    before_file = s.state_dir / BEFORE
+    resuming = before_file.exists()
+    if not units and not resuming:
+        if podman.containers(s.deployment_name):
+            reporter.info(f"Deployment '{s.deployment_name}' already runs in containers: "
+                          f"nothing to upgrade.")
+            return {}
+        raise DeployError(f"no baremetal undercloud '{s.deployment_name}' found "
+                          f"(no host units in {s.state_dir})",
+                          hint="check --config; 'undercroft update' updates a containerized one")
+    hostprep.ensure_packages(reporter)  # podman, runc, debootstrap
+    plan = make_plan(dep.rendered.desired, podman.containers(s.deployment_name))
+    _show_plan(dep, plan, units, reporter)
+    databases = _databases(dep)
+    if resuming:
+        before = json.loads(before_file.read_text())
+        reporter.info(f"Resuming the upgrade started at {time.ctime(before['started'])}; "
+                      f"backup: {before['backup']}")
+    else:
+        before = _start_upgrade(dep, config, databases, reporter)
+
+    hostprep.prepare(s, dep.rendered.host_dirs, reporter)
+    ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror).ensure(dep.needed_images)
+
+    def replace_host_units(d) -> None:
+        for u in host.containers(s.deployment_name):
+            if u.service == d.service:
+                host.remove(u.name)
+                reporter.line("ok", u.name, "host process stopped and its program removed")
+        write_config_dir(dep.by_name(d.name))
+
+    executor = StepExecutor(podman, reporter, dep.labels_for, before_start=replace_host_units)
+    executor.execute(plan, deployment.STEP_NAMES)
+    for u in host.containers(s.deployment_name):  # services no longer in the role
+        host.remove(u.name)
+        reporter.line("ok", u.name, "host process removed (not in the containerized role)")
+    host.state_file.unlink(missing_ok=True)
+    credentials.write(s.output_dir, dep.values, dep.tls.ca_pem if dep.tls else "")
+
+    reporter.phase("After the upgrade")
+    mysql = (*podman.cmd("exec"), f"{s.container_prefix}mysql")
+    after = counts.row_counts(mysql, databases)
+    changed = counts.compare(before["rows"], after)
+    report = {"backup": before["backup"], "before": before["rows"], "after": after,
+              "changed": changed}
+    write_atomic(s.state_dir / REPORT, json.dumps(report, indent=1) + "\n", 0o600)
+    if changed:
+        raise DeployError(f"row counts differ after the upgrade in {len(changed)} tables",
+                          detail="\n".join(changed[:20]),
+                          hint=f"report: {s.state_dir / REPORT}; 'undercroft upgrade --rollback' "
+                               f"returns to host processes, the backup is {before['backup']}")
+    reporter.info(f"Upgraded to containers: {len(after)} tables, {sum(after.values())} rows, "
+                  f"all equal to before. Report: {s.state_dir / REPORT}")
+    before_file.unlink()
+    return report
+
+
+def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None) -> None:
+    """Back to host processes over the same data: containers removed, units installed."""
+    podman = podman or Podman()
+    s = deployment.settings(config, overrides)
+    observed = podman.containers(s.deployment_name)
+    reporter.phase("Rollback to host processes")
+    podman.stop_many([o.name for o in observed if o.state == "running"])
+    for o in observed:
+        podman.remove(o.name)
+        reporter.line("ok", o.name, "container removed")
+    (s.state_dir / deployment.HOST_LAYOUT).unlink(missing_ok=True)
+    (s.state_dir / BEFORE).unlink(missing_ok=True)
+    dep = deployment.load(config, {**(overrides or {}), "baremetal": True}, reporter=reporter,
+                          persist_secrets=True)
+    deployment.install(dep, HostRuntime(s.state_dir), reporter)
