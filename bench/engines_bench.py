@@ -157,7 +157,7 @@ def raw_hash(c: dict) -> str:
     return hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()[:12]
 
 
-# What Undercroft's run_args() adds for a healthcheck "true" (see undercroft/runtime/executor.py).
+# What Undercroft's run_args() adds for a healthcheck "true" (see undercroft/runtime/podman.py).
 HEALTH_FLAGS = ("--health-cmd", "true", "--health-interval", "30s", "--health-retries", "3",
                 "--health-timeout", "10s", "--health-start-period", "60s",
                 "--health-on-failure", "restart")
