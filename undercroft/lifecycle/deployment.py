@@ -176,6 +176,8 @@ def _converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: Ste
     if s.baremetal:
         reporter.phase("Host packages (baremetal)")
         hostpackages.install(recipe.for_images(dep.images, dep.image_names), s.state_dir, reporter)
+        hostpackages.run_setup([(n, cmd) for n in dep.services
+                                for cmd in dep.catalog.services[n].baremetal.setup], reporter)
     elif build_images:
         builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
         builder.ensure(dep.needed_images)

@@ -145,6 +145,16 @@ class HostPrep(Strict):
     directories: list[HostDirectory] = Field(default_factory=list)
 
 
+class Baremetal(Strict):
+    """What a host needs in place of an image-only tweak of the service's Containerfile.
+
+    ``setup``: shell commands run as root on the host after the packages are installed,
+    every install; each must be idempotent.
+    """
+
+    setup: list[str] = Field(default_factory=list)
+
+
 class ServiceTemplate(Strict):
     name: str
     description: str = ""
@@ -154,6 +164,7 @@ class ServiceTemplate(Strict):
     keystone: Optional[KeystoneRegistration] = None
     config_files: list[ConfigFile] = Field(default_factory=list)
     host_prep: HostPrep = Field(default_factory=HostPrep)
+    baremetal: Baremetal = Field(default_factory=Baremetal)
     steps: dict[int, list[ContainerTemplate]]
 
     @field_validator("steps")

@@ -28,10 +28,10 @@ from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
 from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer
 from undercroft.render.services import CONFIG_MOUNT
+from undercroft.runtime.hostpackages import HOST_PATH as PATH
 from undercroft.runtime.supervisor import Supervisor, program_conf
 
 ENTRYPOINT = "/usr/local/bin/undercroft-start"
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 STATE_FILE = "host-units.json"
 RUNNING = {"RUNNING", "STARTING", "STOPPING"}
 

@@ -21,6 +21,7 @@ from undercroft.images.recipe import HostRecipe
 from undercroft.model.loader import TEMPLATES
 from undercroft.report import Reporter
 
+HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 APT_HELPER = TEMPLATES / "images" / "base" / "undercroft-apt-install"
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 HOST_ONLY = ["supervisor", "iproute2"]  # the process manager, and ip netns exec
@@ -82,3 +83,17 @@ def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(state_dir / INSTALLED_FILES, "a") as f:
             f.write("".join(f"{w}\n" for w in written))
+
+
+def run_setup(commands: list[tuple[str, str]], reporter: Reporter) -> None:
+    """Each service template's ``baremetal: setup`` commands, as root (idempotent)."""
+    for service, command in commands:
+        proc = subprocess.run(["sh", "-ec", command], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL,
+                              env={"PATH": HOST_PATH, "LANG": "C.UTF-8"})
+        if proc.returncode != 0:
+            raise DeployError(f"host prep: {service}'s baremetal setup failed "
+                              f"(exit {proc.returncode}): {command}",
+                              detail=(proc.stderr or proc.stdout).strip()[-1500:],
+                              hint=f"fix services/{service}.yaml (baremetal: setup) and re-run")
+        reporter.line("ok", service, f"baremetal setup: {command.splitlines()[0][:60]}")

@@ -36,3 +36,25 @@ def test_dhcp_namespaces_claims_only_veths_whose_peer_is_ours(monkeypatch, tmp_p
     assert hostprep.dhcp_namespaces("uc") == ["qdhcp-ours"]
     assert hostprep.dhcp_namespaces("gone") == []
 
+
+
+def test_baremetal_setup_runs_each_command_and_names_the_failing_template(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from undercroft.errors import DeployError
+    from undercroft.report import Reporter
+    from undercroft.runtime.hostpackages import run_setup
+
+    reporter = Reporter(console=Console(file=io.StringIO()))
+    mark = tmp_path / "made"
+    run_setup([("swift", f"touch {mark}")], reporter)
+    assert mark.exists()
+    try:
+        run_setup([("zaqar", "echo broken >&2; exit 3")], reporter)
+    except DeployError as err:
+        assert "zaqar's baremetal setup failed (exit 3)" in str(err)
+        assert err.detail == "broken" and "services/zaqar.yaml" in err.hint
+    else:
+        raise AssertionError("a failing setup command must stop the install")
