@@ -1,11 +1,13 @@
-"""Baremetal mode: the same templates run as host processes from Debian packages.
+"""Baremetal mode and the major upgrade to containers, on the full default role.
 
-Deployment ``ucbm`` (role: mariadb, rabbitmq, memcached, keystone; namespace ucbm,
-files under /var/tmp/undercroft-bm) with ``install --baremetal``: Debian packages on the
-host, helpers in /usr/local/bin, long-running services as supervisor programs started
-inside the namespace, one-shots as host commands. Like any baremetal undercloud it uses
-the distribution's paths (/var/lib/mysql, /etc/keystone, ...): run this tier on a
-throw-away VM, as CI does.
+Deployment ``ucbm`` (namespace ucbm, files under /var/tmp/undercroft-bm) with
+``install --baremetal``: Debian packages on the host, helpers in /usr/local/bin,
+long-running services as supervisor programs started inside the namespace, one-shots as
+host commands. It is populated (user, glance image, ironic node with a port, swift
+object, heat stack, the ctlplane network), upgraded to containers in place, rolled back,
+and upgraded again with a kill -9 half-way; every item must survive each move. Like any
+baremetal undercloud it uses the distribution's paths (/var/lib/mysql, /etc/keystone,
+...): run this tier on a throw-away VM, as CI does.
 """
 from __future__ import annotations
 
@@ -26,15 +28,12 @@ from undercroft.runtime.supervisor import Supervisor
 
 NAME = "ucbm"
 ROOT = Path("/var/tmp/undercroft-bm")
-SERVICES = ["mariadb", "rabbitmq", "memcached", "keystone"]
 
 
 def conf_text() -> str:
     return f"""[DEFAULT]
 output_dir = {ROOT}/home
 undercloud_hostname = undercloud.localdomain
-roles_file = {ROOT}/Identity.yaml
-generate_service_certificate = false
 [undercroft]
 baremetal = true
 network_namespace = {NAME}
@@ -68,14 +67,16 @@ SYSTEM_SCHEMAS = {"mysql", "performance_schema", "sys"}
 
 
 def wipe_host_data() -> None:
-    """Start from empty data, as a fresh baremetal install would: remove the datadir and
-    rabbitmq's mnesia, but only if this test made them or they hold no user database."""
+    """Start from empty data, as a fresh baremetal install would: remove the data
+    directories of the role's services, but only if this test made the database in there
+    or it holds no user database."""
     if MYSQL.is_dir() and not MARKER.exists():
         schemas = {p.name for p in MYSQL.iterdir() if p.is_dir()} - SYSTEM_SCHEMAS
         assert not schemas, (f"{MYSQL} holds databases this test did not create "
                              f"({sorted(schemas)}): run the baremetal e2e test on a throw-away VM")
-    shutil.rmtree(MYSQL, ignore_errors=True)
-    shutil.rmtree("/var/lib/rabbitmq/mnesia", ignore_errors=True)
+    for path in (MYSQL, "/var/lib/rabbitmq/mnesia", "/var/lib/glance/images", "/srv/node",
+                 "/etc/swift/rings", "/var/lib/ironic", "/httpboot", "/tftpboot"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def podman_names(running_only: bool = False) -> list[str]:
@@ -106,9 +107,6 @@ def baremetal():
     assert os.geteuid() == 0, "the e2e tier needs root"
     wipe()
     ROOT.mkdir(parents=True)
-    (ROOT / "Identity.yaml").write_text(yaml.safe_dump(
-        {"name": "Identity", "description": "identity slice, for the baremetal test",
-         "services": SERVICES}))
     (ROOT / "undercloud.conf").write_text(conf_text())
     proc = undercroft("install", check=False)
     print(proc.stdout + proc.stderr)
@@ -124,29 +122,70 @@ def netns_of(pid: int) -> str:
 
 def test_services_are_supervised_host_processes_inside_the_namespace(baremetal):
     assert podman_names() == []  # no container at all
-    info = Supervisor().all_info()
+    info = {n: i for n, i in Supervisor().all_info().items() if n.startswith(f"{NAME}-")}
+    assert len(info) > 30, sorted(info)  # every long-running service of the role
     ns = os.stat(f"/run/netns/{NAME}").st_ino
-    for program in ("mysql", "rabbitmq", "memcached", "keystone"):
-        i = info[f"{NAME}-{program}"]
+    for name, i in info.items():
         assert i["statename"] == "RUNNING", i
-        assert netns_of(i["pid"]) == f"net:[{ns}]", program
+        assert netns_of(i["pid"]) == f"net:[{ns}]", name
     mysqld = Path(f"/proc/{info[f'{NAME}-mysql']['pid']}/cmdline").read_bytes()
     assert mysqld.startswith(b"mariadbd"), mysqld
 
 
-def test_keystone_answers_real_clients(baremetal):
+def test_populate_with_real_clients(baremetal, tmp_path_factory):
+    """The items the upgrade must keep; ``kept()`` checks them after each move."""
+    tmp = tmp_path_factory.mktemp("bm")
     token = json.loads(openstack("token", "issue", "-f", "json"))
     assert token["id"]
     openstack("user", "create", "--password", "bm-secret", "bm-user")
+    (tmp / "image.bin").write_bytes(os.urandom(64 * 1024))
+    image = json.loads(openstack("image", "create", "--file", str(tmp / "image.bin"),
+                                 "--disk-format", "raw", "--container-format", "bare", "bm-image",
+                                 "-f", "json"))
+    node = json.loads(openstack("baremetal", "node", "create", "--driver", "fake-hardware",
+                                "--name", "bm-node", "-f", "json"))
+    openstack("baremetal", "port", "create", "52:54:00:bb:00:01", "--node", node["uuid"])
+    openstack("container", "create", "bm-container")
+    (tmp / "object.txt").write_text("kept across the upgrade\n")
+    openstack("object", "create", "bm-container", str(tmp / "object.txt"), "--name", "kept.txt")
+    (tmp / "stack.yaml").write_text("heat_template_version: 2018-08-31\nresources:\n"
+                                    "  r: {type: OS::Heat::RandomString}\n")
+    openstack("stack", "create", "-t", str(tmp / "stack.yaml"), "--wait", "bm-stack")
+    KEPT.update(token=token["id"], image=image["checksum"], node=node["uuid"])
+    assert kept() == []
+
+
+KEPT: dict = {}
+
+
+def kept() -> list[str]:
+    """What is missing or different among the populated items (empty: all there)."""
+    problems = []
     users = {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
-    assert {"admin", "bm-user"} <= users
+    if "bm-user" not in users:
+        problems.append("user bm-user")
+    if json.loads(openstack("image", "show", "bm-image", "-f", "json"))["checksum"] != KEPT["image"]:
+        problems.append("image checksum")
+    node = json.loads(openstack("baremetal", "node", "show", "bm-node", "-f", "json"))
+    if (node["uuid"], node["provision_state"]) != (KEPT["node"], "enroll"):
+        problems.append(f"node {node['uuid']} {node['provision_state']}")
+    ports = json.loads(openstack("baremetal", "port", "list", "--node", KEPT["node"], "-f", "json"))
+    if [p["address"] for p in ports] != ["52:54:00:bb:00:01"]:
+        problems.append(f"ports {ports}")
+    if openstack("object", "save", "bm-container", "kept.txt", "--file", "-") != "kept across the upgrade\n":
+        problems.append("swift object")
+    if json.loads(openstack("stack", "show", "bm-stack", "-f", "json"))["stack_status"] != "CREATE_COMPLETE":
+        problems.append("heat stack")
+    if "ctlplane" not in {n["Name"] for n in json.loads(openstack("network", "list", "-f", "json"))}:
+        problems.append("ctlplane network")
+    return problems
 
 
 def test_no_secret_in_supervisor_programs(baremetal):
     passwords = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())
     secrets = [str(v) for v in passwords["parameter_defaults"].values() if len(str(v)) >= 8]
     confs = list(Path("/etc/supervisor/conf.d").glob(f"undercroft-{NAME}-*.conf"))
-    assert len(confs) == 4
+    assert len(confs) > 30
     for conf in confs:
         assert stat.S_IMODE(conf.stat().st_mode) == 0o600
         text = conf.read_text()
@@ -163,8 +202,7 @@ def test_stop_then_start_brings_everything_back_with_data(baremetal):
     info = Supervisor().all_info()
     assert {info[f"{NAME}-{p}"]["statename"] for p in ("mysql", "keystone")} == {"STOPPED"}
     undercroft("start")
-    users = {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
-    assert "bm-user" in users
+    assert kept() == []
 
 
 def auth_url() -> str:
@@ -177,7 +215,8 @@ def token_works(token: str) -> bool:
     proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-auth-type",
                            "token", "--os-token", token, "--os-auth-url", auth_url(),
                            "--os-project-name", "admin", "--os-project-domain-name", "Default",
-                           "--os-identity-api-version", "3", "project", "list", "-f", "json"],
+                           "--os-identity-api-version", "3", "--os-cacert",
+                           str(ROOT / "home" / "undercloud-ca.pem"), "project", "list", "-f", "json"],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           env={"PATH": os.environ["PATH"], "HOME": str(ROOT)})  # no clouds.yaml
     return proc.returncode == 0 and "admin" in proc.stdout
@@ -189,32 +228,35 @@ def host_units_left() -> list[str]:
 
 def assert_upgraded(report_file: Path) -> dict:
     running = set(podman_names(running_only=True))
-    assert {f"{NAME}-{c}" for c in ("mysql", "rabbitmq", "memcached", "keystone")} <= running
+    assert {f"{NAME}-{c}" for c in ("mysql", "rabbitmq", "keystone", "nova_compute",
+                                    "neutron_dhcp", "ironic_conductor", "swift_proxy")} <= running
     assert host_units_left() == [] and not (ROOT / "state" / "host-units.json").exists()
     report = json.loads(report_file.read_text())
-    assert report["changed"] == [] and report["after"] == report["before"]
+    assert report["lost"] == []
+    assert all(report["after"][t] >= n for t, n in report["before"].items())
     assert report["after"]["keystone.user"] >= 2  # admin, bm-user, and the service users
     return report
 
 
-def test_upgrade_to_containers_keeps_users_tokens_and_every_row(baremetal):
-    token = json.loads(openstack("token", "issue", "-f", "json"))["id"]
+def test_upgrade_to_containers_keeps_every_item_and_token(baremetal):
+    programs = len(host_units_left())
     out = undercroft("upgrade").stdout
     assert "host process stopped" in out and "bind-mounted into the containers as is" in out, out
     assert_upgraded(ROOT / "state" / "upgrade-report.json")
     mounts = json.loads(subprocess.run(["podman", "--runtime", "runc", "inspect", f"{NAME}-mysql"],
                                        capture_output=True, text=True).stdout)[0]["Mounts"]
     assert {"/var/lib/mysql"} == {m["Source"] for m in mounts if m["Destination"] == "/var/lib/mysql"}
-    assert "bm-user" in {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
-    assert token_works(token), "a token issued before the upgrade no longer validates"
+    assert kept() == []
+    assert token_works(KEPT["token"]), "a token issued before the upgrade no longer validates"
     # containerized now: "upgrade" is the minor update, with nothing to do
     assert "Nothing to update" in undercroft("upgrade").stdout
+    KEPT["programs"] = programs
 
 
 def test_rollback_then_an_interrupted_upgrade_resumes(baremetal):
     undercroft("upgrade", "--rollback")
-    assert podman_names() == [] and len(host_units_left()) == 4
-    assert "bm-user" in {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
+    assert podman_names() == [] and len(host_units_left()) == KEPT["programs"]
+    assert kept() == []
     # kill -9 the upgrade once the first host process has been replaced
     log = ROOT / "upgrade-1.log"
     with open(log, "w") as out:
@@ -228,7 +270,8 @@ def test_rollback_then_an_interrupted_upgrade_resumes(baremetal):
         proc.kill()
         proc.wait()
     assert "host process stopped" in log.read_text(), log.read_text()
-    assert len(host_units_left()) < 4  # interrupted half-way: some services moved
+    assert 0 < len(host_units_left()) < KEPT["programs"]  # interrupted half-way
     undercroft("upgrade")
     assert_upgraded(ROOT / "state" / "upgrade-report.json")
-    assert "bm-user" in {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
+    assert kept() == []
+    assert token_works(KEPT["token"])

@@ -34,11 +34,15 @@ def row_counts(mysql_exec: tuple[str, ...], databases: tuple[str, ...]) -> dict[
     return {key: int(n) for key, n in _sql(mysql_exec, query)}
 
 
-def compare(before: dict[str, int], after: dict[str, int]) -> list[str]:
-    """One line per table whose count changed or that appeared or disappeared."""
-    out = []
+def compare(before: dict[str, int], after: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(lost, grew): one line per table with fewer rows (or gone) after, and per table
+    with more. Running services add rows on their own (a nova-compute registering its
+    node, keystone keeping password history); only fewer rows means data was lost."""
+    lost, grew = [], []
     for key in sorted(set(before) | set(after)):
         b, a = before.get(key), after.get(key)
-        if b != a:
-            out.append(f"{key}: {'-' if b is None else b} -> {'-' if a is None else a}")
-    return out
+        if b == a:
+            continue
+        line = f"{key}: {'-' if b is None else b} -> {'-' if a is None else a}"
+        (lost if a is None or (b is not None and a < b) else grew).append(line)
+    return lost, grew

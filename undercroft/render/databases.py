@@ -32,13 +32,15 @@ def database_container(r: "Renderer", svc: ServiceTemplate, where: str) -> "Rend
                               f"is not a secret parameter")
     sql = "".join(DB_SQL.format(name=d.name, user=d.user, password=r.values[d.password])
                   for d in svc.databases)
+    # Named per service: on a baremetal host every db_create copies its files into the
+    # same /etc, in parallel with the others.
+    client, script = f"/etc/undercroft/{svc.name}-db-client.cnf", f"/etc/undercroft/{svc.name}-db-create.sql"
     files = (
-        RenderedFile("/etc/undercroft/db-client.cnf",
-                     CLIENT_CNF.format(password=r.values["MysqlRootPassword"], host=r.values["LocalIp"]),
-                     "root", "0600"),
-        RenderedFile("/etc/undercroft/db-create.sql", sql, "root", "0600"),
+        RenderedFile(client, CLIENT_CNF.format(password=r.values["MysqlRootPassword"],
+                                               host=r.values["LocalIp"]), "root", "0600"),
+        RenderedFile(script, sql, "root", "0600"),
     )
     tpl = ContainerTemplate(
         name=f"{svc.name}_db_create", oneshot=True, image="mariadb",
-        command="mariadb --defaults-extra-file=/etc/undercroft/db-client.cnf < /etc/undercroft/db-create.sql")
+        command=f"mariadb --defaults-extra-file={client} < {script}")
     return r.generated(svc, 3, 0, tpl, files, "mariadb")

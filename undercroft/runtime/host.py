@@ -178,8 +178,7 @@ class HostRuntime:
             self._procs[d.name] = proc
             self._save(d.name, {**record, "exit_code": None})
             return
-        self.supervisor.add(d.name, program_conf(d.name, argv, env, log_path,
-                                                 int(d.spec.get("timeout", 300))))
+        self.supervisor.add(d.name, program_conf(d.name, argv, env, log_path))
         self.supervisor.start(d.name)
         self._save(d.name, {**record, "pid": self.supervisor.info(d.name).get("pid")})
 

@@ -23,6 +23,7 @@ CONF_DIR = Path("/etc/supervisor/conf.d")
 MAIN_CONF = Path("/etc/supervisor/supervisord.conf")
 SOCKET = "/var/run/supervisor.sock"
 PREFIX = "undercroft-"
+STOP_TIMEOUT = 15  # seconds from TERM to KILL, as podman's stop timeout for containers
 
 
 class _UnixHTTPConnection(http.client.HTTPConnection):
@@ -50,7 +51,7 @@ def _quote(value: str) -> str:
 
 
 def program_conf(name: str, argv: Sequence[str], env: Mapping[str, str], log_path: str,
-                 stop_timeout: int) -> str:
+                 stop_timeout: int = STOP_TIMEOUT) -> str:
     """One [program:] section. Only non-secret environment goes here: secrets are read
     from the unit's config directory by undercroft-start, as in a container."""
     command = " ".join(_quote(a) if any(c in a for c in ' "%\\') else a for a in argv)
@@ -88,6 +89,14 @@ class Supervisor:
         return xmlrpc.client.ServerProxy("http://localhost", transport=_UnixTransport(self.socket_path),
                                          allow_none=True).supervisor
 
+    def call(self, method: str, *args):
+        """An XML-RPC call whose transport failure is an operator-facing error."""
+        try:
+            return getattr(self.rpc, method)(*args)
+        except OSError as exc:
+            raise DeployError(f"supervisor did not answer {method}{args}: {exc}",
+                              hint=f"is supervisord running? supervisorctl status ({self.socket_path})")
+
     def running(self) -> bool:
         try:
             return self.rpc.getState()["statename"] == "RUNNING"
@@ -122,34 +131,42 @@ class Supervisor:
             self.remove(name)
         path.write_text(text)
         path.chmod(0o600)
-        self.rpc.reloadConfig()
+        self.call("reloadConfig")
         try:
-            self.rpc.addProcessGroup(name)
+            self.call("addProcessGroup", name)
         except xmlrpc.client.Fault as fault:
             if "ALREADY_ADDED" not in fault.faultString:
                 raise DeployError(f"supervisor refused program {name}: {fault.faultString}")
 
     def start(self, name: str) -> None:
         try:
-            self.rpc.startProcess(name, False)
+            self.call("startProcess", name, False)
         except xmlrpc.client.Fault as fault:
             if "ALREADY_STARTED" not in fault.faultString:
                 raise DeployError(f"supervisor could not start {name}: {fault.faultString}")
 
-    def stop(self, name: str) -> None:
+    def stop(self, name: str, timeout: float = STOP_TIMEOUT + 5) -> None:
+        """Ask supervisor to stop it (TERM, KILL after stopwaitsecs) and wait until it has."""
         try:
-            self.rpc.stopProcess(name, True)
+            self.call("stopProcess", name, False)
         except xmlrpc.client.Fault as fault:
-            if "NOT_RUNNING" not in fault.faultString and "BAD_NAME" not in fault.faultString:
-                raise DeployError(f"supervisor could not stop {name}: {fault.faultString}")
+            if "NOT_RUNNING" in fault.faultString or "BAD_NAME" in fault.faultString:
+                return
+            raise DeployError(f"supervisor could not stop {name}: {fault.faultString}")
+        deadline = time.monotonic() + timeout
+        while self.info(name).get("statename") in ("RUNNING", "STARTING", "STOPPING", "BACKOFF"):
+            if time.monotonic() > deadline:
+                raise DeployError(f"{name} did not stop within {timeout:.0f}s",
+                                  hint="supervisorctl status; then re-run")
+            time.sleep(0.1)
 
     def remove(self, name: str) -> None:
         if self.running() and self.info(name):
             self.stop(name)
-            self.rpc.removeProcessGroup(name)
+            self.call("removeProcessGroup", name)
         self.conf_path(name).unlink(missing_ok=True)
         if self.running():
-            self.rpc.reloadConfig()
+            self.call("reloadConfig")
 
     def info(self, name: str) -> dict:
         """supervisor's process info (statename, pid, exitstatus, ...), {} if unknown."""

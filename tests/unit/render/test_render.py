@@ -203,8 +203,8 @@ def test_secrets_do_reach_the_files_that_need_them(dep, secrets):
     assert boot.secret_files == {"secrets/OS_BOOTSTRAP_PASSWORD": secrets["AdminPassword"]}
     assert boot.config_json["secret_env"] == {"OS_BOOTSTRAP_PASSWORD": "secrets/OS_BOOTSTRAP_PASSWORD"}
     db = {f.dest: f for f in dep.by_name("keystone_db_create").files}
-    assert secrets["KeystonePassword"] in db["/etc/undercroft/db-create.sql"].content
-    assert secrets["MysqlRootPassword"] in db["/etc/undercroft/db-client.cnf"].content
+    assert secrets["KeystonePassword"] in db["/etc/undercroft/keystone-db-create.sql"].content
+    assert secrets["MysqlRootPassword"] in db["/etc/undercroft/keystone-db-client.cnf"].content
     assert {f.mode for f in db.values()} == {"0600"}
 
 
@@ -359,3 +359,13 @@ def test_in_place_volumes_mount_the_host_layout_as_is():
         "/var/log/keystone:/var/log/keystone"
     assert in_place("/etc/pki:/etc/pki:ro", roots) == "/etc/pki:/etc/pki:ro"  # not data: untouched
     assert in_place("/var/library:/x", roots) == "/var/library:/x"
+
+
+def test_no_two_services_write_the_same_config_file(full):
+    """A baremetal host has one /etc: every config destination belongs to one service."""
+    owner: dict[str, str] = {}
+    assert len(full.services) == 16  # the whole default role
+    for c in full.rendered.containers:
+        for f in c.files:
+            assert owner.setdefault(f.dest, c.desired.service) == c.desired.service, \
+                f"{f.dest} is written by {owner[f.dest]} and {c.desired.service}"
