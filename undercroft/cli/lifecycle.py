@@ -204,7 +204,7 @@ class Backup(UndercroftCommand):
         src = backup.Sources(
             deployment=s.deployment_name,
             mysql_exec=(*Podman().cmd("exec"), f"{s.container_prefix}mysql"),
-            databases=tuple(db.name for n in dep.services for db in dep.catalog.services[n].databases),
+            databases=dep.databases,
             conf=Path(path).resolve() if path else None, env_files=s.env_files,
             passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)
         stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -54,6 +54,11 @@ class Deployment:
         return self.translated.settings
 
     @property
+    def databases(self) -> tuple[str, ...]:
+        """Every database the enabled services own (backup dumps, upgrade counts)."""
+        return tuple(db.name for n in self.services for db in self.catalog.services[n].databases)
+
+    @property
     def image_names(self) -> set[str]:
         return {c.desired.image.rsplit("/", 1)[1].split(":")[0] for c in self.rendered.containers}
 
@@ -168,9 +173,9 @@ def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
     reporter.info(f"Plan: {plan.summary()}")
 
 
-def _converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: StepExecutor,
+def converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: StepExecutor,
               build_images: bool = True) -> tuple[Plan, list[Path]]:
-    """What install and update share: host prep, images, plan, execution, credentials."""
+    """What install, update and upgrade share: host prep, images, plan, execution, credentials."""
     s = dep.settings
     hostprep.prepare(s, dep.rendered.host_dirs, reporter)
     if s.baremetal:
@@ -212,7 +217,7 @@ def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
         keep_config=lambda n: keep_previous_config(s.state_dir, n),
         restore_config=lambda n: restore_previous_config(s.state_dir, n),
         drop_config=lambda n: drop_previous_config(s.state_dir, n))
-    plan, _ = _converge(dep, podman, reporter, executor)
+    plan, _ = converge(dep, podman, reporter, executor)
     took = time.monotonic() - t0
     reporter.event("update_done", seconds=round(took, 2), writes=len(plan.writes))
     reporter.phase("Summary")
@@ -226,7 +231,7 @@ def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: b
     s = dep.settings
     reporter.event("install_start", deployment=s.deployment_name, services=dep.services)
     executor = StepExecutor(podman, reporter, dep.labels_for, before_start=_write_config(dep))
-    plan, written = _converge(dep, podman, reporter, executor, build_images)
+    plan, written = converge(dep, podman, reporter, executor, build_images)
     took = time.monotonic() - t0
     reporter.event("install_done", seconds=round(took, 2), writes=len(plan.writes),
                    unchanged=len(plan.unchanged))

@@ -32,8 +32,7 @@ from pathlib import Path
 
 from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
-from undercroft.images.builder import ImageBuilder
-from undercroft.lifecycle import backup, counts, credentials, deployment
+from undercroft.lifecycle import backup, counts, deployment
 from undercroft.lifecycle.materialize import write_config_dir
 from undercroft.plan import make_plan
 from undercroft.report import Reporter
@@ -44,10 +43,6 @@ from undercroft.runtime.podman import Podman
 
 BEFORE = "upgrade-before.json"
 REPORT = "upgrade-report.json"
-
-
-def _databases(dep: deployment.Deployment) -> tuple[str, ...]:
-    return tuple(db.name for n in dep.services for db in dep.catalog.services[n].databases)
 
 
 def _in_place_dirs(dep: deployment.Deployment) -> list[str]:
@@ -62,16 +57,15 @@ def _in_place_dirs(dep: deployment.Deployment) -> list[str]:
 
 def _show_plan(dep, plan, units, reporter: Reporter) -> None:
     reporter.phase("Upgrade plan")
-    for u in units:
-        if not u.labels.get("undercroft.oneshot") == "true":
-            reporter.line("stop", u.name, f"host process ({u.service}), replaced by its container")
+    processes = [u for u in units if not u.oneshot]
+    for u in processes:
+        reporter.line("stop", u.name, f"host process ({u.service}), replaced by its container")
     for a in plan.actions:
         if a.kind.writes:
             reporter.line(a.kind.value, a.name, f"[{a.service}, step {a.step}] {a.reason}")
     for d in _in_place_dirs(dep):
         reporter.line("keep", d, "bind-mounted into the containers as is")
-    reporter.info(f"Plan: stop {sum(1 for u in units if u.labels.get('undercroft.oneshot') != 'true')} "
-                  f"host processes; containers: {plan.summary()}")
+    reporter.info(f"Plan: stop {len(processes)} host processes; containers: {plan.summary()}")
 
 
 def _start_upgrade(dep, config, databases, reporter: Reporter) -> dict:
@@ -115,16 +109,13 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None)
     hostprep.ensure_packages(reporter)  # podman, runc, debootstrap
     plan = make_plan(dep.rendered.desired, podman.containers(s.deployment_name))
     _show_plan(dep, plan, units, reporter)
-    databases = _databases(dep)
+    databases = dep.databases
     if resuming:
         before = json.loads(before_file.read_text())
         reporter.info(f"Resuming the upgrade started at {time.ctime(before['started'])}; "
                       f"backup: {before['backup']}")
     else:
         before = _start_upgrade(dep, config, databases, reporter)
-
-    hostprep.prepare(s, dep.rendered.host_dirs, reporter)
-    ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror).ensure(dep.needed_images)
 
     def replace_host_units(d) -> None:
         for u in host.containers(s.deployment_name):
@@ -133,13 +124,14 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None)
                 reporter.line("ok", u.name, "host process stopped and its program removed")
         write_config_dir(dep.by_name(d.name))
 
+    # install's convergence (host prep, images, plan, execution, credentials), with the
+    # host units of each service stopped just before its first container starts
     executor = StepExecutor(podman, reporter, dep.labels_for, before_start=replace_host_units)
-    executor.execute(plan, deployment.STEP_NAMES)
+    deployment.converge(dep, podman, reporter, executor)
     for u in host.containers(s.deployment_name):  # services no longer in the role
         host.remove(u.name)
         reporter.line("ok", u.name, "host process removed (not in the containerized role)")
     host.state_file.unlink(missing_ok=True)
-    credentials.write(s.output_dir, dep.values, dep.tls.ca_pem if dep.tls else "")
 
     reporter.phase("After the upgrade")
     mysql = (*podman.cmd("exec"), f"{s.container_prefix}mysql")

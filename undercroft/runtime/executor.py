@@ -23,12 +23,12 @@ from undercroft.plan.model import Action, ActionKind, DesiredContainer, Plan
 from undercroft.report import Reporter
 from undercroft.runtime import health
 from undercroft.runtime.podman import Podman
+from undercroft.runtime.service_logs import recent_errors
 
 if TYPE_CHECKING:  # pragma: no cover
     from undercroft.runtime.host import HostRuntime
 
 Runtime = Union[Podman, "HostRuntime"]
-from undercroft.runtime.service_logs import recent_errors
 
 LOG_TAIL = 30
 PODMAN_EVERY = 10.0  # seconds between podman healthchecks while the cheap probe fails
@@ -203,12 +203,11 @@ class StepExecutor:
             return f"crashed:{state.get('ExitCode') if code is None else code}"
         return "starting"
 
-    def _gate(self, a: Action) -> Callable[[], str]:
-        """One poll of the health gate. With a declarative check, poll it from here (a
-        socket, no podman) while the container's process lives, and ask podman's
+    def _gate(self, a: Action, probe: health.Probe | None) -> Callable[[], str]:
+        """One poll of the health gate. With a declarative check (``probe``), poll it from
+        here (a socket, no podman) while the container's process lives, and ask podman's
         healthcheck once it passes, or at least every PODMAN_EVERY seconds."""
         spec = a.desired.spec
-        probe = health.parse(spec.get("healthcheck", ""))
         if probe is None:
             return lambda: self._probe(a.name)
         pid = self.runtime.inspect(a.name).get("State", {}).get("Pid") or None
@@ -226,8 +225,9 @@ class StepExecutor:
 
     def _wait_healthy(self, a: Action) -> None:
         timeout = a.desired.spec["timeout"]
-        poll = self._gate(a)
-        cheap = health.parse(a.desired.spec.get("healthcheck", "")) is not None
+        probe = health.parse(a.desired.spec.get("healthcheck", ""))
+        poll = self._gate(a, probe)
+        cheap = probe is not None
         retry = Retrying(stop=stop_after_delay(timeout),
                          wait=wait_exponential(multiplier=self.poll / (4 if cheap else 1),
                                                max=0.5 if cheap else 2),

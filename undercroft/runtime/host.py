@@ -64,7 +64,6 @@ class HostRuntime:
         self.entrypoint = entrypoint
         self.state_file = state_dir / STATE_FILE
         self.supervisor = supervisor or Supervisor()
-        self.writes: list[str] = []
         self._procs: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()
 
@@ -84,9 +83,6 @@ class HostRuntime:
                 units[name] = record
             self.state_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_atomic(self.state_file, json.dumps(units, indent=1, sort_keys=True) + "\n", 0o600)
-
-    def available(self) -> bool:
-        return True
 
     # --- observation -------------------------------------------------------------------
     def containers(self, deployment: str) -> list[ObservedContainer]:
@@ -167,7 +163,6 @@ class HostRuntime:
         env = unit_env(d)
         record = {"labels": dict(labels), "oneshot": d.oneshot, "network": d.spec.get("network", "host"),
                   "healthcheck": d.spec.get("healthcheck", ""), "log_path": log_path}
-        self.writes.append(f"launch {d.name}")
         if d.oneshot:
             log = open(log_path, "ab")
             try:
@@ -195,7 +190,6 @@ class HostRuntime:
         return code
 
     def start(self, name: str) -> None:
-        self.writes.append(f"start {name}")
         rec = self._units().get(name)
         if rec is None or rec["oneshot"]:
             raise DeployError(f"{name}: cannot start it again on this host; run install")
@@ -203,7 +197,6 @@ class HostRuntime:
         self._save(name, {**rec, "pid": self.supervisor.info(name).get("pid")})
 
     def stop(self, name: str, timeout: int = 10) -> None:
-        self.writes.append(f"stop {name}")
         if self._units().get(name, {}).get("oneshot") is False:
             self.supervisor.stop(name)
 
@@ -212,7 +205,6 @@ class HostRuntime:
             self.stop(n, timeout)
 
     def remove(self, name: str) -> None:
-        self.writes.append(f"remove {name}")
         rec = self._units().get(name)
         if rec is not None and not rec["oneshot"]:
             self.supervisor.remove(name)
