@@ -11,7 +11,7 @@ deploy: deps
 	$(VENV)/bin/undercroft install --config $(CONFIG)
 
 test: deps
-	UNDERCROFT_VENV=$(VENV) bash scripts/run-tests.sh
+	UNDERCROFT_VENV=$(VENV) bash scripts/run-tests.sh $(ARGS)
 
 unit: deps
 	$(VENV)/bin/python -m pytest -q tests/unit

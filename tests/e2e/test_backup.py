@@ -9,7 +9,11 @@ import shutil
 import stat
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import NAME, ROOT
+
+pytestmark = pytest.mark.job("update")
 
 
 def test_backup_destroy_restore_round_trip(deployed, podman):

@@ -26,6 +26,8 @@ from tests.e2e.conftest import BIN
 from undercroft.runtime.host import HostRuntime
 from undercroft.runtime.supervisor import Supervisor
 
+pytestmark = pytest.mark.job("upgrade")
+
 NAME = "ucbm"
 ROOT = Path("/var/tmp/undercroft-bm")
 
@@ -201,6 +203,7 @@ def test_stop_then_start_brings_everything_back_with_data(baremetal):
     undercroft("stop")
     info = Supervisor().all_info()
     assert {info[f"{NAME}-{p}"]["statename"] for p in ("mysql", "keystone")} == {"STOPPED"}
+    assert host_processes_in_namespace() == []  # nothing a service forked off survives stop
     undercroft("start")
     assert kept() == []
 
@@ -226,7 +229,24 @@ def host_units_left() -> list[str]:
     return [n for n in Supervisor().all_info() if n.startswith(f"{NAME}-")]
 
 
+def host_processes_in_namespace() -> list[str]:
+    """Processes in the deployment's namespace that no container holds (podman's
+    containers live in libpod cgroups): host processes the upgrade left behind."""
+    ns = f"net:[{os.stat(f'/run/netns/{NAME}').st_ino}]"
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/ns/net") != ns or "libpod" in Path(f"/proc/{pid}/cgroup").read_text():
+                continue
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        found.append(f"{pid} {cmdline}")
+    return found
+
+
 def assert_upgraded(report_file: Path) -> dict:
+    assert host_processes_in_namespace() == []  # epmd, say, must not outlive its host unit
     running = set(podman_names(running_only=True))
     assert {f"{NAME}-{c}" for c in ("mysql", "rabbitmq", "keystone", "nova_compute",
                                     "neutron_dhcp", "ironic_conductor", "swift_proxy")} <= running
@@ -275,3 +295,22 @@ def test_rollback_then_an_interrupted_upgrade_resumes(baremetal):
     assert_upgraded(ROOT / "state" / "upgrade-report.json")
     assert kept() == []
     assert token_works(KEPT["token"])
+
+
+def installed(package: str) -> bool:
+    proc = subprocess.run(["dpkg-query", "-W", "-f", "${Status}", package], capture_output=True, text=True)
+    return proc.stdout.endswith(" installed")
+
+
+def test_cleanup_removes_the_old_service_packages_and_keeps_data(baremetal):
+    """``--cleanup``: no package left that would start an old service at boot; the
+    containers do not need them (the next baremetal install puts them back)."""
+    out = undercroft("upgrade", "--cleanup").stdout
+    assert "removed" in out, out
+    gone = ("keystone", "mariadb-server", "rabbitmq-server", "ironic-conductor", "nova-compute")
+    assert [p for p in gone if installed(p)] == []
+    assert installed("sudo") and installed("iptables") and installed("python3-keystone")
+    assert Path("/etc/keystone/keystone.conf").exists()  # configuration stays (remove, not purge)
+    assert kept() == []
+    assert token_works(KEPT["token"])
+    assert "no host service package left" in undercroft("upgrade", "--cleanup").stdout

@@ -7,7 +7,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import NAME, ROOT
+
+pytestmark = pytest.mark.job("update")
 
 
 def test_start_after_simulated_reboot_keeps_data(deployed, podman):

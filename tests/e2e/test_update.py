@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from tests.e2e.conftest import NAME, ROOT, conf_text
+
+pytestmark = pytest.mark.job("update")
 
 DATABASES = ("keystone", "glance", "ironic", "nova", "nova_api", "ovs_neutron", "heat",
              "placement", "mistral", "zaqar")

@@ -162,6 +162,10 @@ class Upgrade(UndercroftCommand):
         parser.add_argument("--rollback", action="store_true",
                             help="remove the containers and run the host processes again "
                                  "over the same data")
+        parser.add_argument("--cleanup", action="store_true",
+                            help="after the upgrade, remove the host packages of the old "
+                                 "services (apt-get remove: configuration and data stay); "
+                                 "undercloud.conf: upgrade_cleanup")
         return parser
 
     def act(self, args):
@@ -172,10 +176,15 @@ class Upgrade(UndercroftCommand):
             with event_reporter(settings.state_dir, "rollback") as reporter:
                 upgrade.rollback(path, overrides, reporter)
             return 0
-        if not settings.baremetal and not (settings.state_dir / upgrade.BEFORE).exists():
+        if settings.baremetal or (settings.state_dir / upgrade.BEFORE).exists():
+            with event_reporter(settings.state_dir, "upgrade") as reporter:
+                upgrade.upgrade(path, overrides, reporter)
+        elif not args.cleanup:
             return Update.act(self, argparse.Namespace(**vars(args), refresh_packages=False))
-        with event_reporter(settings.state_dir, "upgrade") as reporter:
-            upgrade.upgrade(path, overrides, reporter)
+        dep = deployment.load(path, overrides)
+        if args.cleanup or dep.translated.parameters.get("UpgradeRemoveUnusedPackages") is True:
+            with event_reporter(settings.state_dir, "upgrade-cleanup") as reporter:
+                upgrade.cleanup(dep, reporter)
         return 0
 
 

@@ -379,8 +379,9 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
     ("DEFAULT", "scheduler_max_attempts"): Meaning("NovaSchedulerMaxAttempts"),
     ("DEFAULT", "clean_nodes"): Meaning("IronicAutomatedClean"),
     ("DEFAULT", "upgrade_cleanup"): Meaning(
-        "UpgradeRemoveUnusedPackages",
-        ignored="there are no undercloud packages to remove: services run from images"),
+        "UpgradeRemoveUnusedPackages: after 'undercroft upgrade' from a baremetal undercloud, "
+        "the host's service packages are removed (as 'upgrade --cleanup'); configuration "
+        "and data stay"),
     ("DEFAULT", "enabled_hardware_types"): Meaning(
         "IronicEnabledHardwareTypes and the Ironic*Interfaces lists, when set (or with "
         "enable_node_discovery); unset, the ironic service template's own default applies "

@@ -23,6 +23,10 @@ killed at any point is re-run with the same command: host units still recorded a
 stopped when their service's containers start, containers already healthy are kept.
 ``--rollback`` removes the containers and installs the host processes again over the
 same data (the backup is there if the data itself was damaged).
+
+``--cleanup`` (or ``upgrade_cleanup = true``), once no host process is left: removes the
+host packages that ship the old services (init scripts, systemd units that would start
+them at boot), with ``apt-get remove``: their configuration and data stay.
 """
 from __future__ import annotations
 
@@ -36,7 +40,8 @@ from undercroft.lifecycle import backup, counts, deployment
 from undercroft.lifecycle.materialize import write_config_dir
 from undercroft.plan import make_plan
 from undercroft.report import Reporter
-from undercroft.runtime import hostprep
+from undercroft.images import recipe
+from undercroft.runtime import hostpackages, hostprep
 from undercroft.runtime.executor import StepExecutor
 from undercroft.runtime.host import HostRuntime
 from undercroft.runtime.podman import Podman
@@ -169,3 +174,20 @@ def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None
     dep = deployment.load(config, {**(overrides or {}), "baremetal": True}, reporter=reporter,
                           persist_secrets=True)
     deployment.install(dep, HostRuntime(s.state_dir), reporter)
+
+
+def cleanup(dep: deployment.Deployment, reporter: Reporter) -> list[str]:
+    """Remove the host's service packages after a finished upgrade; returns their names."""
+    s = dep.settings
+    if not (s.state_dir / deployment.HOST_LAYOUT).exists():
+        raise DeployError(f"'{s.deployment_name}' was not upgraded from host processes: "
+                          f"no host package of it to clean up",
+                          hint="--cleanup follows 'undercroft upgrade' of a baremetal undercloud")
+    if (s.state_dir / BEFORE).exists() or HostRuntime(s.state_dir).containers(s.deployment_name):
+        raise DeployError("the upgrade has not finished: host processes may still need their packages",
+                          hint="run 'undercroft upgrade' until it reports success, then --cleanup")
+    reporter.phase("Cleanup of host packages")
+    wanted = recipe.for_images(dep.images, dep.image_names).packages
+    packages = hostpackages.service_packages(wanted)
+    hostpackages.remove(packages, reporter)
+    return packages

@@ -7,7 +7,11 @@ into place, permissions fixed and secrets read from files exactly as in a contai
 In namespace placement the command runs under ``ip netns exec``.
 
 - one-shots are child processes of undercroft, waited for like ``podman wait``;
-- long-running units are supervisor programs (runtime/supervisor.py);
+- long-running units are systemd units where systemd is PID 1
+  (runtime/systemd_units.py), supervisor programs elsewhere (runtime/supervisor.py);
+- a unit's processes are all gone after it stops, as a container's cgroup ensures:
+  daemons a service forks off (rabbitmq's epmd) escape supervisor's process group, so
+  whatever still carries the unit's ``UNDERCROFT_CONFIG`` in its environment is killed;
 - what podman keeps in labels (service, step, config hash, inputs) is kept in
   ``<state_dir>/host-units.json``, so the pure plan core sees the same observed state.
 
@@ -19,27 +23,78 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
 from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer
 from undercroft.render.services import CONFIG_MOUNT
 from undercroft.runtime.hostpackages import HOST_PATH as PATH
-from undercroft.runtime.supervisor import Supervisor, program_conf
+from undercroft.runtime.supervisor import Supervisor
+from undercroft.runtime.systemd_units import SystemdUnits
 
 ENTRYPOINT = "/usr/local/bin/undercroft-start"
 STATE_FILE = "host-units.json"
 RUNNING = {"RUNNING", "STARTING", "STOPPING"}
 
 
+def _netns(network: str) -> str | None:
+    return Path(network[3:]).name if network.startswith("ns:") else None
+
+
 def _netns_prefix(network: str) -> list[str]:
-    if network.startswith("ns:"):
-        return ["ip", "netns", "exec", Path(network[3:]).name]
-    return []
+    ns = _netns(network)
+    return ["ip", "netns", "exec", ns] if ns else []
+
+
+def process_manager():
+    """systemd where it is PID 1, Debian's supervisor elsewhere."""
+    return SystemdUnits() if Path("/run/systemd/system").is_dir() else Supervisor()
+
+
+def processes_with_env(marker: bytes, proc: Path = Path("/proc")) -> Iterator[int]:
+    """Pids whose environment holds the exact ``KEY=value`` entry ``marker``."""
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in env.split(b"\0"):
+            yield int(entry.name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"  # a zombie is gone, only unreaped
+
+
+def kill_leftovers(marker: bytes, grace: float = 5.0) -> list[int]:
+    """TERM, then KILL after ``grace`` seconds, every process carrying ``marker``."""
+    pids = list(processes_with_env(marker))
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while sig == signal.SIGTERM and time.monotonic() < deadline and \
+                any(_alive(p) for p in pids):
+            time.sleep(0.1)
+        pids = [p for p in pids if _alive(p)]
+        if not pids:
+            break
+    return pids
 
 
 def _config_dir(d: DesiredContainer) -> str:
@@ -59,11 +114,10 @@ def unit_env(d: DesiredContainer) -> dict[str, str]:
 
 
 class HostRuntime:
-    def __init__(self, state_dir: Path, supervisor: Supervisor | None = None,
-                 entrypoint: str = ENTRYPOINT):
+    def __init__(self, state_dir: Path, manager=None, entrypoint: str = ENTRYPOINT):
         self.entrypoint = entrypoint
         self.state_file = state_dir / STATE_FILE
-        self.supervisor = supervisor or Supervisor()
+        self.manager = manager or process_manager()
         self._procs: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()
 
@@ -86,9 +140,10 @@ class HostRuntime:
 
     # --- observation -------------------------------------------------------------------
     def containers(self, deployment: str) -> list[ObservedContainer]:
-        info = self.supervisor.all_info()
+        units = self._units()
+        info = self.manager.all_info() if units else {}
         out = []
-        for name, rec in sorted(self._units().items()):
+        for name, rec in sorted(units.items()):
             if rec["labels"].get(DEPLOYMENT_LABEL) != deployment:
                 continue
             if rec["oneshot"]:
@@ -112,7 +167,7 @@ class HostRuntime:
             return {"Id": name, "State": {"Status": "running" if running else "exited",
                                          "ExitCode": rec.get("exit_code") or 0,
                                          "Pid": proc.pid if running else 0}, "RestartCount": 0}
-        i = self.supervisor.info(name)
+        i = self.manager.info(name)
         running = i.get("statename") in RUNNING
         # supervisor restarts a crashed program with a new pid: count that as a restart
         restarted = running and rec.get("pid") not in (None, i.get("pid"))
@@ -124,14 +179,14 @@ class HostRuntime:
         return name in self._units()
 
     def last_exit_code(self, name: str) -> int | None:
-        i = self.supervisor.info(name)
+        i = self.manager.info(name)
         return int(i["exitstatus"]) if i and i.get("statename") not in RUNNING else None
 
     def healthcheck(self, name: str) -> int:
         rec = self._units().get(name)
         if rec is None:
             return 125
-        if not rec["oneshot"] and self.supervisor.info(name).get("statename") not in RUNNING:
+        if not rec["oneshot"] and self.manager.info(name).get("statename") not in RUNNING:
             return 125
         argv = _netns_prefix(rec["network"]) + ["sh", "-c", rec["healthcheck"]]
         try:
@@ -159,11 +214,13 @@ class HostRuntime:
                 Path(parts[1]).mkdir(parents=True, exist_ok=True)
         log_path = d.spec["log_path"]
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        argv = _netns_prefix(d.spec.get("network", "host")) + [self.entrypoint]
+        network = d.spec.get("network", "host")
         env = unit_env(d)
-        record = {"labels": dict(labels), "oneshot": d.oneshot, "network": d.spec.get("network", "host"),
-                  "healthcheck": d.spec.get("healthcheck", ""), "log_path": log_path}
+        record = {"labels": dict(labels), "oneshot": d.oneshot, "network": network,
+                  "healthcheck": d.spec.get("healthcheck", ""), "log_path": log_path,
+                  "config": env["UNDERCROFT_CONFIG"]}
         if d.oneshot:
+            argv = _netns_prefix(network) + [self.entrypoint]
             log = open(log_path, "ab")
             try:
                 proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -173,9 +230,10 @@ class HostRuntime:
             self._procs[d.name] = proc
             self._save(d.name, {**record, "exit_code": None})
             return
-        self.supervisor.add(d.name, program_conf(d.name, argv, env, log_path))
-        self.supervisor.start(d.name)
-        self._save(d.name, {**record, "pid": self.supervisor.info(d.name).get("pid")})
+        self.manager.add(d.name, self.manager.render(d.name, [self.entrypoint], env, log_path,
+                                                     _netns(network)))
+        self.manager.start(d.name)
+        self._save(d.name, {**record, "pid": self.manager.info(d.name).get("pid")})
 
     def wait(self, name: str, timeout: float) -> int:
         proc = self._procs.get(name)
@@ -193,12 +251,16 @@ class HostRuntime:
         rec = self._units().get(name)
         if rec is None or rec["oneshot"]:
             raise DeployError(f"{name}: cannot start it again on this host; run install")
-        self.supervisor.start(name)
-        self._save(name, {**rec, "pid": self.supervisor.info(name).get("pid")})
+        self.manager.ensure_running()  # after a reboot, supervisord is not up yet
+        self.manager.start(name)
+        self._save(name, {**rec, "pid": self.manager.info(name).get("pid")})
 
     def stop(self, name: str, timeout: int = 10) -> None:
-        if self._units().get(name, {}).get("oneshot") is False:
-            self.supervisor.stop(name)
+        rec = self._units().get(name, {})
+        if rec.get("oneshot") is False:
+            self.manager.stop(name)
+            if rec.get("config"):
+                kill_leftovers(f"UNDERCROFT_CONFIG={rec['config']}".encode())
 
     def stop_many(self, names, timeout: int = 10) -> None:
         for n in names:
@@ -207,7 +269,9 @@ class HostRuntime:
     def remove(self, name: str) -> None:
         rec = self._units().get(name)
         if rec is not None and not rec["oneshot"]:
-            self.supervisor.remove(name)
+            self.manager.remove(name)
+            if rec.get("config"):
+                kill_leftovers(f"UNDERCROFT_CONFIG={rec['config']}".encode())
         proc = self._procs.pop(name, None)
         if proc is not None and proc.poll() is None:
             proc.kill()

@@ -26,6 +26,8 @@ APT_HELPER = TEMPLATES / "images" / "base" / "undercroft-apt-install"
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 HOST_ONLY = ["supervisor", "iproute2"]  # the process manager, and ip netns exec
 INSTALLED_FILES = "host-files"  # in state_dir: helper files written, for destroy
+# general-purpose tools an image installs that the host keeps using after an upgrade
+KEEP_ON_CLEANUP = {"sudo", "iptables", "iproute2", "dnsmasq-base", "procps", "ca-certificates"}
 
 
 def missing_packages(packages: list[str]) -> list[str]:
@@ -52,6 +54,8 @@ def no_service_starts(reporter: Reporter):
 
 
 def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
+    """Packages and helper files; where systemd is PID 1 the distro's own units of the
+    services are masked (mask_distro_units)."""
     packages = recipe.packages + [p for p in HOST_ONLY if p not in recipe.packages]
     missing = missing_packages(packages)
     if missing:
@@ -68,6 +72,8 @@ def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
                               hint="fix the apt problem shown and re-run; packages already "
                                    "installed are kept")
         reporter.line("ok", "packages", f"installed {len(missing)} packages")
+    if Path("/run/systemd/system").is_dir():
+        mask_distro_units(recipe.packages, reporter)
     written = []
     for src, dest in recipe.files:
         target = Path(dest)
@@ -97,3 +103,84 @@ def run_setup(commands: list[tuple[str, str]], reporter: Reporter) -> None:
                               detail=(proc.stderr or proc.stdout).strip()[-1500:],
                               hint=f"fix services/{service}.yaml (baremetal: setup) and re-run")
         reporter.line("ok", service, f"baremetal setup: {command.splitlines()[0][:60]}")
+
+
+def installed_index(run=subprocess.run) -> dict[str, tuple[str, list[str]]]:
+    """Every installed package: (source package, names it depends on). Removed packages
+    whose configuration files remain ("rc") are not installed."""
+    proc = run(["dpkg-query", "-W", "-f", "${Package}\t${source:Package}\t${Status}\t${Depends}\n"],
+               capture_output=True, text=True)
+    index = {}
+    for line in proc.stdout.splitlines():
+        name, source, status, depends = (line.split("\t") + ["", "", ""])[:4]
+        if not status.endswith(" installed"):
+            continue
+        names = [alt.split()[0].split(":")[0] for dep in depends.split(",") if dep.strip()
+                 for alt in dep.split("|") if alt.strip()]
+        index[name] = (source or name, names)
+    return index
+
+
+def service_packages(packages: list[str], run=subprocess.run) -> list[str]:
+    """The installed packages of ``packages``, and their dependencies built from the same
+    source (nova-compute-ironic pulls nova-compute), that ship a service: an init script
+    or a systemd unit. After an upgrade to containers these would start the old services
+    again at boot. Libraries and general tools (KEEP_ON_CLEANUP) are not among them."""
+    index = installed_index(run)
+    candidates: list[str] = []
+    for package in packages:
+        if package not in index:
+            continue
+        source, depends = index[package]
+        for name in [package] + [d for d in depends if index.get(d, ("",))[0] == source]:
+            if name not in candidates and name not in KEEP_ON_CLEANUP:
+                candidates.append(name)
+    return [p for p in candidates if service_files(p, run)]
+
+
+def service_files(package: str, run=subprocess.run) -> list[str]:
+    """The init scripts and systemd service units an installed package ships."""
+    proc = run(["dpkg-query", "-L", package], capture_output=True, text=True)
+    files = proc.stdout.splitlines() if proc.returncode == 0 else []
+    return [f for f in files if f.startswith("/etc/init.d/") or
+            (f.endswith(".service") and "/systemd/system/" in f and "@" not in Path(f).name)]
+
+
+def mask_distro_units(packages: list[str], reporter: Reporter, run=subprocess.run) -> list[str]:
+    """Where systemd is PID 1, the packages' own units (enabled by their postinst even
+    though policy-rc.d kept them from starting) would start the services a second time
+    at boot, beside Undercroft's units: they are masked, and said so."""
+    units = [Path(f).name for p in service_packages(packages, run) for f in service_files(p, run)
+             if f.endswith(".service")]
+    if not units:
+        return []
+    proc = run(["systemctl", "mask", *units], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DeployError("host prep: masking the packages' own systemd units failed",
+                          detail=(proc.stderr or proc.stdout).strip()[-1500:],
+                          hint="systemctl mask them by hand, or re-run")
+    reporter.line("ok", "systemd", f"masked {len(units)} distro units (Undercroft's units run "
+                                   f"these services): {' '.join(units)}")
+    return units
+
+
+def remove(packages: list[str], reporter: Reporter, run=subprocess.run) -> None:
+    """``apt-get remove`` (not purge): configuration files and data stay where they are,
+    and under policy-rc.d no maintainer script stops anything (the containers may share
+    the old service's paths)."""
+    if not packages:
+        reporter.line("ok", "cleanup", "no host service package left to remove")
+        return
+    reporter.line("run", "cleanup", f"removing {len(packages)} host service packages: "
+                                    f"{' '.join(packages)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    with no_service_starts(reporter):
+        proc = run(["apt-get", "remove", "-y", *packages], capture_output=True, text=True,
+                   env=env, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise DeployError(f"cleanup: apt-get remove failed (exit {proc.returncode})",
+                          detail=(proc.stdout[-1500:] + proc.stderr[-1500:]).strip(),
+                          hint="fix the apt problem shown and re-run 'undercroft upgrade --cleanup'; "
+                               "the containers are not affected")
+    reporter.line("ok", "cleanup", f"removed {len(packages)} packages; their configuration "
+                                   f"and data stay ('apt-get autoremove' drops unused libraries)")

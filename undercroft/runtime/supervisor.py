@@ -120,6 +120,12 @@ class Supervisor:
     def conf_path(self, name: str) -> Path:
         return self.conf_dir / f"{PREFIX}{name}.conf"
 
+    def render(self, name: str, argv: Sequence[str], env: Mapping[str, str], log_path: str,
+               netns: str | None = None) -> str:
+        """The program for ``argv``; in a namespace it runs under ``ip netns exec``."""
+        prefix = ["ip", "netns", "exec", netns] if netns else []
+        return program_conf(name, prefix + list(argv), env, log_path)
+
     def add(self, name: str, text: str) -> None:
         """Write (or rewrite) the program and make supervisord load it, stopped."""
         self.ensure_running()

@@ -11,8 +11,8 @@ from undercroft.errors import DeployError
 from undercroft.plan import make_plan
 from undercroft.plan.model import labels
 from undercroft.render.services import CONFIG_MOUNT
-from undercroft.runtime.host import HostRuntime
-from undercroft.runtime.supervisor import program_conf
+from undercroft.runtime.host import HostRuntime, kill_leftovers, processes_with_env
+from undercroft.runtime.supervisor import Supervisor, program_conf
 
 from ..fakes import desired as _desired
 
@@ -21,6 +21,10 @@ class FakeSupervisor:
     def __init__(self):
         self.programs: dict[str, dict] = {}
         self.pid = 1000
+        self.ensured = 0
+
+    def render(self, *args):
+        return Supervisor().render(*args)
 
     def add(self, name, text):
         self.programs[name] = {"conf": text, "statename": "STOPPED", "pid": 0, "exitstatus": 0}
@@ -42,7 +46,7 @@ class FakeSupervisor:
         return {n: dict(p) for n, p in self.programs.items()}
 
     def ensure_running(self):
-        pass
+        self.ensured += 1
 
 
 def unit(tmp_path, name, oneshot=False, **kw):
@@ -115,3 +119,47 @@ def test_program_conf_quotes_and_escapes():
     assert "command=ip netns exec uc /usr/local/bin/undercroft-start" in text
     assert 'environment=A="say \\"100%%\\"",PATH="/bin"' in text
     assert "stopwaitsecs=30" in text and "stdout_logfile=/var/log/x.log" in text
+
+
+def test_start_after_a_reboot_brings_the_process_manager_up_first(tmp_path, entrypoint):
+    sup = FakeSupervisor()
+    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    d = unit(tmp_path, "uc-api", healthcheck="true")
+    rt.launch(d, labels(d, "uc"))
+    rt.stop("uc-api")
+    before = sup.ensured
+    rt.start("uc-api")
+    assert sup.ensured == before + 1 and rt.inspect("uc-api")["State"]["Status"] == "running"
+
+
+def test_program_in_a_namespace_runs_under_ip_netns_exec(tmp_path, entrypoint):
+    sup = FakeSupervisor()
+    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    d = unit(tmp_path, "uc-api", healthcheck="true")
+    d.spec["network"] = "ns:/run/netns/uc"
+    rt.launch(d, labels(d, "uc"))
+    assert f"command=ip netns exec uc {entrypoint}" in sup.programs["uc-api"]["conf"]
+
+
+def test_a_daemon_the_service_forked_off_goes_when_the_unit_stops(tmp_path, entrypoint):
+    """What supervisor's process group misses (rabbitmq's epmd -daemon): a process in its
+    own session that still carries the unit's UNDERCROFT_CONFIG."""
+    import subprocess
+
+    rt = HostRuntime(tmp_path / "state", FakeSupervisor(), entrypoint)
+    d = unit(tmp_path, "uc-api", healthcheck="true")
+    rt.launch(d, labels(d, "uc"))
+    marker = f"UNDERCROFT_CONFIG={tmp_path}/config/uc-api/config.json"
+    daemon = subprocess.Popen(["sleep", "300"], env={"PATH": "/usr/bin:/bin", marker.split("=")[0]:
+                                                     marker.split("=", 1)[1]},
+                              start_new_session=True)
+    other = subprocess.Popen(["sleep", "300"], env={"UNDERCROFT_CONFIG": marker.split("=", 1)[1] + "x"})
+    try:
+        assert daemon.pid in processes_with_env(marker.encode())
+        rt.stop("uc-api")
+        assert daemon.wait(timeout=10) == -15  # TERM first
+        assert other.poll() is None  # a different unit's process is left alone
+    finally:
+        daemon.kill()
+        other.kill()
+    assert kill_leftovers(marker.encode()) == []

@@ -1,0 +1,15 @@
+"""Registers the CI jobs (tests/jobs.py): order of the run and the summary table."""
+from __future__ import annotations
+
+from tests.jobs import ORDER, JobsPlugin
+
+
+def pytest_addoption(parser):
+    parser.addoption("--job", action="append", default=[], choices=list(ORDER),
+                     help="run only this CI job's tests (repeatable)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "job(name): the CI job an e2e module belongs to "
+                                       "(upgrade, install, update); default install")
+    config.pluginmanager.register(JobsPlugin(config.getoption("job")), "undercroft-ci-jobs")

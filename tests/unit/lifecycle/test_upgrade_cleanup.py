@@ -1,0 +1,45 @@
+"""``upgrade --cleanup``: only after a finished upgrade from host processes."""
+from __future__ import annotations
+
+import pytest
+
+from undercroft.errors import DeployError
+from undercroft.lifecycle import deployment, upgrade
+from undercroft.report import Reporter
+
+
+@pytest.fixture
+def dep(write_conf):
+    return deployment.load(write_conf("upgrade_cleanup = true\n"))
+
+
+def test_upgrade_cleanup_option_reaches_the_parameter(dep):
+    assert dep.translated.parameters["UpgradeRemoveUnusedPackages"] is True
+
+
+def test_cleanup_refuses_an_undercloud_that_was_never_on_host_packages(dep):
+    with pytest.raises(DeployError, match="was not upgraded from host processes"):
+        upgrade.cleanup(dep, Reporter(quiet=True))
+
+
+def test_cleanup_refuses_while_the_upgrade_is_unfinished(dep):
+    s = dep.settings
+    s.state_dir.mkdir(parents=True, exist_ok=True)
+    (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
+    (s.state_dir / upgrade.BEFORE).write_text("{}")
+    with pytest.raises(DeployError, match="has not finished") as err:
+        upgrade.cleanup(dep, Reporter(quiet=True))
+    assert "then --cleanup" in err.value.hint
+
+
+def test_cleanup_removes_the_service_packages_of_the_roles_images(dep, monkeypatch):
+    s = dep.settings
+    s.state_dir.mkdir(parents=True, exist_ok=True)
+    (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
+    asked, removed = [], []
+    monkeypatch.setattr(upgrade.hostpackages, "service_packages",
+                        lambda pkgs: asked.extend(pkgs) or ["keystone", "mariadb-server"])
+    monkeypatch.setattr(upgrade.hostpackages, "remove", lambda pkgs, reporter: removed.extend(pkgs))
+    assert upgrade.cleanup(dep, Reporter(quiet=True)) == ["keystone", "mariadb-server"]
+    assert {"keystone", "mariadb-server", "rabbitmq-server", "ironic-conductor"} <= set(asked)
+    assert removed == ["keystone", "mariadb-server"]

@@ -1,0 +1,88 @@
+"""systemd as the host runtime's process manager: unit text and systemctl calls, against
+a fake systemctl (systemd is not PID 1 on the build VM)."""
+from __future__ import annotations
+
+import stat
+import subprocess
+
+import pytest
+
+from undercroft.errors import DeployError
+from undercroft.runtime.host import HostRuntime
+from undercroft.runtime.systemd_units import SystemdUnits, parse_show
+from undercroft.plan.model import labels
+
+from .test_host import entrypoint, unit  # noqa: F401  (fixture)
+
+
+class FakeSystemctl:
+    """Keeps unit states the way systemctl would report them."""
+
+    def __init__(self, fail: set[str] = frozenset()):
+        self.calls: list[list[str]] = []
+        self.active: dict[str, str] = {}
+        self.fail = fail
+        self.pid = 4000
+
+    def __call__(self, argv):
+        self.calls.append(argv)
+        verb, units = argv[0], argv[1:]
+        if verb in self.fail:
+            return subprocess.CompletedProcess(argv, 1, "", f"Job for {units[-1]} failed.")
+        if verb == "start":
+            self.pid += 1
+            self.active[units[0]] = "active"
+        elif verb == "stop":
+            self.active[units[0]] = "inactive"
+        out = ""
+        if verb == "show":
+            blocks = []
+            for u in units[2:]:
+                state = self.active.get(u, "inactive")
+                blocks.append(f"Id={u}\nLoadState=loaded\nActiveState={state}\nSubState=x\n"
+                              f"MainPID={self.pid if state == 'active' else 0}\nExecMainStatus=0\n")
+            out = "\n".join(blocks)
+        return subprocess.CompletedProcess(argv, 0, out, "")
+
+
+def test_unit_text_runs_in_the_namespace_kills_the_whole_group_and_holds_no_secret():
+    units = SystemdUnits(run=FakeSystemctl())
+    text = units.render("uc-rabbitmq", ["/usr/local/bin/undercroft-start"],
+                        {"UNDERCROFT_CONFIG": "/var/lib/uc/config/rabbitmq/config.json",
+                         "X": 'a "b" 100% $HOME'}, "/var/log/uc/rabbitmq.log", "uc")
+    assert 'ExecStart="/usr/local/bin/undercroft-start"' in text
+    assert "NetworkNamespacePath=/run/netns/uc" in text
+    assert "KillMode=control-group" in text  # epmd -daemon goes with rabbitmq
+    assert 'Environment="X=a \\"b\\" 100%% $$HOME"' in text
+    assert "StandardOutput=append:/var/log/uc/rabbitmq.log" in text
+    assert "[Install]" not in text  # never enabled: 'undercroft start' orders them
+
+
+def test_long_running_unit_is_a_systemd_service_driven_by_the_host_runtime(tmp_path, entrypoint):  # noqa: F811
+    fake = FakeSystemctl()
+    units = SystemdUnits(tmp_path / "units", run=fake)
+    rt = HostRuntime(tmp_path / "state", units, entrypoint)
+    d = unit(tmp_path, "uc-api", healthcheck="true")
+    rt.launch(d, labels(d, "uc"))
+    path = tmp_path / "units" / "undercroft-uc-api.service"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert ["daemon-reload"] in fake.calls and ["start", "undercroft-uc-api.service"] in fake.calls
+    [obs] = rt.containers("uc")
+    assert obs.state == "running"
+    assert rt.inspect("uc-api")["State"]["Pid"] == fake.pid
+    rt.stop("uc-api")
+    assert rt.containers("uc")[0].state == "exited"
+    rt.remove("uc-api")
+    assert not path.exists() and rt.containers("uc") == []
+
+
+def test_a_failing_systemctl_is_a_clear_error_naming_the_unit(tmp_path):
+    units = SystemdUnits(tmp_path, run=FakeSystemctl(fail={"start"}))
+    with pytest.raises(DeployError, match="systemctl start undercroft-uc-api.service failed") as err:
+        units.start("uc-api")
+    assert "journalctl -u undercroft-uc-api.service" in err.value.hint
+
+
+def test_show_output_of_several_units_is_split_per_unit():
+    text = "Id=a.service\nActiveState=active\n\nId=b.service\nActiveState=failed\n"
+    assert [u["Id"] for u in parse_show(text)] == ["a.service", "b.service"]
