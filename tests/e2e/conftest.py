@@ -146,10 +146,14 @@ def podman() -> Podman:
 
 @pytest.fixture(scope="session")
 def deployed(podman) -> Deployed:
-    wipe(podman)
-    ROOT.mkdir(parents=True)
+    """A fresh deployment, or with UNDERCROFT_E2E_REUSE=1 (a developer iterating on one
+    module; CI never sets it) the one an earlier run left, converged again."""
     conf = ROOT / "undercloud.conf"
-    conf.write_text(conf_text())
+    reuse = os.environ.get("UNDERCROFT_E2E_REUSE") == "1" and conf.exists()
+    if not reuse:
+        wipe(podman)
+        ROOT.mkdir(parents=True)
+        conf.write_text(conf_text())
     sampler = CmdlineSampler()
     sampler.start()
     try:

@@ -1,8 +1,9 @@
 """A PXE client's DHCP exchange, run inside a test node's namespace
-(``ip netns exec NODE python3 dhcp_client.py IFACE MAC [--ipxe] [--request]``).
+(``ip netns exec NODE python3 dhcp_client.py IFACE MAC [--uefi] [--ipxe] [--request]``).
 
 Sends a DHCPDISCOVER the way a NIC's PXE ROM does (vendor class ``PXEClient``, client
-architecture 0 = BIOS, option 175 and user class ``iPXE`` when ``--ipxe``), prints every
+architecture 0 = BIOS or 7 = x64 UEFI with ``--uefi``, option 175 and user class
+``iPXE`` when ``--ipxe``), prints every
 offer as one JSON line (address, server id, next server, boot file), and with
 ``--request`` completes the exchange with the first offer's server and prints the ACK.
 Raw DHCP over a UDP socket bound to the interface: the node has no address yet, so the
@@ -17,13 +18,12 @@ import struct
 import sys
 import time
 
-VENDOR_CLASS = b"PXEClient:Arch:00000:UNDI:002001"
-
-
-def _options(msg_type: int, ipxe: bool, extra: bytes = b"") -> bytes:
+def _options(msg_type: int, ipxe: bool, uefi: bool, extra: bytes = b"") -> bytes:
+    arch = 7 if uefi else 0
+    vendor = f"PXEClient:Arch:{arch:05d}:UNDI:{'003016' if uefi else '002001'}".encode()
     opts = bytes([53, 1, msg_type])
-    opts += bytes([60, len(VENDOR_CLASS)]) + VENDOR_CLASS
-    opts += bytes([93, 2, 0, 0])  # client system architecture: x86 BIOS
+    opts += bytes([60, len(vendor)]) + vendor
+    opts += bytes([93, 2, 0, arch])  # client system architecture
     opts += bytes([55, 5, 1, 3, 6, 66, 67])  # netmask, router, dns, tftp server, boot file
     if ipxe:
         opts += bytes([77, 4]) + b"iPXE" + bytes([175, 3, 19, 1, 1])  # user class; iPXE features
@@ -54,7 +54,8 @@ def _parse(data: bytes) -> dict:
             "tftp_option": text(parsed.get(66, b""))}
 
 
-def exchange(iface: str, mac: str, ipxe: bool, request: bool, wait: float = 4.0) -> list[dict]:
+def exchange(iface: str, mac: str, ipxe: bool, request: bool, uefi: bool = False,
+             wait: float = 4.0) -> list[dict]:
     hw = bytes.fromhex(mac.replace(":", ""))
     xid = random.getrandbits(32)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -79,19 +80,20 @@ def exchange(iface: str, mac: str, ipxe: bool, request: bool, wait: float = 4.0)
                     got.append(answer)
         return got
 
-    s.sendto(_packet(xid, hw, _options(1, ipxe)), ("255.255.255.255", 67))
+    s.sendto(_packet(xid, hw, _options(1, ipxe, uefi)), ("255.255.255.255", 67))
     offers = collect(2)
     out = [dict(o, kind="offer") for o in offers]
     if request and offers:
         first = offers[0]
         extra = (bytes([50, 4]) + socket.inet_aton(first["address"]) +
                  bytes([54, 4]) + socket.inet_aton(first["server_id"]))
-        s.sendto(_packet(xid, hw, _options(3, ipxe, extra)), ("255.255.255.255", 67))
+        s.sendto(_packet(xid, hw, _options(3, ipxe, uefi, extra)), ("255.255.255.255", 67))
         out += [dict(a, kind="ack") for a in collect(5)]
     return out
 
 
 if __name__ == "__main__":
     iface, mac = sys.argv[1], sys.argv[2]
-    for answer in exchange(iface, mac, "--ipxe" in sys.argv, "--request" in sys.argv):
+    for answer in exchange(iface, mac, "--ipxe" in sys.argv, "--request" in sys.argv,
+                           uefi="--uefi" in sys.argv):
         print(json.dumps(answer), flush=True)

@@ -77,7 +77,7 @@ def wipe_host_data() -> None:
         assert not schemas, (f"{MYSQL} holds databases this test did not create "
                              f"({sorted(schemas)}): run the baremetal e2e test on a throw-away VM")
     for path in (MYSQL, "/var/lib/rabbitmq/mnesia", "/var/lib/glance/images", "/srv/node",
-                 "/etc/swift/rings", "/var/lib/ironic", "/httpboot", "/tftpboot"):
+                 "/etc/swift/rings", "/var/lib/ironic"):
         shutil.rmtree(path, ignore_errors=True)
 
 

@@ -101,10 +101,17 @@ def unplug(ns: str) -> None:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
-def dhcp(node: Node, ipxe: bool = False, request: bool = False) -> list[dict]:
+def dhcp(node: Node, ipxe: bool = False, request: bool = False, uefi: bool = False) -> list[dict]:
     proc = in_ns(node.ns, sys.executable, str(DHCP_CLIENT), "eth0", node.mac,
-                 *(["--ipxe"] if ipxe else []), *(["--request"] if request else []))
+                 *(["--ipxe"] if ipxe else []), *(["--request"] if request else []),
+                 *(["--uefi"] if uefi else []))
     return [json.loads(line) for line in proc.stdout.decode().splitlines() if line.strip()]
+
+
+def boot_file(answer: dict) -> str:
+    """The boot file a DHCP answer names: the BOOTP file field, or option 67 when the
+    client asked for it (dnsmasq then puts it there)."""
+    return answer["file"] or answer["bootfile_option"]
 
 
 def fetch(node: Node, url: str) -> bytes:
@@ -128,10 +135,27 @@ def sushy_conf() -> str:
             f"SUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}\n")
 
 
+def forget_earlier_run(deployed) -> None:
+    """What this module made in a reused deployment (UNDERCROFT_E2E_REUSE): servers,
+    nodes, flavor, images. A fresh deployment has none of them."""
+    listed = lambda *what: deployed.openstack(*what, "-f", "value", "-c", "Name").split()  # noqa: E731
+    for server in set(listed("server", "list")) & {"e2e-wholedisk", "e2e-ramdisk"}:
+        deployed.openstack("server", "delete", "--wait", server)
+    for node in set(listed("baremetal", "node", "list")) & {n.name for n in NODES.values()}:
+        deployed.openstack("baremetal", "node", "maintenance", "set", node)
+        deployed.openstack("baremetal", "node", "delete", node)
+    if "e2e-ramdisk" in listed("flavor", "list"):
+        deployed.openstack("flavor", "delete", "e2e-ramdisk")
+    for image in set(listed("image", "list")) & {"e2e-wholedisk", "e2e-kernel", "e2e-ramdisk-initrd",
+                                                 "e2e-ramdisk-image"}:
+        deployed.openstack("image", "delete", image)
+
+
 @pytest.fixture(scope="module")
 def lab(deployed):
     """The BMC emulator and the node namespaces, wired into br-ctlplane (the session's
     deployment is fresh, so no node or server of an earlier run exists)."""
+    forget_earlier_run(deployed)
     plug(BMC_NS, address=BMC_IP)
     conf = ROOT / "sushy.conf"
     conf.write_text(sushy_conf())
@@ -176,12 +200,13 @@ def test_enroll_a_redfish_node_and_a_fake_hardware_node(deployed, lab):
         deployed.openstack("baremetal", "port", "create", "--node", node.uuid, node.mac)
         deployed.openstack("baremetal", "node", "manage", node.uuid, "--wait", "120")
         assert node_show(deployed, node)["provision_state"] == "manageable"
-    # ironic drives the emulated BMC over Redfish
-    deployed.openstack("baremetal", "node", "power", "on", redfish.uuid, "--power-timeout", "60")
-    assert bmc_system(redfish)["PowerState"] == "On"
-    assert node_show(deployed, redfish)["power_state"] == "power on"
-    deployed.openstack("baremetal", "node", "power", "off", redfish.uuid, "--power-timeout", "60")
-    assert bmc_system(redfish)["PowerState"] == "Off"
+    # ironic drives the emulated BMC over Redfish (the emulator applies a power change
+    # 1 to 11 s later, as hardware would)
+    for verb, redfish_state, ironic_state in (("on", "On", "power on"), ("off", "Off", "power off")):
+        deployed.openstack("baremetal", "node", "power", verb, redfish.uuid)
+        assert wait_for(lambda: node_show(deployed, redfish)["power_state"] == ironic_state,
+                        timeout=90), node_show(deployed, redfish)
+        assert bmc_system(redfish)["PowerState"] == redfish_state
 
 
 def test_pxe_filter_keeps_an_enrolled_node_off_dhcp(deployed, lab):
@@ -229,27 +254,28 @@ def inspection_payload(node: Node, address: str) -> dict:
 
 def boot_for_inspection(node: Node) -> str:
     """The node's side of PXE booting into the inspection ramdisk; returns its address."""
-    def offered():
-        return [o for o in dhcp(node) if o["server_id"] == LOCAL_IP]
-    offers = wait_for(offered, timeout=90, interval=3)  # the filter opens on its next sync
-    assert offers, "inspector's dnsmasq never offered the node being introspected an address"
-    offer = offers[0]
-    assert int(offer["address"].rsplit(".", 1)[1]) in INSPECTION_RANGE, offer
-    assert (offer["file"], offer["next_server"]) == ("undionly.kpxe", LOCAL_IP), offer
+    def answered():
+        return [a for a in dhcp(node, request=True) if a["server_id"] == LOCAL_IP]
+    answers = wait_for(answered, timeout=90, interval=3)  # the filter opens on its next sync
+    assert answers, "inspector's dnsmasq never answered the node being introspected"
+    offer, ack = answers[0], answers[-1]
+    assert (offer["kind"], ack["kind"]) == ("offer", "ack"), answers
+    assert int(ack["address"].rsplit(".", 1)[1]) in INSPECTION_RANGE, ack
+    assert (boot_file(ack), ack["next_server"]) == ("undionly.kpxe", LOCAL_IP), ack
+    address = ack["address"]
+    ip("-n", node.ns, "addr", "add", f"{address}/24", "dev", "eth0")
     # the PXE ROM loads iPXE over TFTP: the bytes the undercloud serves
     served = (ROOT / "data" / "ironic" / "tftpboot" / "undionly.kpxe").read_bytes()
     assert fetch(node, f"tftp://{LOCAL_IP}/undionly.kpxe") == served
     # iPXE asks again, and is sent to inspector's iPXE script over HTTP
     answers = dhcp(node, ipxe=True, request=True)
     ack = [a for a in answers if a["kind"] == "ack" and a["server_id"] == LOCAL_IP]
-    assert ack and ack[0]["file"] == f"{HTTP}/inspector.ipxe", answers
-    script = fetch(node, ack[0]["file"]).decode()
+    assert ack and boot_file(ack[0]) == f"{HTTP}/inspector.ipxe", answers
+    script = fetch(node, boot_file(ack[0])).decode()
     assert script.startswith("#!ipxe"), script
     callback = re.search(r"ipa-inspection-callback-url=(\S+)", script)
     assert callback and callback.group(1) == f"http://{LOCAL_IP}:5050/v1/continue", script
-    ip("-n", node.ns, "addr", "flush", "dev", "eth0")
-    ip("-n", node.ns, "addr", "add", f"{ack[0]['address']}/24", "dev", "eth0")
-    return ack[0]["address"]
+    return address
 
 
 def post_callback(node: Node, payload: dict) -> dict:
@@ -296,7 +322,7 @@ def test_introspection_over_the_network_boot_path(deployed, lab, key):
     assert shown["extra"].get("rack") == "e2e-rack", shown["extra"]  # the introspection rule
     ports = json.loads(deployed.openstack("baremetal", "port", "list", "--node", node.uuid,
                                           "--long", "-f", "json"))
-    assert [(p["Address"], p["Physical Network"]) for p in ports] == [(node.mac, "ctlplane")], ports
+    assert [(p["address"], p["physical_network"]) for p in ports] == [(node.mac, "ctlplane")], ports
     assert shown["provision_state"] == "manageable"
     ip("-n", node.ns, "addr", "flush", "dev", "eth0")
 
@@ -307,10 +333,19 @@ def make_available(deployed, node: Node, resource_class: str, *interfaces: str) 
     deployed.openstack("baremetal", "node", "provide", node.uuid, "--wait", "180")
     assert node_show(deployed, node)["provision_state"] == "available"
 
+    wanted = "CUSTOM_" + resource_class.upper().replace("-", "_")
+
     def in_placement():  # nova-compute's periodic resource update (60 s) reports the node
-        hypervisors = json.loads(deployed.openstack("hypervisor", "list", "-f", "json"))
-        return [h for h in hypervisors if h["Hypervisor Hostname"] == node.uuid]
-    assert wait_for(in_placement, timeout=180, interval=5), "nova never saw the node"
+        proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-cloud",
+                               "undercloud", "resource", "provider", "inventory", "list", node.uuid,
+                               "-f", "json"], capture_output=True, text=True,
+                              env=dict(os.environ, OS_CLIENT_CONFIG_FILE=str(
+                                  ROOT / "home/.config/openstack/clouds.yaml")))
+        rows = json.loads(proc.stdout) if proc.returncode == 0 else []
+        # reserved until nova has seen the node available
+        return [r for r in rows if r["resource_class"] == wanted and r["total"] == 1
+                and r["reserved"] == 0]
+    assert wait_for(in_placement, timeout=180, interval=5), f"nova never reported {wanted}"
 
 
 def wait_server(deployed, name: str, status: str = "ACTIVE") -> dict:
@@ -329,6 +364,11 @@ def deleted_back_to_available(deployed, node: Node, server: str) -> None:
     assert state and state["instance_uuid"] is None, node_show(deployed, node)
 
 
+def server_port(deployed, server: dict) -> dict:
+    [port] = json.loads(deployed.openstack("port", "list", "--server", server["id"], "-f", "json"))
+    return json.loads(deployed.openstack("port", "show", port["ID"], "-f", "json"))
+
+
 def test_nova_deploys_a_whole_disk_image_on_the_fake_node(deployed, lab):
     node = lab["fake"]
     disk = ROOT / "wholedisk.raw"
@@ -343,13 +383,9 @@ def test_nova_deploys_a_whole_disk_image_on_the_fake_node(deployed, lab):
     server = wait_server(deployed, "e2e-wholedisk")
     shown = node_show(deployed, node)
     assert (shown["provision_state"], shown["instance_uuid"]) == ("active", server["id"])
-    [port] = json.loads(deployed.openstack("port", "list", "--server", server["id"], "--long",
-                                           "-f", "json"))
-    bound = json.loads(deployed.openstack("port", "show", port["ID"], "-f", "json"))
-    # the baremetal mechanism driver bound it to the node, on the node's MAC
-    assert (bound["binding_host_id"], bound["binding_vnic_type"], bound["mac_address"]) == \
-        (node.uuid, "baremetal", node.mac), bound
-    assert bound["binding_vif_type"] not in ("binding_failed", "unbound"), bound
+    # the server's port is the node's NIC now (ironic's VIF attach); fake-hardware's
+    # deploy does not bind it (the redfish node's deploy below does)
+    assert server_port(deployed, server)["mac_address"] == node.mac
     deleted_back_to_available(deployed, node, "e2e-wholedisk")
 
 
@@ -377,6 +413,11 @@ def test_nova_boots_the_redfish_node_over_neutron_dhcp_and_ipxe(deployed, lab):
                    "--boot-interface", "ipxe",
                    "--driver-info", f"deploy_kernel={ids['e2e-kernel']}",
                    "--driver-info", f"deploy_ramdisk={ids['e2e-ramdisk-initrd']}")
+    # Zed's ramdisk deploy reads the kernel and ramdisk from the node's instance_info,
+    # not from the image's kernel_id/ramdisk_id: nova keeps what is set there
+    deployed.openstack("baremetal", "node", "set", node.uuid,
+                       "--instance-info", f"kernel={ids['e2e-kernel']}",
+                       "--instance-info", f"ramdisk={ids['e2e-ramdisk-initrd']}")
     deployed.openstack("server", "create", "--flavor", "e2e-ramdisk", "--image", "e2e-ramdisk-image",
                        "--network", "ctlplane", "e2e-ramdisk")
     server = wait_server(deployed, "e2e-ramdisk")
@@ -384,24 +425,34 @@ def test_nova_boots_the_redfish_node_over_neutron_dhcp_and_ipxe(deployed, lab):
         re.search(r"ctlplane=([\d.]+)", server["addresses"]).group(1)
     system = bmc_system(node)
     assert system["PowerState"] == "On" and system["Boot"]["BootSourceOverrideTarget"] == "Pxe"
+    # neutron's baremetal mechanism driver bound the port to the node, on its MAC
+    port = server_port(deployed, server)
+    assert (port["binding_host_id"], port["binding_vnic_type"], port["mac_address"]) == \
+        (node.uuid, "baremetal", node.mac), port
+    assert port["binding_vif_type"] not in ("binding_failed", "unbound"), port
 
-    # the PXE ROM: neutron's dnsmasq (not inspector's) answers with the port's address
+    # the UEFI PXE ROM (UEFI: Zed's default boot mode): neutron's dnsmasq, not
+    # inspector's, answers with the port's address and ironic's boot file
     dhcp_server = json.loads(deployed.openstack(
         "port", "list", "--network", "ctlplane", "--device-owner", "network:dhcp", "-f", "json"))
     dhcp_ip = dhcp_server[0]["Fixed IP Addresses"][0]["ip_address"] \
         if isinstance(dhcp_server[0]["Fixed IP Addresses"], list) else \
         re.search(r"ip_address='([\d.]+)'", str(dhcp_server[0]["Fixed IP Addresses"])).group(1)
-    offers = wait_for(lambda: [o for o in dhcp(node) if o["server_id"] == dhcp_ip], timeout=60)
-    assert offers and offers[0]["address"] == fixed_ip, offers
-    assert offers[0]["file"] == "undionly.kpxe" or offers[0]["bootfile_option"] == "undionly.kpxe", offers
+    answers = wait_for(lambda: [a for a in dhcp(node, request=True, uefi=True)
+                                if a["server_id"] == dhcp_ip], timeout=60)
+    assert answers and answers[-1]["kind"] == "ack", answers
+    ack = answers[-1]
+    assert (ack["address"], boot_file(ack), ack["next_server"]) == \
+        (fixed_ip, "ipxe.efi", LOCAL_IP), answers
+    ip("-n", node.ns, "addr", "add", f"{fixed_ip}/24", "dev", "eth0")
+    served = (ROOT / "data" / "ironic" / "tftpboot" / "ipxe.efi").read_bytes()
+    assert fetch(node, f"tftp://{LOCAL_IP}/ipxe.efi") == served
     # iPXE: sent to ironic's boot script, which chains to this node's own config
-    answers = dhcp(node, ipxe=True, request=True)
+    answers = dhcp(node, ipxe=True, request=True, uefi=True)
     ack = [a for a in answers if a["kind"] == "ack" and a["server_id"] == dhcp_ip]
     assert ack and ack[0]["address"] == fixed_ip, answers
-    boot_file = ack[0]["file"] or ack[0]["bootfile_option"]
-    assert boot_file == f"{HTTP}/boot.ipxe", ack
-    ip("-n", node.ns, "addr", "add", f"{fixed_ip}/24", "dev", "eth0")
-    assert fetch(node, boot_file).startswith(b"#!ipxe")
+    assert boot_file(ack[0]) == f"{HTTP}/boot.ipxe", ack
+    assert fetch(node, boot_file(ack[0])).startswith(b"#!ipxe")
     config = fetch(node, f"{HTTP}/{node.uuid}/config").decode()
     kernel_url = re.search(rf"(http://\S+/{node.uuid}/kernel)\b", config)  # the instance's
     assert kernel_url, config

@@ -491,7 +491,7 @@ def translate(uc: UndercloudConf) -> Translated:
                        "AllocationPools": allocation_pools(s, uc, iface)}
         if s.host_routes:
             ctl[s.name]["HostRoutes"] = list(s.host_routes)
-        item = {"tag": s.name, "ip_range": s.inspection_iprange,
+        item = {"tag": s.name, "cidr": str(s.cidr), "ip_range": s.inspection_iprange,
                 "netmask": str(s.cidr.netmask), "gateway": str(s.gateway),
                 "mtu": uc.get("local_mtu")}
         if s.host_routes:

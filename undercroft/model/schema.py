@@ -125,7 +125,9 @@ class KeystoneRegistration(Strict):
 
     user: Optional[str] = None
     password: Optional[str] = None  # secret parameter name
-    roles: list[str] = Field(default_factory=lambda: ["admin"])
+    # "service": keystonemiddleware (service_token_roles_required) accepts a service
+    # token, which ironic, nova and neutron send beside a user token, only with it
+    roles: list[str] = Field(default_factory=lambda: ["admin", "service"])
     create_roles: list[str] = Field(default_factory=list)
     services: list[CatalogEntry] = Field(default_factory=list)
 

@@ -16,7 +16,7 @@ In namespace placement the command runs under ``ip netns exec``.
   ``<state_dir>/host-units.json``, so the pure plan core sees the same observed state.
 
 Volumes are not mounted: a process on the host uses the container-side paths
-(/var/lib/mysql, /var/log/keystone, /httpboot, /srv/node), the distro's standard layout.
+(/var/lib/mysql, /var/log/keystone, /var/lib/ironic/httpboot, /srv/node), the distro's standard layout.
 This class offers the podman verbs the step executor uses.
 """
 from __future__ import annotations

@@ -74,6 +74,8 @@ def test_registry_lists_every_catalog_entry_and_user(full):
                                                 "mistral", "zaqar",
                                                 "neutron", "nova", "heat", "swift"}
     assert all(set(s["endpoints"]) == {"public", "internal", "admin"} for s in reg["services"])
+    # service tokens (ironic -> neutron on behalf of inspector, say) need the service role
+    assert "service" in reg["roles"] and all("service" in u["roles"] for u in reg["users"])
 
 
 def test_neutron_agents_serve_the_ctlplane_from_br_ctlplane(full, tmp_path):
@@ -369,3 +371,14 @@ def test_no_two_services_write_the_same_config_file(full):
         for f in c.files:
             assert owner.setdefault(f.dest, c.desired.service) == c.desired.service, \
                 f"{f.dest} is written by {owner[f.dest]} and {c.desired.service}"
+
+
+def test_nova_api_under_uwsgi_heartbeats_amqp_in_a_native_thread(full):
+    """Only nova-api reads the extra file: eventlet services keep green heartbeats."""
+    api = full.by_name("nova_api")
+    files = {f.dest: f.content for f in api.files}
+    assert "heartbeat_in_pthread = true" in files["/etc/nova/nova-api-wsgi.conf"]
+    assert api.desired.spec["environment"]["OS_NOVA_CONFIG_FILES"].split(";") == [
+        "api-paste.ini", "nova.conf", "nova-api-wsgi.conf"]
+    assert "heartbeat_in_pthread" not in files["/etc/nova/nova.conf"]
+    assert "OS_NOVA_CONFIG_FILES" not in full.by_name("nova_conductor").desired.spec["environment"]
