@@ -1,9 +1,9 @@
 """A PXE client's DHCP exchange, run inside a test node's namespace
-(``ip netns exec NODE python3 dhcp_client.py IFACE MAC [--uefi] [--ipxe] [--request]``).
+(``ip netns exec NODE python3 dhcp_client.py IFACE MAC [--plain|--uefi] [--ipxe] [--request]``).
 
 Sends a DHCPDISCOVER the way a NIC's PXE ROM does (vendor class ``PXEClient``, client
 architecture 0 = BIOS or 7 = x64 UEFI with ``--uefi``, option 175 and user class
-``iPXE`` when ``--ipxe``), prints every
+``iPXE`` when ``--ipxe``; ``--plain``: an ordinary client, no PXE options), prints every
 offer as one JSON line (address, server id, next server, boot file), and with
 ``--request`` completes the exchange with the first offer's server and prints the ACK.
 Raw DHCP over a UDP socket bound to the interface: the node has no address yet, so the
@@ -18,7 +18,9 @@ import struct
 import sys
 import time
 
-def _options(msg_type: int, ipxe: bool, uefi: bool, extra: bytes = b"") -> bytes:
+def _options(msg_type: int, ipxe: bool, uefi: bool, extra: bytes = b"", pxe: bool = True) -> bytes:
+    if not pxe:
+        return bytes([53, 1, msg_type, 55, 3, 1, 3, 6]) + extra + bytes([255])
     arch = 7 if uefi else 0
     vendor = f"PXEClient:Arch:{arch:05d}:UNDI:{'003016' if uefi else '002001'}".encode()
     opts = bytes([53, 1, msg_type])
@@ -55,7 +57,7 @@ def _parse(data: bytes) -> dict:
 
 
 def exchange(iface: str, mac: str, ipxe: bool, request: bool, uefi: bool = False,
-             wait: float = 4.0) -> list[dict]:
+             pxe: bool = True, wait: float = 4.0) -> list[dict]:
     hw = bytes.fromhex(mac.replace(":", ""))
     xid = random.getrandbits(32)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -80,14 +82,14 @@ def exchange(iface: str, mac: str, ipxe: bool, request: bool, uefi: bool = False
                     got.append(answer)
         return got
 
-    s.sendto(_packet(xid, hw, _options(1, ipxe, uefi)), ("255.255.255.255", 67))
+    s.sendto(_packet(xid, hw, _options(1, ipxe, uefi, pxe=pxe)), ("255.255.255.255", 67))
     offers = collect(2)
     out = [dict(o, kind="offer") for o in offers]
     if request and offers:
         first = offers[0]
         extra = (bytes([50, 4]) + socket.inet_aton(first["address"]) +
                  bytes([54, 4]) + socket.inet_aton(first["server_id"]))
-        s.sendto(_packet(xid, hw, _options(3, ipxe, uefi, extra)), ("255.255.255.255", 67))
+        s.sendto(_packet(xid, hw, _options(3, ipxe, uefi, extra, pxe)), ("255.255.255.255", 67))
         out += [dict(a, kind="ack") for a in collect(5)]
     return out
 
@@ -95,5 +97,5 @@ def exchange(iface: str, mac: str, ipxe: bool, request: bool, uefi: bool = False
 if __name__ == "__main__":
     iface, mac = sys.argv[1], sys.argv[2]
     for answer in exchange(iface, mac, "--ipxe" in sys.argv, "--request" in sys.argv,
-                           uefi="--uefi" in sys.argv):
+                           uefi="--uefi" in sys.argv, pxe="--plain" not in sys.argv):
         print(json.dumps(answer), flush=True)

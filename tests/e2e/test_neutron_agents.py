@@ -12,40 +12,7 @@ from undercroft.runtime.hostprep import dhcp_namespaces
 
 HOST = "undercloud.localdomain"
 PROBE_NS = f"{NAME}-dhcp-probe"
-
-# One DHCPDISCOVER from IFACE with MAC, with the broadcast flag so offers reach port 68
-# although the interface has no address. Prints each offer as "address server-id".
-DISCOVER = r"""
-import random, socket, struct, sys, time
-iface, mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
-xid = random.getrandbits(32)
-pkt = struct.pack("!BBBBIHH16s16s64s128s", 1, 1, 6, 0, xid, 0, 0x8000, b"", mac, b"", b"")
-pkt += bytes([99, 130, 83, 99, 53, 1, 1, 55, 3, 1, 3, 6, 255])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
-s.bind(("0.0.0.0", 68))
-s.settimeout(2)
-s.sendto(pkt, ("255.255.255.255", 67))
-end = time.monotonic() + 3
-while time.monotonic() < end:
-    try:
-        data = s.recv(2048)
-    except socket.timeout:
-        break
-    if len(data) < 240 or data[0] != 2 or struct.unpack("!I", data[4:8])[0] != xid:
-        continue
-    opts, i, server = data[240:], 0, ""
-    while i < len(opts) and opts[i] != 255:
-        if opts[i] == 0:
-            i += 1
-            continue
-        if opts[i] == 54:
-            server = socket.inet_ntoa(opts[i + 2:i + 6])
-        i += 2 + opts[i + 1]
-    print(socket.inet_ntoa(data[16:20]), server, flush=True)
-"""
+DHCP_CLIENT = Path(__file__).with_name("dhcp_client.py")  # one DHCPDISCOVER, offers as JSON
 
 
 def ip(*args: str) -> str:
@@ -136,11 +103,12 @@ def test_dnsmasq_offers_a_port_its_address(deployed):
         ip("-n", NAME, "link", "set", outer, "master", "br-ctlplane", "up")
 
         def offered():  # dnsmasq reads the new host entry on its next reload
-            out = subprocess.run(["ip", "netns", "exec", PROBE_NS, sys.executable, "-c",
-                                  DISCOVER, inner, mac], capture_output=True, text=True).stdout
-            return [ln.split() for ln in out.splitlines() if ln.endswith(f" {server}")]
+            out = subprocess.run(["ip", "netns", "exec", PROBE_NS, sys.executable, str(DHCP_CLIENT),
+                                  inner, mac, "--plain"], capture_output=True, text=True).stdout
+            answers = [json.loads(ln) for ln in out.splitlines() if ln.strip()]
+            return [a for a in answers if a["server_id"] == server]
         offers = wait_for(offered, timeout=60)
-        assert offers and offers[0][0] == address, offers
+        assert offers and offers[0]["address"] == address, offers
     finally:
         if Path("/run/netns", PROBE_NS).exists():
             subprocess.run(["ip", "netns", "del", PROBE_NS], check=False)

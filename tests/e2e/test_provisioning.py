@@ -24,7 +24,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +93,6 @@ def plug(ns: str, mac: str | None = None, address: str | None = None) -> None:
 
 def unplug(ns: str) -> None:
     if Path("/run/netns", ns).exists():
-        subprocess.run(["ip", "netns", "pids", ns], capture_output=True)
         for pid in subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
                                   text=True).stdout.split():
             subprocess.run(["kill", "-9", pid], capture_output=True)

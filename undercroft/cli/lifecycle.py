@@ -181,10 +181,10 @@ class Upgrade(UndercroftCommand):
                 upgrade.upgrade(path, overrides, reporter)
         elif not args.cleanup:
             return Update.act(self, argparse.Namespace(**vars(args), refresh_packages=False))
-        dep = deployment.load(path, overrides)
-        if args.cleanup or dep.translated.parameters.get("UpgradeRemoveUnusedPackages") is True:
+        _, translated = deployment.configure(path, overrides)
+        if args.cleanup or translated.parameters.get("UpgradeRemoveUnusedPackages") is True:
             with event_reporter(settings.state_dir, "upgrade-cleanup") as reporter:
-                upgrade.cleanup(dep, reporter)
+                upgrade.cleanup(deployment.load(path, overrides), reporter)
         return 0
 
 

@@ -13,12 +13,9 @@ import sys
 from pathlib import Path
 
 from undercroft.config.translate import Settings
+from undercroft.runtime.systemd_units import systemd_is_pid1
 
 UNIT_DIR = Path("/etc/systemd/system")
-
-
-def systemd_is_pid1() -> bool:
-    return Path("/run/systemd/system").is_dir()
 
 
 def unit_name(settings: Settings) -> str:

@@ -36,7 +36,7 @@ from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedCo
 from undercroft.render.services import CONFIG_MOUNT
 from undercroft.runtime.hostpackages import HOST_PATH as PATH
 from undercroft.runtime.supervisor import Supervisor
-from undercroft.runtime.systemd_units import SystemdUnits
+from undercroft.runtime.systemd_units import SystemdUnits, systemd_is_pid1
 
 ENTRYPOINT = "/usr/local/bin/undercroft-start"
 STATE_FILE = "host-units.json"
@@ -54,7 +54,7 @@ def _netns_prefix(network: str) -> list[str]:
 
 def process_manager():
     """systemd where it is PID 1, Debian's supervisor elsewhere."""
-    return SystemdUnits() if Path("/run/systemd/system").is_dir() else Supervisor()
+    return SystemdUnits() if systemd_is_pid1() else Supervisor()
 
 
 def processes_with_env(marker: bytes, proc: Path = Path("/proc")) -> Iterator[int]:
@@ -255,12 +255,17 @@ class HostRuntime:
         self.manager.start(name)
         self._save(name, {**rec, "pid": self.manager.info(name).get("pid")})
 
+    @staticmethod
+    def _kill_leftovers(rec: dict) -> None:
+        """What the unit forked off and its process manager missed (see module doc)."""
+        if rec.get("config"):
+            kill_leftovers(f"UNDERCROFT_CONFIG={rec['config']}".encode())
+
     def stop(self, name: str, timeout: int = 10) -> None:
         rec = self._units().get(name, {})
         if rec.get("oneshot") is False:
             self.manager.stop(name)
-            if rec.get("config"):
-                kill_leftovers(f"UNDERCROFT_CONFIG={rec['config']}".encode())
+            self._kill_leftovers(rec)
 
     def stop_many(self, names, timeout: int = 10) -> None:
         for n in names:
@@ -270,8 +275,7 @@ class HostRuntime:
         rec = self._units().get(name)
         if rec is not None and not rec["oneshot"]:
             self.manager.remove(name)
-            if rec.get("config"):
-                kill_leftovers(f"UNDERCROFT_CONFIG={rec['config']}".encode())
+            self._kill_leftovers(rec)
         proc = self._procs.pop(name, None)
         if proc is not None and proc.poll() is None:
             proc.kill()

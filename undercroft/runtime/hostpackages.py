@@ -20,6 +20,7 @@ from undercroft.errors import DeployError
 from undercroft.images.recipe import HostRecipe
 from undercroft.model.loader import TEMPLATES
 from undercroft.report import Reporter
+from undercroft.runtime.systemd_units import systemd_is_pid1
 
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 APT_HELPER = TEMPLATES / "images" / "base" / "undercroft-apt-install"
@@ -72,7 +73,7 @@ def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
                               hint="fix the apt problem shown and re-run; packages already "
                                    "installed are kept")
         reporter.line("ok", "packages", f"installed {len(missing)} packages")
-    if Path("/run/systemd/system").is_dir():
+    if systemd_is_pid1():
         mask_distro_units(recipe.packages, reporter)
     written = []
     for src, dest in recipe.files:

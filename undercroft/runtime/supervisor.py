@@ -57,7 +57,7 @@ def program_conf(name: str, argv: Sequence[str], env: Mapping[str, str], log_pat
     command = " ".join(_quote(a) if any(c in a for c in ' "%\\') else a for a in argv)
     environment = ",".join(f"{k}={_quote(v)}" for k, v in sorted(env.items()))
     return "\n".join([
-        f"; written by undercroft; removed by 'undercroft destroy'",
+        "; written by undercroft; removed by 'undercroft destroy'",
         f"[program:{name}]",
         f"command={command}",
         f"environment={environment}" if environment else "",

@@ -30,6 +30,11 @@ SHOWN = ("Id", "LoadState", "ActiveState", "SubState", "MainPID", "ExecMainStatu
 Run = Callable[[list[str]], subprocess.CompletedProcess]
 
 
+def systemd_is_pid1() -> bool:
+    """systemd's own test (sd_booted): it runs this host when /run/systemd/system exists."""
+    return Path("/run/systemd/system").is_dir()
+
+
 def _systemctl(argv: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(["systemctl", *argv], capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)
@@ -83,7 +88,7 @@ class SystemdUnits:
         return self.unit_dir / self.unit(name)
 
     def ensure_running(self) -> None:
-        if not Path("/run/systemd/system").is_dir():
+        if not systemd_is_pid1():
             raise DeployError("systemd is not PID 1 here: its units cannot run",
                               hint="the host runtime uses supervisor on such hosts")
 
