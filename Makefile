@@ -10,7 +10,8 @@ deps:
 deploy: deps
 	$(VENV)/bin/undercroft install --config $(CONFIG)
 
-test: deps
+test:
+	UNDERCROFT_VENV=$(VENV) UNDERCROFT_TEST_DEPS=1 bash scripts/host-deps.sh
 	UNDERCROFT_VENV=$(VENV) bash scripts/run-tests.sh $(ARGS)
 
 unit: deps

@@ -19,6 +19,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
     echo "host-deps: Debian packages present (${pkgs[*]})"
 fi
+# The test suite's multi-host lab runs a real sshd per simulated host (tests/e2e/
+# test_multinode.py), started by the test inside its namespaces. Installed with a
+# policy-rc.d that forbids starting services, so no sshd ever listens on the host itself.
+if [ "${UNDERCROFT_TEST_DEPS:-}" = 1 ] && [ ! -x /usr/sbin/sshd ]; then
+    echo "host-deps: installing openssh-server for the multi-host tests (not started)"
+    export DEBIAN_FRONTEND=noninteractive
+    policy=/usr/sbin/policy-rc.d
+    had_policy=0; [ -e "$policy" ] && had_policy=1
+    [ "$had_policy" = 1 ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"; }
+    apt-get install -y -q --no-install-recommends openssh-server || { apt-get update -q &&
+        apt-get install -y -q --no-install-recommends openssh-server; }
+    [ "$had_policy" = 1 ] || rm -f "$policy"
+fi
 py=${PYTHON:-python3}
 if [ ! -x "$venv/bin/python" ]; then
     echo "host-deps: creating venv $venv"

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 venv=${UNDERCROFT_VENV:-$here/.venv}
 cd "$here"
 start=$(date +%s)
-"$venv/bin/python" -m pytest -ra -p no:cacheprovider tests/unit tests/integration tests/e2e "$@"
+"$venv/bin/python" -m pytest -ra -p no:cacheprovider --durations=30 tests/unit tests/integration tests/e2e "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
     echo "run-tests: pytest collected no tests; treating as failure" >&2

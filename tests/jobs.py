@@ -1,10 +1,12 @@
 """The CI jobs operators ask for, as one pytest run: ``unit``, ``integration``, then the
-e2e jobs ``upgrade`` (baremetal undercloud to containers), ``install`` (fresh deploy,
-services, provisioning) and ``update`` (day 2: minor update, backup/restore, restart).
+e2e jobs ``upgrade`` (baremetal undercloud to containers), ``roles`` (the same templates
+as a Standalone all-in-one), ``install`` (fresh deploy, services, provisioning) and
+``update`` (day 2: minor update, backup/restore, restart).
 
 An e2e module names its job with ``pytestmark = pytest.mark.job("update")``; unmarked
-e2e modules belong to ``install``. The upgrade job runs first, before the ``install``
-job's undercloud exists, so the two deployments do not share the two CPUs. At the end a
+e2e modules belong to ``install``. The upgrade and roles jobs run first, each removing
+or stopping its deployment, before the ``install`` job's undercloud exists, so no two
+deployments share the two CPUs. At the end a
 table lists each job with its test counts, outcome and time. ``--job NAME`` runs one.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-ORDER = ("unit", "integration", "upgrade", "install", "update")
+ORDER = ("unit", "integration", "upgrade", "roles", "install", "update")
 
 
 def job_of(item: pytest.Item) -> str:

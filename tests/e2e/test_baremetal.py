@@ -16,6 +16,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -162,23 +163,27 @@ KEPT: dict = {}
 
 def kept() -> list[str]:
     """What is missing or different among the populated items (empty: all there)."""
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / "home/.config/openstack/clouds.yaml"))
+    script = Path(__file__).with_name("cloud_items.py")
+    proc = subprocess.run(["ip", "netns", "exec", NAME, sys.executable, str(script),
+                           "bm-container", "kept.txt", "bm-image", "bm-node", "bm-stack"],
+                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"reading the kept items failed:\n{proc.stderr}"
+    found = json.loads(proc.stdout)
     problems = []
-    users = {u["Name"] for u in json.loads(openstack("user", "list", "-f", "json"))}
-    if "bm-user" not in users:
+    if "bm-user" not in found["users"]:
         problems.append("user bm-user")
-    if json.loads(openstack("image", "show", "bm-image", "-f", "json"))["checksum"] != KEPT["image"]:
+    if found["image_checksum"] != KEPT["image"]:
         problems.append("image checksum")
-    node = json.loads(openstack("baremetal", "node", "show", "bm-node", "-f", "json"))
-    if (node["uuid"], node["provision_state"]) != (KEPT["node"], "enroll"):
-        problems.append(f"node {node['uuid']} {node['provision_state']}")
-    ports = json.loads(openstack("baremetal", "port", "list", "--node", KEPT["node"], "-f", "json"))
-    if [p["address"] for p in ports] != ["52:54:00:bb:00:01"]:
-        problems.append(f"ports {ports}")
-    if openstack("object", "save", "bm-container", "kept.txt", "--file", "-") != "kept across the upgrade\n":
+    if found["node"] != {"uuid": KEPT["node"], "provision_state": "enroll"}:
+        problems.append(f"node {found['node']}")
+    if found["ports"] != ["52:54:00:bb:00:01"]:
+        problems.append(f"ports {found['ports']}")
+    if found["object"] != "kept across the upgrade\n":
         problems.append("swift object")
-    if json.loads(openstack("stack", "show", "bm-stack", "-f", "json"))["stack_status"] != "CREATE_COMPLETE":
-        problems.append("heat stack")
-    if "ctlplane" not in {n["Name"] for n in json.loads(openstack("network", "list", "-f", "json"))}:
+    if found["stack_status"] != "CREATE_COMPLETE":
+        problems.append(f"heat stack {found['stack_status']}")
+    if "ctlplane" not in found["networks"]:
         problems.append("ctlplane network")
     return problems
 

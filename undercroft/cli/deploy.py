@@ -1,4 +1,4 @@
-"""``install`` and ``plan``."""
+"""``install``, ``deploy`` (any role) and ``plan``."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,10 @@ from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.config import validations
 from undercroft.errors import DeployError, UndercroftError
 from undercroft.images.catalog import REPO
-from undercroft.lifecycle import deployment, systemd
+from undercroft.lifecycle import deployment, role_choice, systemd
+from undercroft.model.loader import TEMPLATES
+from undercroft.runtime.ansible import export
+from undercroft.runtime.ansible.run import run_playbook
 from undercroft.report import Reporter
 from undercroft import runtime
 
@@ -62,6 +65,9 @@ class Install(UndercroftCommand):
         parser.add_argument("--baremetal", action="store_true",
                             help="run the services as host processes from Debian packages "
                                  "(sets [undercroft] baremetal)")
+        parser.add_argument("--step", type=int, action="append", choices=range(1, 6),
+                            metavar="N", help="converge only the containers of step N "
+                            "(repeatable; what a multi-host deploy runs on each host)")
         parser.add_argument("--no-validations", action="store_true",
                             help="skip the preflight validations (memory, disk, hostname, "
                                  "addresses and ranges, interface, ports, sysctls)")
@@ -99,13 +105,119 @@ class Install(UndercroftCommand):
             if not validate:
                 why = "--no-validations" if args.no_validations else "enable_validations = false"
                 reporter.warn(f"preflight validations skipped ({why})")
+            self.record(dep, args)
             deployment.install(dep, runtime.for_settings(dep.settings), reporter,
-                               build_images=not args.no_build)
+                               build_images=not args.no_build,
+                               steps=frozenset(args.step) if args.step else None)
             unit = systemd.install_unit(dep.settings, Path(path) if path else None, reporter)
             if unit is None:
                 reporter.info("No systemd as PID 1 here: after a reboot run 'undercroft start'.")
         finally:
             reporter.close()
+        return 0
+
+
+    def record(self, dep, args) -> None:
+        """What ``deploy`` chose; install keeps whatever was recorded."""
+
+
+class Deploy(Install):
+    """Deploy a role on this host: the same engine as install, any role and environments.
+
+    ``-r``/``--roles-file``: a roles file, or a bundled one by name or as
+    ``roles/<Role>.yaml`` (Undercloud, Standalone, Controller, Compute). ``-e``: heat-style
+    environment files (parameter_defaults, enable_services/disable_services), after
+    undercloud.conf's custom_env_files. Both are recorded, so later update, status, start
+    and install of this deployment render the same role without repeating them.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--inventory", "-i", metavar="PATH",
+                            help="an Ansible inventory whose groups are the roles file's roles: "
+                                 "deploy every host through Ansible (see 'export ansible')")
+        parser.add_argument("--output", metavar="DIR",
+                            help="with --inventory: where the playbook and per-host inputs go "
+                                 "(default: <state_dir>/ansible)")
+        parser.add_argument("--roles-file", "-r", metavar="PATH",
+                            help="roles file (path, bundled role name, or roles/<Role>.yaml)")
+        parser.add_argument("--environment-file", "-e", metavar="PATH", action="append",
+                            default=[], dest="environment_files",
+                            help="environment file, applied in order after custom_env_files "
+                                 "(repeatable)")
+        return parser
+
+    def overrides(self, args) -> dict:
+        out = super().overrides(args)
+        out[deployment.ROLE_CHOICE] = role_choice.RoleChoice(
+            roles_file=self.roles_file(args.roles_file) if args.roles_file else None,
+            env_files=tuple(role_choice.resolve_path(e, TEMPLATES, "environment file")
+                            for e in args.environment_files))
+        return out
+
+    @staticmethod
+    def roles_file(value: str) -> str:
+        if "/" not in value and not value.endswith((".yaml", ".yml")):
+            return value  # a bundled role by name
+        return str(role_choice.resolve_path(value, TEMPLATES, "roles file"))
+
+    @staticmethod
+    def roles_file_path(value: str) -> str:
+        """A bundled role's name as the path of its file."""
+        if "/" not in value and not value.endswith((".yaml", ".yml")):
+            return f"roles/{value}.yaml"
+        return value
+
+    def record(self, dep, args) -> None:
+        role_choice.save(dep.settings.state_dir, self.overrides(args)[deployment.ROLE_CHOICE])
+
+    def act(self, args):
+        if not args.inventory:
+            return super().act(args)
+        if not args.roles_file:
+            raise UndercroftError("--inventory needs --roles-file (a roles file listing the "
+                                  "inventory groups' roles, e.g. [Controller, Compute])")
+        exported = export_ansible(self, args)
+        print(f"Exported {len(exported.hosts)} hosts to {exported.output}; running ansible-playbook")
+        run_playbook(exported)
+        return 0
+
+
+def export_ansible(command, args):
+    """``export ansible`` and ``deploy --inventory``: per-host inputs and the playbook."""
+    path = command.config_path(args)
+    roles = role_choice.resolve_path(Deploy.roles_file_path(args.roles_file), TEMPLATES, "roles file")
+    envs = [role_choice.resolve_path(e, TEMPLATES, "environment file") for e in args.environment_files]
+    output = Path(args.output) if args.output else deployment.settings(path).state_dir / "ansible"
+    return export.export(Path(path) if path else None, roles, envs, Path(args.inventory), output)
+
+
+class ExportAnsible(UndercroftCommand):
+    """Write a multi-host deploy as an Ansible inventory + playbook (nothing is run).
+
+    The inventory's groups are the roles file's roles (Controller, Compute); each host
+    needs ``undercroft_local_ip`` (its ctlplane address with prefix) and may set
+    ``undercroft_hostname``, ``undercroft_dir`` (where its inputs go, default
+    /var/lib/undercroft-ansible), ``undercroft_settings`` ([undercroft] options),
+    ``undercroft_bin`` and ``undercroft_environment``. --config is the base
+    undercloud.conf every host shares (VIPs, subnets, TLS).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--roles-file", "-r", metavar="PATH", required=True)
+        parser.add_argument("--inventory", "-i", metavar="PATH", required=True)
+        parser.add_argument("--output", metavar="DIR", required=True)
+        parser.add_argument("--environment-file", "-e", metavar="PATH", action="append",
+                            default=[], dest="environment_files")
+        return parser
+
+    def act(self, args):
+        exported = export_ansible(self, args)
+        for h in exported.hosts:
+            print(f"{h.name:<16} {h.role:<12} {len(exported.services[h.name])} services: "
+                  f"{', '.join(exported.services[h.name])}")
+        print(f"Run: cd {exported.output} && ANSIBLE_CONFIG=ansible.cfg ansible-playbook deploy.yml")
         return 0
 
 

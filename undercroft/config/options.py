@@ -259,6 +259,9 @@ UNDERCROFT_OPTS = [
                 help="Run the services as host processes from Debian packages (supervised by "
                      "supervisor, or systemd where it is PID 1) instead of podman containers; "
                      "same templates, same configuration files. 'install --baremetal' sets it."),
+    cfg.StrOpt("role", default="",
+               help="The role this host runs when roles_file lists several roles (a "
+                    "multi-host deploy sets it per host); empty: the file's only role."),
     cfg.StrOpt("deployment_name", default="undercloud",
                help="Name used in container labels; a non-default name also prefixes container "
                     "names so several deployments can share one podman storage."),

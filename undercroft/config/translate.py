@@ -29,7 +29,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # enable_* option -> the services it switches (names of the service templates).
 SERVICE_TOGGLES: dict[str, tuple[str, ...]] = {
-    "enable_ironic": ("ironic", "ironic_inspector"),
+    "enable_ironic": ("ironic", "ironic_inspector", "ironic_neutron_agent"),
     "enable_ironic_inspector": ("ironic_inspector",),
     "enable_mistral": ("mistral",),
     "enable_zaqar": ("zaqar",),
@@ -81,6 +81,7 @@ class Settings:
     local_prefix: int
     local_interface: str
     extra_addresses: tuple[str, ...] = field(default_factory=tuple)
+    role: str = ""  # which role of a multi-role roles_file this host runs
     baremetal: bool = False  # host runtime (runtime/host.py) instead of podman
     # Data stays where a baremetal undercloud keeps it (/var/lib/mysql, /srv/node, ...):
     # containers bind-mount those paths as is (set by ``upgrade``, kept in state_dir).
@@ -448,7 +449,7 @@ def translate(uc: UndercloudConf) -> Translated:
         roles_file=roles_file, debian_mirror=uc.get("debian_mirror", "undercroft"),
         env_files=tuple(env_files), local_ip=str(iface.ip),
         local_prefix=iface.network.prefixlen, local_interface=uc.get("local_interface"),
-        baremetal=bool(uc.get("baremetal", "undercroft")),
+        baremetal=bool(uc.get("baremetal", "undercroft")), role=uc.get("role", "undercroft"),
     )
     params: dict[str, object] = {}
     sources: dict[str, str] = {}

@@ -13,18 +13,21 @@ from typing import Mapping
 
 from undercroft.config import certificates, loader, passwords
 from undercroft.config.translate import Settings, Translated, translate
-from undercroft.errors import DeployError
+from undercroft.errors import ConfigError, DeployError
 from undercroft.images import catalog as image_catalog
 from undercroft.images.builder import ImageBuilder
-from undercroft.lifecycle import credentials
+from undercroft.lifecycle import credentials, role_choice
 from undercroft.lifecycle.materialize import (
     drop_previous_config, keep_previous_config, remove_config_dir, restore_previous_config,
     write_config_dir,
 )
-from undercroft.model.loader import Catalog, load_catalog, load_environment, load_role
+from undercroft.model.loader import Catalog, load_catalog, load_environment, load_roles
+from undercroft.model.schema import Role
 from undercroft.plan import Plan, make_plan
 from undercroft.render.endpoints import EndpointMap
-from undercroft.render.parameters import Resolved, definitions, enabled_services, resolve
+from undercroft.render.parameters import (
+    Resolved, check_role_parameters, definitions, enabled_services, resolve,
+)
 from undercroft.render.services import Rendered, Renderer, labels
 from undercroft.report import Reporter
 from undercroft.images import recipe
@@ -82,9 +85,11 @@ def configure(config: str | Path | None, overrides: Mapping[str, str] | None = N
     stays on the host runtime for start, stop and plan.
     """
     uc = loader.load(config)
-    for key, value in (overrides or {}).items():
+    overrides = dict(overrides or {})
+    given = overrides.pop(ROLE_CHOICE, None)  # undercroft deploy's -r/-e
+    for key, value in overrides.items():
         uc.conf.set_override(key, value, group="undercroft")
-    tr = translate(uc)
+    tr = with_role_choice(translate(uc), given)
     state = tr.settings.state_dir
     if upgrading or (state / HOST_LAYOUT).exists():
         layout = dict(baremetal=False, host_layout=True)
@@ -93,6 +98,20 @@ def configure(config: str | Path | None, overrides: Mapping[str, str] | None = N
     else:
         return uc, tr
     return uc, dataclasses.replace(tr, settings=dataclasses.replace(tr.settings, **layout))
+
+
+ROLE_CHOICE = "role_choice"  # the overrides key for a RoleChoice (see role_choice.py)
+
+
+def with_role_choice(tr: Translated, given: role_choice.RoleChoice | None) -> Translated:
+    """Apply ``deploy``'s role and environment files: the ones given now, else the ones
+    the last ``deploy`` recorded."""
+    choice = given if given is not None else role_choice.load(tr.settings.state_dir)
+    if choice.empty:
+        return tr
+    s = tr.settings
+    return dataclasses.replace(tr, settings=dataclasses.replace(
+        s, roles_file=choice.roles_file or s.roles_file, env_files=s.env_files + choice.env_files))
 
 
 def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
@@ -107,24 +126,48 @@ def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
     _, tr = configure(config, overrides, upgrading)
     cat = load_catalog()
     role_path = cat.role_path(tr.settings.roles_file)
-    role = load_role(role_path)
+    roles = load_roles(role_path, cat.root / "roles")
+    role = pick_role(roles, tr.settings.role, role_path)
+    for r in roles:
+        check_role_parameters(r, role_path, cat.parameters, cat.services)
     envs = [(p, load_environment(p)) for p in tr.settings.env_files]
-    names = enabled_services(role, envs, cat.services, role_path,
-                             conf_disabled=tr.disabled_services)
+
+    def enabled(r: Role) -> list[str]:
+        return enabled_services(r, envs, cat.services, role_path, conf_disabled=tr.disabled_services)
+    names = enabled(role)
+    cloud = list(dict.fromkeys(n for r in roles for n in enabled(r)))  # every host's services
     svcs = [cat.services[n] for n in names]
-    defs = definitions(cat.parameters, svcs)
+    cloud_svcs = [cat.services[n] for n in cloud]
+    # parameters of the whole cloud: a Compute host renders rabbitmq's credentials and
+    # keystone's URLs without running either
+    defs = definitions(cat.parameters, cloud_svcs)
     resolved = resolve(defs, tr.parameters, tr.sources, envs,
                        lambda wanted: passwords.ensure(tr.settings.passwords_file, wanted,
                                                        persist=persist_secrets),
-                       reporter.warn)
+                       reporter.warn, role=(role_path, role))
     tls = public_tls(tr.settings, resolved.values, names, persist_secrets)
     images = image_catalog.load(tr.settings.debian_mirror, package_epoch=package_epoch(tr.settings))
     refs = {name: img.ref for name, img in images.items()}
     values = dict(resolved.values, PublicTLSCertificatePem=tls.pem if tls else "")
     renderer = Renderer(tr.settings, values, resolved.secret_names, refs)
-    rendered = renderer.render(svcs)
+    rendered = renderer.render(svcs, cloud_svcs)
     return Deployment(tr, cat, names, resolved, images, rendered, renderer.values, tls,
                       renderer.endpoints)
+
+
+def pick_role(roles: list[Role], wanted: str, role_path: Path) -> Role:
+    """The role this host runs: ``[undercroft] role``, or the file's only role."""
+    if wanted:
+        for r in roles:
+            if r.name == wanted:
+                return r
+        raise ConfigError(f"[undercroft] role = {wanted}: {role_path} has no such role "
+                          f"(it has {', '.join(r.name for r in roles)})")
+    if len(roles) > 1:
+        raise ConfigError(f"{role_path} lists {len(roles)} roles "
+                          f"({', '.join(r.name for r in roles)}): set [undercroft] role to the "
+                          f"one this host runs, or deploy them with --inventory")
+    return roles[0]
 
 
 PACKAGE_EPOCH = "package-epoch"
@@ -174,7 +217,7 @@ def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
 
 
 def converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: StepExecutor,
-              build_images: bool = True) -> tuple[Plan, list[Path]]:
+              build_images: bool = True, steps: frozenset[int] | None = None) -> tuple[Plan, list[Path]]:
     """What install, update and upgrade share: host prep, images, plan, execution, credentials."""
     s = dep.settings
     hostprep.prepare(s, dep.rendered.host_dirs, reporter)
@@ -193,6 +236,8 @@ def converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: Step
             raise DeployError(f"images missing: {', '.join(missing)}",
                               hint="run 'undercroft images build' first")
     plan = compute_plan(dep, podman)
+    if steps is not None:
+        plan = plan.only_steps(steps)
     reporter.phase("Plan")
     print_plan(plan, reporter, verbose=False)
     executor.execute(plan, STEP_NAMES)
@@ -226,12 +271,13 @@ def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
     return plan
 
 
-def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: bool = True) -> Plan:
+def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: bool = True,
+            steps: frozenset[int] | None = None) -> Plan:
     t0 = time.monotonic()
     s = dep.settings
     reporter.event("install_start", deployment=s.deployment_name, services=dep.services)
     executor = StepExecutor(podman, reporter, dep.labels_for, before_start=_write_config(dep))
-    plan, written = converge(dep, podman, reporter, executor, build_images)
+    plan, written = converge(dep, podman, reporter, executor, build_images, steps)
     took = time.monotonic() - t0
     reporter.event("install_done", seconds=round(took, 2), writes=len(plan.writes),
                    unchanged=len(plan.unchanged))

@@ -15,7 +15,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_yaml(path: Path) -> dict:
+def read_yaml(path: Path, allow_list: bool = False) -> dict | list:
     try:
         data = yaml.safe_load(path.read_text())
     except FileNotFoundError:
@@ -27,6 +27,8 @@ def read_yaml(path: Path) -> dict:
         raise ConfigError(f"{path}:{where}: invalid YAML: {problem}")
     if data is None:
         data = {}
+    if allow_list and isinstance(data, list):
+        return data
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
     return data
@@ -46,6 +48,36 @@ def validate(model: Type[M], data: dict, path: Path, prefix: tuple = ()) -> M:
 
 def load_role(path: Path) -> Role:
     return validate(Role, read_yaml(path), path)
+
+
+def load_roles(path: Path, bundled: Path = TEMPLATES / "roles") -> list[Role]:
+    """One role (a mapping), or several (a list, like TripleO's roles_data.yaml) for a
+    multi-host deploy. A list item is a role, or the name of a bundled role
+    (``[Controller, Compute]``, what ``openstack overcloud roles generate`` would
+    concatenate). Names must be unique."""
+    data = read_yaml(path, allow_list=True)
+    if isinstance(data, dict):
+        return [validate(Role, data, path)]
+    if not data:
+        raise ConfigError(f"{path}: the list of roles is empty")
+    roles = []
+    for i, item in enumerate(data):
+        if isinstance(item, str):
+            found = bundled / f"{item}.yaml"
+            if not found.is_file():
+                known = ", ".join(sorted(p.stem for p in bundled.glob("*.yaml")))
+                raise ConfigError(f"{path}: [{i}]: no bundled role {item} (bundled: {known})")
+            roles.append(load_role(found))
+        elif isinstance(item, dict):
+            roles.append(validate(Role, item, path, (i,)))
+        else:
+            raise ConfigError(f"{path}: [{i}]: expected a role (name, services) or a bundled "
+                              f"role's name, got {type(item).__name__}")
+    names = [r.name for r in roles]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(f"{path}: role {dup[0]} is defined twice")
+    return roles
 
 
 def load_environment(path: Path) -> Environment:

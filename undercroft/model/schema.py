@@ -23,6 +23,7 @@ class ParameterDef(Strict):
     description: str = ""
     # How a secret is generated the first time (then kept in the passwords file).
     generate: Optional[Literal["password", "fernet_key", "hex"]] = None
+    allowed: Optional[list[Any]] = None  # the only values accepted, if given
 
     @model_validator(mode="after")
     def _secret_rules(self):
@@ -179,9 +180,15 @@ class ServiceTemplate(Strict):
 
 
 class Role(Strict):
+    """A list of services, and the parameter values that make them this role (THT's
+    RoleParametersDefault: a Standalone role's nova_compute uses the fake driver). The
+    role's values sit above the templates' defaults, below undercloud.conf and
+    environment files."""
+
     name: str
     description: str = ""
     services: list[str]
+    parameter_defaults: dict[str, Any] = Field(default_factory=dict)
 
 
 class Environment(Strict):

@@ -125,6 +125,11 @@ class Plan:
                 out.setdefault(a.service, []).append(a)
         return out
 
+    def only_steps(self, steps: "set[int] | frozenset[int]") -> "Plan":
+        """The actions of some steps: a multi-host deploy runs step N on every host
+        before step N+1 anywhere (the Ansible playbook calls ``install --step N``)."""
+        return Plan(tuple(a for a in self.actions if a.step in steps))
+
     def removals(self) -> list[Action]:
         return [a for a in self.actions if a.kind is ActionKind.REMOVE]
 

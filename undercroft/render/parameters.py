@@ -1,4 +1,4 @@
-"""Merge parameter values: defaults < undercloud.conf < environment files < secrets.
+"""Merge parameter values: defaults < role < undercloud.conf < environment files < secrets.
 
 Environment files apply in order (later wins), like heat environments. Secrets come from
 the passwords file unless an environment file sets them explicitly.
@@ -56,6 +56,18 @@ def enabled_services(role: Role, envs: Iterable[tuple[Path, Environment]],
     return names
 
 
+def check_role_parameters(role: Role, role_path: Path, global_defs: Mapping[str, ParameterDef],
+                          catalog_services: Mapping[str, ServiceTemplate]) -> None:
+    """A role's parameter_defaults must name parameters some template defines (a typo
+    is an error, not a silently ignored value)."""
+    known = set(global_defs).union(*(s.parameters for s in catalog_services.values()))
+    for name in role.parameter_defaults:
+        if name not in known:
+            hint = difflib.get_close_matches(name, sorted(known), n=1)
+            raise ConfigError(f"{role_path}: parameter_defaults: {name} is not a parameter of "
+                              f"any service template" + (f"; did you mean {hint[0]}?" if hint else ""))
+
+
 def _coerce(name: str, d: ParameterDef, value: Any, where: str) -> Any:
     def bad(expect: str):
         return ConfigError(f"{where}: parameter {name} = {value!r}: expected {expect}")
@@ -91,6 +103,14 @@ def _coerce(name: str, d: ParameterDef, value: Any, where: str) -> Any:
     return value
 
 
+def _checked(name: str, d: ParameterDef, value: Any, where: str) -> Any:
+    value = _coerce(name, d, value, where)
+    if d.allowed is not None and value is not None and value not in d.allowed:
+        raise ConfigError(f"{where}: parameter {name} = {value!r}: expected one of "
+                          f"{', '.join(map(str, d.allowed))}")
+    return value
+
+
 def definitions(global_defs: Mapping[str, ParameterDef],
                 services: Iterable[ServiceTemplate]) -> dict[str, ParameterDef]:
     defs = dict(global_defs)
@@ -107,15 +127,22 @@ def resolve(defs: Mapping[str, ParameterDef], translated: Mapping[str, Any],
             translated_sources: Mapping[str, str],
             envs: Iterable[tuple[Path, Environment]],
             secrets: Callable[[dict[str, ParameterDef]], Mapping[str, str]],
-            warn: Callable[[str], None]) -> Resolved:
+            warn: Callable[[str], None],
+            role: tuple[Path, Role] | None = None) -> Resolved:
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name, d in defs.items():
         if d.type != "secret":
             values[name] = d.default
             sources[name] = "default"
+    if role is not None:  # a role may set parameters of services an env file switched off
+        path, r = role
+        for name, value in r.parameter_defaults.items():
+            if name in defs:
+                values[name] = _checked(name, defs[name], value, f"{path}: parameter_defaults")
+                sources[name] = f"role {r.name}"
     for name, value in translated.items():
-        values[name] = _coerce(name, defs[name], value, translated_sources[name]) if name in defs else value
+        values[name] = _checked(name, defs[name], value, translated_sources[name]) if name in defs else value
         sources[name] = translated_sources[name]
     for path, env in envs:
         for name, value in env.parameter_defaults.items():
@@ -124,7 +151,7 @@ def resolve(defs: Mapping[str, ParameterDef], translated: Mapping[str, Any],
                 warn(f"{path}: parameter_defaults: {name} is not used by any enabled service"
                      + (f" (did you mean {hint[0]}?)" if hint else ""))
                 continue
-            values[name] = _coerce(name, defs[name], value, f"{path}")
+            values[name] = _checked(name, defs[name], value, f"{path}")
             sources[name] = f"environment {path}"
     wanted = {n: d for n, d in defs.items() if d.type == "secret" and n not in values}
     for name, value in secrets(wanted).items():

@@ -97,10 +97,17 @@ class Renderer:
             raise ConfigError(f"{self.templates / 'config' / cf.template}: {exc}")
 
     # -- rendering -------------------------------------------------------------------------
-    def render(self, services: list[ServiceTemplate]) -> Rendered:
+    def render(self, services: list[ServiceTemplate],
+               cloud: list[ServiceTemplate] | None = None) -> Rendered:
+        """Render ``services`` (this host's). ``cloud``: every service of every role in
+        the roles file; where the APIs are reached (haproxy's VIPs or not) depends on
+        the whole cloud, not on what this host runs (a Compute host has no haproxy)."""
         containers: list[RenderedContainer] = []
         host_dirs: list[tuple[str, str]] = []
-        self.endpoints = EndpointMap.build(self.values, services)
+        self.endpoints = EndpointMap.build(self.values, cloud or services)
+        # what runs here: a config file shared by several services (nova.conf) renders
+        # only the sections of those on this host
+        self.values["HostServices"] = [s.name for s in services]
         self.values.update(self.endpoints.context(services))
         for svc in services:
             where = f"services/{svc.name}.yaml"

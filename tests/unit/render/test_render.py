@@ -44,7 +44,8 @@ def dep(root):
 def test_default_role_renders_every_service_in_chain_order(full):
     assert full.services == ["keepalived", "haproxy", "mariadb", "rabbitmq", "memcached",
                              "keystone", "glance", "swift", "placement", "ironic",
-                             "ironic_inspector", "neutron", "nova", "heat", "mistral", "zaqar"]
+                             "ironic_inspector", "neutron", "ironic_neutron_agent", "nova",
+                             "nova_compute", "heat", "mistral", "zaqar"]
     step1 = make_plan(full.rendered.desired, []).chains(1)
     assert {k: [a.name for a in v] for k, v in step1.items()} == {
         "keepalived": ["keepalived"], "haproxy": ["haproxy"]}
@@ -55,8 +56,9 @@ def test_default_role_renders_every_service_in_chain_order(full):
     keystone3 = [a.name for a in plan.chains(3)["keystone"]]
     assert keystone3[-2:] == ["keystone", "keystone_register"]
     assert "keystone" not in plan.chains(4)
-    assert [a.name for a in plan.chains(5)["nova"]] == ["nova_compute", "nova_cells_discover",
-                                                        "nova_flavors"]
+    assert [a.name for a in plan.chains(5)["nova_compute"]] == ["nova_compute",
+                                                                "nova_cells_discover"]
+    assert [a.name for a in plan.chains(5)["nova"]] == ["nova_flavors"]
 
 
 def test_registry_lists_every_catalog_entry_and_user(full):
@@ -81,7 +83,8 @@ def test_registry_lists_every_catalog_entry_and_user(full):
 def test_neutron_agents_serve_the_ctlplane_from_br_ctlplane(full, tmp_path):
     plan = make_plan(full.rendered.desired, [])
     assert [a.name for a in plan.chains(4)["neutron"]] == [
-        "neutron_api", "ironic_neutron_agent", "neutron_linuxbridge_agent", "neutron_dhcp"]
+        "neutron_api", "neutron_linuxbridge_agent", "neutron_dhcp"]
+    assert [a.name for a in plan.chains(4)["ironic_neutron_agent"]] == ["ironic_neutron_agent"]
     lb, dhcp = full.by_name("neutron_linuxbridge_agent"), full.by_name("neutron_dhcp")
     for agent in (lb, dhcp):
         assert agent.desired.spec["privileged"] and agent.config_json["user"] == "root"
@@ -363,14 +366,15 @@ def test_in_place_volumes_mount_the_host_layout_as_is():
     assert in_place("/var/library:/x", roots) == "/var/library:/x"
 
 
-def test_no_two_services_write_the_same_config_file(full):
-    """A baremetal host has one /etc: every config destination belongs to one service."""
-    owner: dict[str, str] = {}
-    assert len(full.services) == 16  # the whole default role
+def test_services_sharing_a_config_file_write_the_same_content(full):
+    """A baremetal host has one /etc: where two services write one destination (nova and
+    nova_compute both read /etc/nova/nova.conf) they must agree on every byte."""
+    written: dict[str, tuple[str, str]] = {}
+    assert len(full.services) == 18  # the whole default role
     for c in full.rendered.containers:
         for f in c.files:
-            assert owner.setdefault(f.dest, c.desired.service) == c.desired.service, \
-                f"{f.dest} is written by {owner[f.dest]} and {c.desired.service}"
+            service, content = written.setdefault(f.dest, (c.desired.service, f.content))
+            assert content == f.content, f"{f.dest}: {service} and {c.desired.service} differ"
 
 
 def test_nova_api_under_uwsgi_heartbeats_amqp_in_a_native_thread(full):

@@ -1,0 +1,106 @@
+"""The Standalone role: ``undercroft deploy -r roles/Standalone.yaml`` on one host gives an
+all-in-one cloud whose nova-compute (nova's fake driver: this VM has no virtualization)
+takes a server to ACTIVE on the ctlplane network.
+
+Its own deployment ``ucsa`` (namespace, files under /var/tmp/undercroft-sa), from the
+same templates and engine as the undercloud; only the role differs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BIN, wait_for, wipe
+
+pytestmark = pytest.mark.job("roles")
+
+NAME = "ucsa"
+ROOT = Path("/var/tmp/undercroft-sa")
+
+
+def conf_text() -> str:
+    return f"""[DEFAULT]
+output_dir = {ROOT}/home
+undercloud_hostname = standalone.localdomain
+[undercroft]
+network_namespace = {NAME}
+deployment_name = {NAME}
+data_root = {ROOT}/data
+state_dir = {ROOT}/state
+log_dir = {ROOT}/log
+"""
+
+
+def undercroft(*args: str) -> str:
+    proc = subprocess.run([str(BIN / "undercroft"), *args, "--config", str(ROOT / "undercloud.conf")],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"undercroft {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def openstack(*args: str) -> str:
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / "home/.config/openstack/clouds.yaml"))
+    proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-cloud",
+                           "undercloud", *args], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"openstack {' '.join(args)} failed:\n{proc.stderr}"
+    return proc.stdout
+
+
+def listed(*args: str) -> list[dict]:
+    return json.loads(openstack(*args, "-f", "json"))
+
+
+@pytest.fixture(scope="module")
+def standalone(podman):
+    wipe(podman, NAME, ROOT)
+    ROOT.mkdir(parents=True)
+    (ROOT / "undercloud.conf").write_text(conf_text())
+    out = undercroft("deploy", "-r", "roles/Standalone.yaml")
+    print(out)
+    yield out
+    wipe(podman, NAME, ROOT)
+
+
+def test_only_the_roles_services_are_deployed(standalone, podman):
+    names = {c.name.removeprefix(f"{NAME}-") for c in podman.containers(NAME)}
+    assert {"nova_compute", "nova_api", "neutron_api", "glance_api", "keystone"} <= names
+    assert not [n for n in names if n.startswith(("ironic", "swift", "heat", "mistral", "zaqar"))]
+    services = {s["Type"] for s in listed("service", "list")}
+    assert services == {"identity", "image", "placement", "network", "compute"}
+
+
+def test_nova_compute_runs_the_fake_driver_and_is_a_hypervisor(standalone):
+    def up():
+        return [s for s in listed("compute", "service", "list", "--service", "nova-compute")
+                if s["State"] == "up"]
+    computes = wait_for(up, timeout=120, interval=3)
+    assert [s["Host"] for s in computes] == ["standalone.localdomain"], computes
+    hypervisors = wait_for(lambda: listed("hypervisor", "list"), timeout=120, interval=5)
+    assert [h["Hypervisor Type"] for h in hypervisors] == ["fake"], hypervisors
+
+
+def test_a_server_reaches_active_on_the_ctlplane_network(standalone, tmp_path):
+    image = tmp_path / "cirros-like.img"
+    image.write_bytes(os.urandom(1024 * 1024))
+    openstack("image", "create", "--file", str(image), "--disk-format", "raw",
+              "--container-format", "bare", "sa-image")
+    server = json.loads(openstack("server", "create", "--flavor", "m1.tiny", "--image", "sa-image",
+                                  "--network", "ctlplane", "--wait", "sa-server", "-f", "json"))
+    assert server["status"] == "ACTIVE", server
+    assert server["OS-EXT-SRV-ATTR:host"] == "standalone.localdomain"
+    ports = listed("port", "list", "--server", server["id"], "--long")
+    assert len(ports) == 1 and ports[0]["Fixed IP Addresses"], ports
+    port = json.loads(openstack("port", "show", ports[0]["ID"], "-f", "json"))
+    assert port["binding_vif_type"] == "bridge", port  # bound by the linuxbridge agent's host
+    openstack("server", "delete", "--wait", "sa-server")
+    assert listed("server", "list") == []
+
+
+def test_the_role_is_recorded_so_a_rerun_changes_nothing(standalone):
+    # a plain install (no -r) renders the recorded Standalone role: nothing to do
+    assert "Nothing to do" in undercroft("install")
