@@ -333,7 +333,7 @@ def make_available(deployed, node: Node, resource_class: str, *interfaces: str) 
 
     wanted = "CUSTOM_" + resource_class.upper().replace("-", "_")
 
-    def in_placement():  # nova-compute's periodic resource update (60 s) reports the node
+    def in_placement():  # nova-compute's periodic resource update (15 s in the lab) reports it
         proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-cloud",
                                "undercloud", "resource", "provider", "inventory", "list", node.uuid,
                                "-f", "json"], capture_output=True, text=True,

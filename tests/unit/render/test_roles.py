@@ -61,9 +61,12 @@ def test_controller_has_no_compute(tmp_path):
 
 def test_an_environment_file_overrides_the_role(tmp_path):
     env = tmp_path / "env.yaml"
-    env.write_text("parameter_defaults:\n  NovaComputeDriver: ironic\n")
+    env.write_text("parameter_defaults:\n  NovaComputeDriver: ironic\n"
+                   "  NovaUpdateResourcesInterval: 15\n")
     dep = load_role(tmp_path, "Standalone", (env,))
-    assert nova_conf(dep, "nova_compute")["DEFAULT"]["compute_driver"] == "ironic.IronicDriver"
+    conf = nova_conf(dep, "nova_compute")["DEFAULT"]
+    assert conf["compute_driver"] == "ironic.IronicDriver"
+    assert conf["update_resources_interval"] == "15"
 
 
 def test_a_value_outside_allowed_is_an_error_naming_the_file(tmp_path):
