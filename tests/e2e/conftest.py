@@ -33,19 +33,45 @@ BIN = Path(sys.executable).parent
 LAB_ENVIRONMENT = "parameter_defaults:\n  NovaUpdateResourcesInterval: 15\n"
 
 
-def conf_text(extra: str = "") -> str:
+def deployment_conf(name: str, root: Path, default: str = "", undercroft: str = "",
+                    hostname: str = "undercloud.localdomain") -> str:
+    """An undercloud.conf for a test deployment: its own namespace, name and directories
+    under ``root``, so it never collides with an operator's or another test's."""
     return f"""[DEFAULT]
-output_dir = {ROOT}/home
-undercloud_hostname = undercloud.localdomain
-hieradata_override = {ROOT}/lab-environment.yaml
-{extra}
+output_dir = {root}/home
+undercloud_hostname = {hostname}
+{default}
 [undercroft]
-network_namespace = {NAME}
-deployment_name = {NAME}
-data_root = {ROOT}/data
-state_dir = {ROOT}/state
-log_dir = {ROOT}/log
+{undercroft}
+network_namespace = {name}
+deployment_name = {name}
+data_root = {root}/data
+state_dir = {root}/state
+log_dir = {root}/log
 """
+
+
+def conf_text(extra: str = "") -> str:
+    return deployment_conf(NAME, ROOT, f"hieradata_override = {ROOT}/lab-environment.yaml\n{extra}")
+
+
+def run_undercroft(conf: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(BIN / "undercroft"), *args, "--config", str(conf)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"undercroft {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def run_openstack(name: str, root: Path, *args: str) -> str:
+    """python-openstackclient inside the deployment's namespace, with its clouds.yaml."""
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(root / "home/.config/openstack/clouds.yaml"))
+    proc = subprocess.run(["ip", "netns", "exec", name, str(BIN / "openstack"), "--os-cloud",
+                           "undercloud", *args], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise AssertionError(f"openstack {' '.join(args)} failed:\n{proc.stderr}")
+    return proc.stdout
 
 
 class CmdlineSampler(threading.Thread):
@@ -101,13 +127,7 @@ class Deployed:
         return proc
 
     def openstack(self, *args: str) -> str:
-        env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / "home/.config/openstack/clouds.yaml"))
-        proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"),
-                               "--os-cloud", "undercloud", *args],
-                              capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
-            raise AssertionError(f"openstack {' '.join(args)} failed:\n{proc.stderr}")
-        return proc.stdout
+        return run_openstack(NAME, ROOT, *args)
 
     @property
     def container_count(self) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import BIN
+from tests.e2e.conftest import BIN, deployment_conf, run_openstack, run_undercroft
 from undercroft.runtime.host import HostRuntime
 from undercroft.runtime.supervisor import Supervisor
 
@@ -33,35 +33,12 @@ NAME = "ucbm"
 ROOT = Path("/var/tmp/undercroft-bm")
 
 
-def conf_text() -> str:
-    return f"""[DEFAULT]
-output_dir = {ROOT}/home
-undercloud_hostname = undercloud.localdomain
-[undercroft]
-baremetal = true
-network_namespace = {NAME}
-deployment_name = {NAME}
-data_root = {ROOT}/data
-state_dir = {ROOT}/state
-log_dir = {ROOT}/log
-"""
-
-
 def undercroft(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(BIN / "undercroft"), *args, "--config", str(ROOT / "undercloud.conf")],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"undercroft {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+    return run_undercroft(ROOT / "undercloud.conf", *args, check=check)
 
 
 def openstack(*args: str) -> str:
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / "home/.config/openstack/clouds.yaml"))
-    proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-cloud",
-                           "undercloud", *args], capture_output=True, text=True, env=env,
-                          stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, f"openstack {' '.join(args)} failed:\n{proc.stderr}"
-    return proc.stdout
+    return run_openstack(NAME, ROOT, *args)
 
 
 MYSQL = Path("/var/lib/mysql")
@@ -110,7 +87,7 @@ def baremetal():
     assert os.geteuid() == 0, "the e2e tier needs root"
     wipe()
     ROOT.mkdir(parents=True)
-    (ROOT / "undercloud.conf").write_text(conf_text())
+    (ROOT / "undercloud.conf").write_text(deployment_conf(NAME, ROOT, undercroft="baremetal = true"))
     proc = undercroft("install", check=False)
     print(proc.stdout + proc.stderr)
     assert proc.returncode == 0, f"baremetal install failed:\n{proc.stdout}\n{proc.stderr}"

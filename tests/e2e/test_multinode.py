@@ -27,6 +27,7 @@ from undercroft.runtime.hostprep import dhcp_namespaces
 pytestmark = pytest.mark.job("roles")
 
 ROOT = Path("/var/tmp/undercroft-mn")
+RUN = Path("/run/undercroft-mn")  # the hosts' podman runroots and libpod tmp dirs (tmpfs)
 HOSTS = {"ctl0": ("Controller", "192.168.24.1"), "cmp0": ("Compute", "192.168.24.11"),
          "cmp1": ("Compute", "192.168.24.12")}
 DEPLOYER = ("dep", "192.168.24.250")
@@ -84,6 +85,7 @@ def wipe() -> None:
                 sh("ip", "netns", "del", q, check=False)
             sh("ip", "netns", "del", ns(host), check=False)
     shutil.rmtree(ROOT, ignore_errors=True)
+    shutil.rmtree(RUN, ignore_errors=True)
 
 
 def make_host_network() -> None:
@@ -111,10 +113,10 @@ def write_podman_conf(host: str) -> None:
     d = ROOT / host
     (d / "storage.conf").write_text(
         "[storage]\ndriver = \"overlay\"\n"
-        f"graphroot = \"{d / 'storage'}\"\nrunroot = \"/run/undercroft-mn/{host}/storage\"\n"
+        f"graphroot = \"{d / 'storage'}\"\nrunroot = \"{RUN / host / 'storage'}\"\n"
         "[storage.options]\nadditionalimagestores = [\"/var/lib/containers/storage\"]\n")
     (d / "containers.conf").write_text(
-        f"[engine]\ntmp_dir = \"/run/undercroft-mn/{host}/libpod\"\n"
+        f"[engine]\ntmp_dir = \"{RUN / host / 'libpod'}\"\n"
         f"volume_path = \"{d / 'volumes'}\"\n")
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BIN, wait_for, wipe
+from tests.e2e.conftest import deployment_conf, run_openstack, run_undercroft, wait_for, wipe
 
 pytestmark = pytest.mark.job("roles")
 
@@ -22,33 +21,12 @@ NAME = "ucsa"
 ROOT = Path("/var/tmp/undercroft-sa")
 
 
-def conf_text() -> str:
-    return f"""[DEFAULT]
-output_dir = {ROOT}/home
-undercloud_hostname = standalone.localdomain
-[undercroft]
-network_namespace = {NAME}
-deployment_name = {NAME}
-data_root = {ROOT}/data
-state_dir = {ROOT}/state
-log_dir = {ROOT}/log
-"""
-
-
 def undercroft(*args: str) -> str:
-    proc = subprocess.run([str(BIN / "undercroft"), *args, "--config", str(ROOT / "undercloud.conf")],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, f"undercroft {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
+    return run_undercroft(ROOT / "undercloud.conf", *args).stdout
 
 
 def openstack(*args: str) -> str:
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / "home/.config/openstack/clouds.yaml"))
-    proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-cloud",
-                           "undercloud", *args], capture_output=True, text=True, env=env,
-                          stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, f"openstack {' '.join(args)} failed:\n{proc.stderr}"
-    return proc.stdout
+    return run_openstack(NAME, ROOT, *args)
 
 
 def listed(*args: str) -> list[dict]:
@@ -59,7 +37,7 @@ def listed(*args: str) -> list[dict]:
 def standalone(podman):
     wipe(podman, NAME, ROOT)
     ROOT.mkdir(parents=True)
-    (ROOT / "undercloud.conf").write_text(conf_text())
+    (ROOT / "undercloud.conf").write_text(deployment_conf(NAME, ROOT, hostname="standalone.localdomain"))
     out = undercroft("deploy", "-r", "roles/Standalone.yaml")
     print(out)
     yield out

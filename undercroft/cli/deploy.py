@@ -121,6 +121,24 @@ class Install(UndercroftCommand):
         """What ``deploy`` chose; install keeps whatever was recorded."""
 
 
+def add_role_arguments(parser, multi_host: bool):
+    """-r/-e/-i/--output, shared by ``deploy`` and ``export ansible`` (where all but -e
+    are required)."""
+    parser.add_argument("--inventory", "-i", metavar="PATH", required=multi_host,
+                        help="an Ansible inventory whose groups are the roles file's roles: "
+                             "deploy every host through Ansible (see 'export ansible')")
+    parser.add_argument("--output", metavar="DIR", required=multi_host,
+                        help="where the playbook and per-host inputs go (deploy --inventory's "
+                             "default: <state_dir>/ansible)")
+    parser.add_argument("--roles-file", "-r", metavar="PATH", required=multi_host,
+                        help="roles file (path, bundled role name, or roles/<Role>.yaml)")
+    parser.add_argument("--environment-file", "-e", metavar="PATH", action="append",
+                        default=[], dest="environment_files",
+                        help="environment file, applied in order after custom_env_files "
+                             "(repeatable)")
+    return parser
+
+
 class Deploy(Install):
     """Deploy a role on this host: the same engine as install, any role and environments.
 
@@ -132,20 +150,7 @@ class Deploy(Install):
     """
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("--inventory", "-i", metavar="PATH",
-                            help="an Ansible inventory whose groups are the roles file's roles: "
-                                 "deploy every host through Ansible (see 'export ansible')")
-        parser.add_argument("--output", metavar="DIR",
-                            help="with --inventory: where the playbook and per-host inputs go "
-                                 "(default: <state_dir>/ansible)")
-        parser.add_argument("--roles-file", "-r", metavar="PATH",
-                            help="roles file (path, bundled role name, or roles/<Role>.yaml)")
-        parser.add_argument("--environment-file", "-e", metavar="PATH", action="append",
-                            default=[], dest="environment_files",
-                            help="environment file, applied in order after custom_env_files "
-                                 "(repeatable)")
-        return parser
+        return add_role_arguments(super().get_parser(prog_name), multi_host=False)
 
     def overrides(self, args) -> dict:
         out = super().overrides(args)
@@ -204,13 +209,7 @@ class ExportAnsible(UndercroftCommand):
     """
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument("--roles-file", "-r", metavar="PATH", required=True)
-        parser.add_argument("--inventory", "-i", metavar="PATH", required=True)
-        parser.add_argument("--output", metavar="DIR", required=True)
-        parser.add_argument("--environment-file", "-e", metavar="PATH", action="append",
-                            default=[], dest="environment_files")
-        return parser
+        return add_role_arguments(super().get_parser(prog_name), multi_host=True)
 
     def act(self, args):
         exported = export_ansible(self, args)
