@@ -137,3 +137,15 @@ def test_a_multi_role_file_needs_the_hosts_role(tmp_path):
         multi_host(tmp_path, "Storage")
     with pytest.raises(ConfigError, match="lists 2 roles .*set \\[undercroft\\] role"):
         multi_host(tmp_path / "x", "")
+
+
+def test_deploy_cli_errors_are_one_message(tmp_path, capsys):
+    from undercroft.cli import main as cli_main
+    conf = tmp_path / "undercloud.conf"
+    conf.write_text(conf_text(tmp_path))
+    assert cli_main.main(["deploy", "--config", str(conf), "--inventory", "inv.yaml"]) == 1
+    assert "--inventory needs --roles-file" in capsys.readouterr().err
+    assert cli_main.main(["deploy", "--config", str(conf), "-r", "roles/Nope.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "roles file roles/Nope.yaml: not found" in err and "Traceback" not in err
+
