@@ -61,6 +61,7 @@ def program_conf(name: str, argv: Sequence[str], env: Mapping[str, str], log_pat
         f"[program:{name}]",
         f"command={command}",
         f"environment={environment}" if environment else "",
+        "directory=/",
         "autostart=false",
         "autorestart=true",
         "startsecs=1",
@@ -110,7 +111,10 @@ class Supervisor:
         if not self.main_conf.exists():
             raise DeployError(f"{self.main_conf} is missing: the 'supervisor' package is not installed",
                               hint="install it (apt-get install supervisor) or re-run install --baremetal")
-        proc = subprocess.run(["supervisord", "-c", str(self.main_conf)], capture_output=True, text=True)
+        # cwd /: a daemon must not keep (and hand its programs) the caller's working
+        # directory, which may be deleted under it (haproxy then fails to start)
+        proc = subprocess.run(["supervisord", "-c", str(self.main_conf)], capture_output=True,
+                              text=True, cwd="/")
         for _ in range(100):
             if self.running():
                 return

@@ -88,6 +88,7 @@ def test_long_running_unit_is_a_supervisor_program_and_converges_like_a_containe
     rt.launch(d, labels(d, "uc"))
     conf = sup.programs["uc-api"]["conf"]
     assert f"command={entrypoint}" in conf and "autostart=false" in conf
+    assert "directory=/" in conf  # never the caller's (maybe deleted) working directory
     assert f'UNDERCROFT_CONFIG="{tmp_path}/config/uc-api/config.json"' in conf
     assert rt.inspect("uc-api")["State"]["Status"] == "running"
     # the pure plan sees the same hash: nothing to do on a re-run
