@@ -7,8 +7,8 @@ import stat
 from tests.e2e.conftest import NAME, ROOT, conf_text
 
 SERVICES = {"keepalived", "haproxy", "mariadb", "rabbitmq", "memcached", "keystone", "glance",
-            "placement", "ironic", "ironic_inspector", "neutron", "nova", "heat", "swift",
-            "mistral", "zaqar"}
+            "placement", "ironic", "ironic_inspector", "neutron", "ironic_neutron_agent", "nova",
+            "nova_compute", "heat", "swift", "mistral", "zaqar"}
 CATALOG = {"identity", "image", "placement", "baremetal", "baremetal-introspection", "network",
            "compute", "orchestration", "object-store", "workflowv2", "messaging",
            "messaging-websocket"}
