@@ -84,8 +84,17 @@ def wipe() -> None:
             for q in dhcp_namespaces(ns(host)):
                 sh("ip", "netns", "del", q, check=False)
             sh("ip", "netns", "del", ns(host), check=False)
+    # containers-storage keeps each graphroot's overlay directory bind-mounted on itself
+    for mount in reversed(mounts_under(ROOT, RUN)):
+        sh("umount", "-l", mount, check=False)
     shutil.rmtree(ROOT, ignore_errors=True)
     shutil.rmtree(RUN, ignore_errors=True)
+    assert not ROOT.exists(), f"could not remove {ROOT}: {mounts_under(ROOT)}"
+
+
+def mounts_under(*roots: Path) -> list[str]:
+    points = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    return [m for m in points if any(m == str(r) or m.startswith(f"{r}/") for r in roots)]
 
 
 def make_host_network() -> None:

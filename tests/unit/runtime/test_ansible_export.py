@@ -122,3 +122,15 @@ def test_a_value_install_would_refuse_fails_the_export_naming_the_host(tmp_path)
     with pytest.raises(ConfigError, match="host cmp1 \\(role Compute\\): .*hosts/cmp1/undercloud.conf:"
                                           "[0-9]+: undercloud_hostname = cmp1: not fully qualified"):
         run_export(tmp_path, bad)
+
+
+def test_each_hosts_config_files_are_there_to_review_with_the_clouds_passwords(tmp_path):
+    out = run_export(tmp_path)
+    secrets = yaml.safe_load((out.output / "undercloud-passwords.yaml").read_text())["parameter_defaults"]
+    nova = out.output / "rendered/cmp0/cmp0-nova_compute/etc/nova/nova.conf"
+    assert nova.stat().st_mode & 0o777 == 0o600
+    text = nova.read_text()
+    assert f"password = {secrets['NovaPassword']}" in text and "compute_driver = fake.FakeDriver" in text
+    assert (out.output / "rendered/ctl0/keystone/etc/keystone/keystone.conf").is_file()
+    assert sorted(p.name for p in (out.output / "rendered/cmp0").iterdir()) == [
+        "cmp0-nova_cells_discover", "cmp0-nova_compute"]

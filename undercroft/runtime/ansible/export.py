@@ -7,6 +7,8 @@ Output layout (``--output DIR``)::
     DIR/deploy.yml                inputs play, then one play per step (1..5) on all hosts
     DIR/callback_plugins/         the progress and summary printer
     DIR/undercloud-passwords.yaml the cloud's secrets, generated once (0600)
+    DIR/rendered/<host>/<container>/<path>  each host's config files as it will render
+                                  them, for review (0600; the hosts render their own)
     DIR/hosts/<host>/             exactly what lands in undercroft_dir on that host:
         undercloud.conf           the base conf + this host's local_ip, hostname, role,
                                   [undercroft] settings; paths relative to this dir
@@ -147,35 +149,61 @@ def export(base_path: Path | None, roles_file: Path, env_files: list[Path], inve
         (d / "roles.yaml").write_text(roles_text)
         for name, text in envs:
             (d / "env" / name).write_text(text)
+    names = [n for n, _ in envs]
     master = output / "undercloud-passwords.yaml"
+    # the cloud's secrets first (every host resolves the same, cloud-wide definitions),
+    # so each host below renders with the values it will have
+    passwords.ensure(master, secret_definitions(check_host(base, hosts[0], hosts_dir, names, output)),
+                     persist=True)
+    rendered = output / "rendered"
+    if rendered.exists():
+        shutil.rmtree(rendered)
     services: dict[str, list[str]] = {}
-    for h in hosts:  # passwords: every secret of the cloud, generated once, the same everywhere
-        if master.exists():
-            shutil.copy2(master, hosts_dir / h.name / master.name)
-        remote = h.vars.get("undercroft_dir", DEFAULT_DIR)
-        names = [n for n, _ in envs]
-        conf = hosts_dir / h.name / "undercloud.conf"
-        # checked here first with output_dir pointing here (same lines otherwise), then
-        # written as the host will read it
-        write_atomic(conf, host_conf(base, h, str(hosts_dir / h.name), names))
-        overrides = {"state_dir": str(output / "check" / h.name)}
-        try:
-            uc, tr = deployment.configure(conf, overrides)
-            if validations.enabled(uc):  # the value checks install would make on the host
-                validations.check_config(uc, tr).raise_if_failed()
-            dep = deployment.load(conf, overrides)
-        except ConfigError as exc:
-            raise ConfigError(f"host {h.name} (role {h.role}): {exc.message}", detail=exc.detail,
-                              hint=exc.hint)
-        write_atomic(conf, host_conf(base, h, remote, names))
-        wanted = {n: d for n, d in dep.resolved.definitions.items() if d.type == "secret"}
-        passwords.ensure(master, wanted, persist=True)
-        services[h.name] = dep.services
     for h in hosts:
         shutil.copy2(master, hosts_dir / h.name / master.name)
+        dep = check_host(base, h, hosts_dir, names, output)
+        services[h.name] = dep.services
+        write_rendered(rendered / h.name, dep)
+        # as the host will read it: its own undercroft_dir as output_dir
+        write_atomic(hosts_dir / h.name / "undercloud.conf",
+                     host_conf(base, h, h.vars.get("undercroft_dir", DEFAULT_DIR), names))
     write_inventory(output / "inventory.yaml", hosts, [r.name for r in roles])
     write_ansible_files(output, [r.name for r in roles])
     return Exported(output, hosts, services)
+
+
+def check_host(base: configparser.RawConfigParser, h: Host, hosts_dir: Path, names: list[str],
+               output: Path) -> deployment.Deployment:
+    """Validate and render one host's deployment here, from its inputs with output_dir
+    pointing at them (the conf's lines are the same as on the host, so errors name
+    them). Nothing is persisted; state_dir is a scratch path that does not exist."""
+    conf = hosts_dir / h.name / "undercloud.conf"
+    write_atomic(conf, host_conf(base, h, str(hosts_dir / h.name), names))
+    overrides = {"state_dir": str(output / "check" / h.name)}
+    try:
+        uc, tr = deployment.configure(conf, overrides)
+        if validations.enabled(uc):  # the value checks install would make on the host
+            validations.check_config(uc, tr).raise_if_failed()
+        return deployment.load(conf, overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"host {h.name} (role {h.role}): {exc.message}", detail=exc.detail,
+                          hint=exc.hint)
+
+
+def secret_definitions(dep: deployment.Deployment) -> dict:
+    return {n: d for n, d in dep.resolved.definitions.items() if d.type == "secret"}
+
+
+def write_rendered(root: Path, dep: deployment.Deployment) -> None:
+    """Every config file each container of the host gets, for review before a deploy
+    (``rendered/<host>/<container>/<path>``, 0600: they hold secrets). The hosts do not
+    read these: each renders its own from the same inputs and templates."""
+    root.mkdir(parents=True, mode=0o700)
+    for c in dep.rendered.containers:
+        for f in c.files:
+            path = root / c.desired.name / f.dest.lstrip("/")
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(path, f.content, 0o600)
 
 
 def write_inventory(path: Path, hosts: list[Host], roles: list[str]) -> None:
