@@ -4,8 +4,9 @@ Deployment ``ucbm`` (namespace ucbm, files under /var/tmp/undercroft-bm) with
 ``install --baremetal``: Debian packages on the host, helpers in /usr/local/bin,
 long-running services as supervisor programs started inside the namespace, one-shots as
 host commands. It is populated (user, glance image, ironic node with a port, swift
-object, heat stack, the ctlplane network), upgraded to containers in place, rolled back,
-and upgraded again with a kill -9 half-way; every item must survive each move. Like any
+object, heat stack, the ctlplane network), upgraded to containers in place with a kill -9
+half-way and a resumed run, cleaned up (host packages removed) and rolled back to host
+processes (packages installed again); every item must survive each move. Like any
 baremetal undercloud it uses the distribution's paths (/var/lib/mysql, /etc/keystone,
 ...): run this tier on a throw-away VM, as CI does.
 """
@@ -240,10 +241,25 @@ def assert_upgraded(report_file: Path) -> dict:
     return report
 
 
-def test_upgrade_to_containers_keeps_every_item_and_token(baremetal):
+def test_an_interrupted_upgrade_resumes_and_keeps_every_item_and_token(baremetal):
+    """kill -9 once the first host process has been replaced; the re-run continues from
+    the state it finds and ends like an uninterrupted upgrade."""
     programs = len(host_units_left())
-    out = undercroft("upgrade").stdout
-    assert "host process stopped" in out and "bind-mounted into the containers as is" in out, out
+    log = ROOT / "upgrade-1.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(BIN / "undercroft"), "upgrade", "--config",
+                                 str(ROOT / "undercloud.conf")], stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 900
+        while "host process stopped" not in log.read_text() and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+        proc.kill()
+        proc.wait()
+    first = log.read_text()
+    assert "host process stopped" in first and "bind-mounted into the containers as is" in first, first
+    assert 0 < len(host_units_left()) < programs  # interrupted half-way
+    undercroft("upgrade")
     assert_upgraded(ROOT / "state" / "upgrade-report.json")
     mounts = json.loads(subprocess.run(["podman", "--runtime", "runc", "inspect", f"{NAME}-mysql"],
                                        capture_output=True, text=True).stdout)[0]["Mounts"]
@@ -253,30 +269,6 @@ def test_upgrade_to_containers_keeps_every_item_and_token(baremetal):
     # containerized now: "upgrade" is the minor update, with nothing to do
     assert "Nothing to update" in undercroft("upgrade").stdout
     KEPT["programs"] = programs
-
-
-def test_rollback_then_an_interrupted_upgrade_resumes(baremetal):
-    undercroft("upgrade", "--rollback")
-    assert podman_names() == [] and len(host_units_left()) == KEPT["programs"]
-    assert kept() == []
-    # kill -9 the upgrade once the first host process has been replaced
-    log = ROOT / "upgrade-1.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(BIN / "undercroft"), "upgrade", "--config",
-                                 str(ROOT / "undercloud.conf")], stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 600
-        while "host process stopped" not in log.read_text() and proc.poll() is None \
-                and time.monotonic() < deadline:
-            time.sleep(0.2)
-        proc.kill()
-        proc.wait()
-    assert "host process stopped" in log.read_text(), log.read_text()
-    assert 0 < len(host_units_left()) < KEPT["programs"]  # interrupted half-way
-    undercroft("upgrade")
-    assert_upgraded(ROOT / "state" / "upgrade-report.json")
-    assert kept() == []
-    assert token_works(KEPT["token"])
 
 
 def installed(package: str) -> bool:
@@ -296,3 +288,13 @@ def test_cleanup_removes_the_old_service_packages_and_keeps_data(baremetal):
     assert kept() == []
     assert token_works(KEPT["token"])
     assert "no host service package left" in undercroft("upgrade", "--cleanup").stdout
+
+
+def test_rollback_returns_to_host_processes_with_every_item(baremetal):
+    """After cleanup too: rollback installs the service packages again and starts the
+    host processes over the same data."""
+    undercroft("upgrade", "--rollback")
+    assert podman_names() == [] and len(host_units_left()) == KEPT["programs"]
+    assert installed("keystone") and installed("mariadb-server")
+    assert kept() == []
+    assert token_works(KEPT["token"])
