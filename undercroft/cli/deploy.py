@@ -10,7 +10,7 @@ from undercroft.config import validations
 from undercroft.errors import DeployError, UndercroftError
 from undercroft.images.catalog import REPO
 from undercroft.lifecycle import deployment, role_choice, systemd
-from undercroft.model.loader import TEMPLATES
+from undercroft.model.loader import TEMPLATES, is_role_name
 from undercroft.runtime.ansible import export
 from undercroft.runtime.ansible.run import run_playbook
 from undercroft.report import Reporter
@@ -116,7 +116,6 @@ class Install(UndercroftCommand):
             reporter.close()
         return 0
 
-
     def record(self, dep, args) -> None:
         """What ``deploy`` chose; install keeps whatever was recorded."""
 
@@ -162,16 +161,9 @@ class Deploy(Install):
 
     @staticmethod
     def roles_file(value: str) -> str:
-        if "/" not in value and not value.endswith((".yaml", ".yml")):
-            return value  # a bundled role by name
+        if is_role_name(value):
+            return value
         return str(role_choice.resolve_path(value, TEMPLATES, "roles file"))
-
-    @staticmethod
-    def roles_file_path(value: str) -> str:
-        """A bundled role's name as the path of its file."""
-        if "/" not in value and not value.endswith((".yaml", ".yml")):
-            return f"roles/{value}.yaml"
-        return value
 
     def record(self, dep, args) -> None:
         role_choice.save(dep.settings.state_dir, self.overrides(args)[deployment.ROLE_CHOICE])
@@ -191,7 +183,8 @@ class Deploy(Install):
 def export_ansible(command, args):
     """``export ansible`` and ``deploy --inventory``: per-host inputs and the playbook."""
     path = command.config_path(args)
-    roles = role_choice.resolve_path(Deploy.roles_file_path(args.roles_file), TEMPLATES, "roles file")
+    value = f"roles/{args.roles_file}.yaml" if is_role_name(args.roles_file) else args.roles_file
+    roles = role_choice.resolve_path(value, TEMPLATES, "roles file")
     envs = [role_choice.resolve_path(e, TEMPLATES, "environment file") for e in args.environment_files]
     output = Path(args.output) if args.output else deployment.settings(path).state_dir / "ansible"
     return export.export(Path(path) if path else None, roles, envs, Path(args.inventory), output)

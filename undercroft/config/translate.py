@@ -23,6 +23,7 @@ import yaml
 
 from undercroft.config.loader import UndercloudConf
 from undercroft.errors import ConfigError
+from undercroft.model.loader import is_role_name
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -315,7 +316,7 @@ def _roles_file(uc: UndercloudConf, problems: Problems) -> str:
     value = uc.get("roles_file")
     if not value:
         return "Undercloud"
-    if "/" not in value and not value.endswith((".yaml", ".yml")):
+    if is_role_name(value):
         return value
     p = _relative_to_conf(uc, value)
     if not p.is_file():

@@ -3,10 +3,10 @@
 ``deploy --roles-file R -e E`` chooses what this host runs; later commands that render
 the deployment (``install``, ``update``, ``plan``, ``status``...) must render the same
 thing without the operator repeating the flags, or an ``update`` would converge a
-Standalone host back to the Undercloud role. Precedence for the role: the command line,
-then undercloud.conf's ``roles_file``, then this record, then ``Undercloud``. The
-record's environment files come after undercloud.conf's ``custom_env_files``, as ``-e``
-does.
+Standalone host back to the Undercloud role. Precedence for the role: the command line
+or, without one, this record; then undercloud.conf's ``roles_file``; then
+``Undercloud``. The record's environment files come after undercloud.conf's
+``custom_env_files``, as ``-e`` does. Each ``deploy`` replaces the record.
 """
 from __future__ import annotations
 

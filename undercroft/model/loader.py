@@ -93,10 +93,15 @@ class Catalog:
     parameters: dict[str, ParameterDef]
 
     def role_path(self, name_or_path: str) -> Path:
-        p = Path(name_or_path)
-        if p.suffix in (".yaml", ".yml") or "/" in name_or_path:
-            return p
+        if not is_role_name(name_or_path):
+            return Path(name_or_path)
         return self.root / "roles" / f"{name_or_path}.yaml"
+
+
+def is_role_name(value: str) -> bool:
+    """A bundled role's name (``Standalone``) rather than a path to a roles file: no
+    ``/`` and no ``.yaml``/``.yml`` suffix."""
+    return "/" not in value and not value.endswith((".yaml", ".yml"))
 
 
 def load_catalog(root: Path = TEMPLATES) -> Catalog:
