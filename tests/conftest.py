@@ -11,5 +11,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "job(name): the CI job an e2e module belongs to "
-                                       "(upgrade, install, update); default install")
+                                       "(upgrade, roles, install, update); default install")
+    config.addinivalue_line("markers", "own_deployment: the module deploys its own undercloud "
+                                       "and removes it; it runs first in its job")
     config.pluginmanager.register(JobsPlugin(config.getoption("job")), "undercroft-ci-jobs")

@@ -6,7 +6,9 @@ as a Standalone all-in-one), ``install`` (fresh deploy, services, provisioning) 
 An e2e module names its job with ``pytestmark = pytest.mark.job("update")``; unmarked
 e2e modules belong to ``install``. The upgrade and roles jobs run first, each removing
 or stopping its deployment, before the ``install`` job's undercloud exists, so no two
-deployments share the two CPUs. At the end a
+deployments share the two CPUs. For the same reason a module marked
+``pytest.mark.own_deployment`` (it deploys its own undercloud and removes it) runs first
+in its job, before the job's shared deployment exists. At the end a
 table lists each job with its test counts, outcome and time. ``--job NAME`` runs one.
 """
 from __future__ import annotations
@@ -57,7 +59,8 @@ class JobsPlugin:
             items[:] = [i for i in items if self.job_by_nodeid[i.nodeid] in self.only]
             config.hook.pytest_deselected(items=dropped)
         rank = {name: i for i, name in enumerate(ORDER)}
-        items.sort(key=lambda i: rank.get(self.job_by_nodeid[i.nodeid], len(ORDER)))  # stable
+        items.sort(key=lambda i: (rank.get(self.job_by_nodeid[i.nodeid], len(ORDER)),
+                                  0 if i.get_closest_marker("own_deployment") else 1))  # stable
 
     def pytest_runtest_logstart(self, nodeid, location):
         job = self.jobs.setdefault(self.job_by_nodeid.get(nodeid, "unit"), Job())

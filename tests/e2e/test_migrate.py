@@ -16,6 +16,8 @@ import yaml
 
 from tests.e2e.conftest import BIN, wipe
 
+pytestmark = pytest.mark.own_deployment  # before the install job's undercloud exists
+
 NAME = "ucmig"
 ROOT = Path("/var/tmp/undercroft-e2e-migrate")
 OLD = Path(__file__).resolve().parents[1] / "unit" / "config" / "corpus" / "good" / "instack.conf"

@@ -8,8 +8,9 @@ that keeps extended attributes: swift's object metadata lives there). ``manifest
 lists every member with its sha256; restore refuses an archive that does not match.
 
 Restore onto a fresh host (or after ``destroy --purge-data``): secrets and CA first, so
-``install`` recreates users and databases with the same passwords; then the services
-stop, the dump loads, the data directories come back, and everything starts again.
+``install`` recreates users and databases with the same passwords; install runs up to the
+database's step, the dump loads, the data directories come back, then the rest of the
+install starts every service over the restored data.
 """
 from __future__ import annotations
 
@@ -191,7 +192,7 @@ def load_databases(podman_argv: list[str], container: str, dump: Path) -> None:
 
 def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
     """Everything restore does, in the order that keeps the system re-runnable."""
-    from undercroft.lifecycle import deployment, restart
+    from undercroft.lifecycle import deployment
     from undercroft.runtime.podman import Podman
 
     with tempfile.TemporaryDirectory(prefix="undercroft-restore-") as tmp:
@@ -233,15 +234,20 @@ def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
 
         dep = deployment.load(conf, persist_secrets=True)
         podman = Podman()
-        deployment.install(dep, podman, reporter)
-        reporter.phase("Restore data")
         mysql = f"{settings.container_prefix}mysql"
-        keep = {mysql}
+        db_step = dep.by_name(mysql).desired.step
+        # the database first and nothing that uses it: the services start once, over the
+        # restored data, instead of starting empty, stopping and starting again
+        deployment.install(dep, podman, reporter, steps=frozenset(range(1, db_step + 1)))
+        reporter.phase("Restore data")
         running = [o.name for o in podman.containers(settings.deployment_name)
-                   if not o.oneshot and o.state == "running" and o.name not in keep]
-        podman.stop_many(running)
-        reporter.line("ok", "services", f"stopped {len(running)} to load the data")
+                   if not o.oneshot and o.state == "running" and o.step > db_step]
+        if running:  # --force over a running undercloud
+            podman.stop_many(running)
+            reporter.line("ok", "services", f"stopped {len(running)} to load the data")
         load_databases(podman.cmd(), mysql, work / "db/databases.sql")
         reporter.line("ok", "databases", ", ".join(manifest.get("databases", [])))
         restore_data(work, settings.data_root, manifest, reporter)
-    restart.start(settings, podman, reporter)
+    # the rest of the install over the restored data: schema syncs find the schemas
+    # current, bootstraps find their users; services stopped above start again
+    deployment.install(dep, podman, reporter)

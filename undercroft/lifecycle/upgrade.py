@@ -123,19 +123,22 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None)
         before = _start_upgrade(dep, config, databases, reporter)
 
     def replace_host_units(d) -> None:
-        for u in host.containers(s.deployment_name):
-            if u.service == d.service:
-                host.remove(u.name)
-                reporter.line("ok", u.name, "host process stopped and its program removed")
+        mine = [u.name for u in host.containers(s.deployment_name) if u.service == d.service]
+        host.stop_many(mine)  # a service's processes stop together, as its containers would
+        for name in mine:
+            host.remove(name)
+            reporter.line("ok", name, "host process stopped and its program removed")
         write_config_dir(dep.by_name(d.name))
 
     # install's convergence (host prep, images, plan, execution, credentials), with the
     # host units of each service stopped just before its first container starts
     executor = StepExecutor(podman, reporter, dep.labels_for, before_start=replace_host_units)
     deployment.converge(dep, podman, reporter, executor)
-    for u in host.containers(s.deployment_name):  # services no longer in the role
-        host.remove(u.name)
-        reporter.line("ok", u.name, "host process removed (not in the containerized role)")
+    gone = [u.name for u in host.containers(s.deployment_name)]  # no longer in the role
+    host.stop_many(gone)
+    for name in gone:
+        host.remove(name)
+        reporter.line("ok", name, "host process removed (not in the containerized role)")
     host.state_file.unlink(missing_ok=True)
 
     reporter.phase("After the upgrade")

@@ -268,8 +268,13 @@ class HostRuntime:
             self._kill_leftovers(rec)
 
     def stop_many(self, names, timeout: int = 10) -> None:
-        for n in names:
-            self.stop(n, timeout)
+        """All at once, as podman stops containers: the process manager stops them in
+        parallel, then each unit's leftovers go."""
+        units = self._units()
+        recs = [units[n] for n in names if units.get(n, {}).get("oneshot") is False]
+        self.manager.stop_many([n for n in names if units.get(n, {}).get("oneshot") is False])
+        for rec in recs:
+            self._kill_leftovers(rec)
 
     def remove(self, name: str) -> None:
         rec = self._units().get(name)

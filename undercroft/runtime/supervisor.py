@@ -24,6 +24,7 @@ MAIN_CONF = Path("/etc/supervisor/supervisord.conf")
 SOCKET = "/var/run/supervisor.sock"
 PREFIX = "undercroft-"
 STOP_TIMEOUT = 15  # seconds from TERM to KILL, as podman's stop timeout for containers
+ALIVE = ("RUNNING", "STARTING", "STOPPING", "BACKOFF")
 
 
 class _UnixHTTPConnection(http.client.HTTPConnection):
@@ -157,16 +158,29 @@ class Supervisor:
 
     def stop(self, name: str, timeout: float = STOP_TIMEOUT + 5) -> None:
         """Ask supervisor to stop it (TERM, KILL after stopwaitsecs) and wait until it has."""
-        try:
-            self.call("stopProcess", name, False)
-        except xmlrpc.client.Fault as fault:
-            if "NOT_RUNNING" in fault.faultString or "BAD_NAME" in fault.faultString:
-                return
-            raise DeployError(f"supervisor could not stop {name}: {fault.faultString}")
+        self.stop_many([name], timeout)
+
+    def stop_many(self, names: Sequence[str], timeout: float = STOP_TIMEOUT + 5) -> None:
+        """Stop several at once and wait for all: services that shut down gracefully
+        take seconds each (oslo.service waits for its threads), so one after the other
+        a whole undercloud took over a minute to stop."""
+        asked = []
+        for name in names:
+            try:
+                self.call("stopProcess", name, False)  # wait=False: returns at once
+                asked.append(name)
+            except xmlrpc.client.Fault as fault:
+                if "NOT_RUNNING" in fault.faultString or "BAD_NAME" in fault.faultString:
+                    continue
+                raise DeployError(f"supervisor could not stop {name}: {fault.faultString}")
         deadline = time.monotonic() + timeout
-        while self.info(name).get("statename") in ("RUNNING", "STARTING", "STOPPING", "BACKOFF"):
+        while True:
+            states = self.all_info()
+            left = [n for n in asked if states.get(n, {}).get("statename") in ALIVE]
+            if not left:
+                return
             if time.monotonic() > deadline:
-                raise DeployError(f"{name} did not stop within {timeout:.0f}s",
+                raise DeployError(f"{', '.join(left)} did not stop within {timeout:.0f}s",
                                   hint="supervisorctl status; then re-run")
             time.sleep(0.1)
 

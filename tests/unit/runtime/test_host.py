@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import xmlrpc.client
 
 import pytest
 
@@ -35,6 +36,11 @@ class FakeSupervisor:
 
     def stop(self, name):
         self.programs[name].update(statename="STOPPED", pid=0)
+
+    def stop_many(self, names):
+        self.stopped_together = list(names)
+        for name in names:
+            self.stop(name)
 
     def remove(self, name):
         self.programs.pop(name, None)
@@ -120,6 +126,54 @@ def test_program_conf_quotes_and_escapes():
     assert "command=ip netns exec uc /usr/local/bin/undercroft-start" in text
     assert 'environment=A="say \\"100%%\\"",PATH="/bin"' in text
     assert "stopwaitsecs=30" in text and "stdout_logfile=/var/log/x.log" in text
+
+
+def test_stop_many_stops_the_long_running_units_together(tmp_path, entrypoint):
+    sup = FakeSupervisor()
+    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    for name in ("uc-api", "uc-worker"):
+        d = unit(tmp_path, name, healthcheck="true")
+        rt.launch(d, labels(d, "uc"))
+    once = unit(tmp_path, "uc-db-sync", oneshot=True)
+    rt.launch(once, labels(once, "uc"))
+    rt.stop_many(["uc-api", "uc-worker", "uc-db-sync", "uc-unknown"])
+    assert sup.stopped_together == ["uc-api", "uc-worker"]
+    assert {sup.info(n)["statename"] for n in ("uc-api", "uc-worker")} == {"STOPPED"}
+
+
+class FakeRpcSupervisor(Supervisor):
+    """Supervisor's XML-RPC answers, kept in memory: programs stop a few polls later."""
+
+    def __init__(self, states):
+        super().__init__()
+        self.states, self.asked, self.polls = states, [], 0
+
+    def call(self, method, *args):
+        assert method == "stopProcess" and args[1] is False  # never wait per program
+        if self.states.get(args[0]) != "RUNNING":
+            raise xmlrpc.client.Fault(70, "NOT_RUNNING")
+        self.asked.append(args[0])
+        self.states[args[0]] = "STOPPING"
+
+    def all_info(self):
+        self.polls += 1
+        if self.polls > 2:
+            self.states = {n: "STOPPED" if s == "STOPPING" else s for n, s in self.states.items()}
+        return {n: {"statename": s} for n, s in self.states.items()}
+
+
+def test_supervisor_asks_all_to_stop_before_waiting_for_any():
+    sup = FakeRpcSupervisor({"uc-a": "RUNNING", "uc-b": "RUNNING", "uc-c": "STOPPED"})
+    sup.stop_many(["uc-a", "uc-b", "uc-c"])
+    assert sup.asked == ["uc-a", "uc-b"] and sup.polls == 3
+    assert set(sup.states.values()) == {"STOPPED"}
+
+
+def test_supervisor_names_the_programs_that_did_not_stop():
+    sup = FakeRpcSupervisor({"uc-a": "RUNNING"})
+    sup.all_info = lambda: {"uc-a": {"statename": "STOPPING"}}
+    with pytest.raises(DeployError, match="uc-a did not stop within 0s"):
+        sup.stop_many(["uc-a"], timeout=0)
 
 
 def test_start_after_a_reboot_brings_the_process_manager_up_first(tmp_path, entrypoint):

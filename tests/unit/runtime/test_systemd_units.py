@@ -33,7 +33,8 @@ class FakeSystemctl:
             self.pid += 1
             self.active[units[0]] = "active"
         elif verb == "stop":
-            self.active[units[0]] = "inactive"
+            for u in units:
+                self.active[u] = "inactive"
         out = ""
         if verb == "show":
             blocks = []
@@ -86,3 +87,12 @@ def test_a_failing_systemctl_is_a_clear_error_naming_the_unit(tmp_path):
 def test_show_output_of_several_units_is_split_per_unit():
     text = "Id=a.service\nActiveState=active\n\nId=b.service\nActiveState=failed\n"
     assert [u["Id"] for u in parse_show(text)] == ["a.service", "b.service"]
+
+
+def test_units_stop_together_in_one_systemctl_call(tmp_path):
+    fake = FakeSystemctl()
+    units = SystemdUnits(unit_dir=tmp_path, run=fake)
+    for name in ("uc-a", "uc-b"):
+        (tmp_path / f"{units.unit(name)}").write_text("[Service]\n")
+    units.stop_many(["uc-a", "uc-b", "uc-never-installed"])
+    assert fake.calls == [["stop", units.unit("uc-a"), units.unit("uc-b")]]
