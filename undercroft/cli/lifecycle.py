@@ -151,7 +151,9 @@ class Update(UndercroftCommand):
 class Upgrade(UndercroftCommand):
     """Major upgrade: a baremetal undercloud (host processes) to containers in place.
 
-    Backs up first, stops each service's host processes just before its containers
+    Undercroft's own baremetal undercloud, or one installed from the distribution's
+    packages and run by the init system (its secrets are read from its configuration
+    files and carried over). Backs up first, stops each service's host processes just before its containers
     start over the same data, and compares every table's row count before and after.
     Re-run the same command if it was interrupted. On a containerized undercloud this is
     the minor update ('undercroft update'), as 'openstack undercloud upgrade' is.
@@ -176,7 +178,10 @@ class Upgrade(UndercroftCommand):
             with event_reporter(settings.state_dir, "rollback") as reporter:
                 upgrade.rollback(path, overrides, reporter)
             return 0
-        if settings.baremetal or (settings.state_dir / upgrade.BEFORE).exists():
+        containerized = bool(Podman().containers(settings.deployment_name))
+        if settings.baremetal or (settings.state_dir / upgrade.BEFORE).exists() or not containerized:
+            # Undercroft's baremetal undercloud, or one installed from the distribution's
+            # packages (a takeover), or an interrupted upgrade of either
             with event_reporter(settings.state_dir, "upgrade") as reporter:
                 upgrade.upgrade(path, overrides, reporter)
         elif not args.cleanup:

@@ -41,7 +41,8 @@ def load(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in values.items()}
 
 
-def _write(path: Path, values: Mapping[str, str]) -> None:
+def write(path: Path, values: Mapping[str, str]) -> None:
+    """The whole passwords file, 0600 (ensure adds to it; a takeover imports into it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     body = yaml.safe_dump({"parameter_defaults": dict(sorted(values.items()))},
                           default_flow_style=False)
@@ -56,5 +57,5 @@ def ensure(path: Path, wanted: Mapping[str, ParameterDef], persist: bool = True)
     for name in missing:
         values[name] = generate(wanted[name].generate)
     if persist and (missing or (path.exists() and path.stat().st_mode & 0o077)):
-        _write(path, values)
+        write(path, values)
     return values

@@ -1,14 +1,17 @@
 """``upgrade``: a baremetal undercloud (host processes) to containers, in place.
 
 1. Preflight: a baremetal deployment of this name exists (host units in
-   ``<state_dir>/host-units.json``), podman is there, the containerized role renders.
+   ``<state_dir>/host-units.json``), or a takeover: none does, but the role's services
+   run as the distribution's init services, whose secrets are then imported from
+   ``/etc`` (lifecycle/takeover.py); podman is there, the containerized role renders.
 2. Plan: which host processes stop, which containers start, which data directories
    the containers bind-mount as is (the distribution's paths the host used).
 3. Backup: the same archive as ``undercroft backup`` (databases, configuration,
    passwords and keys, CA), written before anything changes; if it fails, nothing does.
    Row counts of every service table are recorded beside it.
 4. Step by step, service by service: just before a service's first container starts, its
-   host processes are stopped and their supervisor programs removed; the containers run
+   host processes are stopped and their supervisor programs removed (in a takeover: its
+   init services stopped and disabled, recorded in ``takeover.json``); the containers run
    over the same data (mysql_bootstrap runs mariadb-upgrade, db_sync one-shots the
    schema upgrades) and each must pass its healthcheck, as in install.
 5. Report: row counts after against before, in ``<state_dir>/upgrade-report.json``;
@@ -36,12 +39,12 @@ from pathlib import Path
 
 from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
-from undercroft.lifecycle import backup, counts, deployment
+from undercroft.lifecycle import backup, counts, deployment, takeover
 from undercroft.lifecycle.materialize import write_config_dir
 from undercroft.plan import make_plan
 from undercroft.report import Reporter
 from undercroft.images import recipe
-from undercroft.runtime import hostpackages, hostprep
+from undercroft.runtime import hostpackages, hostprep, initservices
 from undercroft.runtime.executor import StepExecutor
 from undercroft.runtime.host import HostRuntime
 from undercroft.runtime.podman import Podman
@@ -94,23 +97,57 @@ def _start_upgrade(dep, config, databases, reporter: Reporter) -> dict:
     return before
 
 
-def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None) -> dict:
-    podman = podman or Podman()
-    dep = deployment.load(config, overrides, reporter=reporter, persist_secrets=True,
-                          upgrading=True)
+def _init_services(dep) -> dict[str, list[str]]:
+    return {n: dep.catalog.services[n].baremetal.init_services for n in dep.services}
+
+
+def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
+    """A package-installed undercloud Undercroft did not install: its init services
+    found, its secrets imported into the passwords file. Returns the takeover record."""
     s = dep.settings
+    found = takeover.present(init, _init_services(dep))
+    if not found:
+        raise DeployError(f"no baremetal undercloud '{s.deployment_name}' found: no host units "
+                          f"in {s.state_dir} and none of the role's services installed as "
+                          f"{init.kind} services",
+                          hint="check --config; a new undercloud is 'undercroft install'")
+    reporter.phase("Takeover of a package-installed undercloud")
+    for service, names in found.items():
+        reporter.line("keep", service, f"{init.kind}: {', '.join(names)}")
+    databases = [(db.name, db.password) for n in dep.services
+                 for db in dep.catalog.services[n].databases]
+    secrets = takeover.read_host(etc, databases)
+    imported = takeover.import_secrets(s.passwords_file, secrets)
+    for name in imported:
+        reporter.line("ok", name, f"carried over from {secrets.sources[name]}")
+    for note in secrets.notes:
+        reporter.warn(note)
+    record = {"init": init.kind, "services": found, "disabled": []}
+    takeover.save_record(s.state_dir, record)
+    return record
+
+
+def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
+            init=None, etc: Path = Path("/etc")) -> dict:
+    """``init``/``etc``: the host's init system and configuration (tests pass fakes)."""
+    podman = podman or Podman()
+    first = deployment.load(config, overrides, reporter=reporter, upgrading=True)  # nothing written
+    s = first.settings
     host = HostRuntime(s.state_dir)
     units = host.containers(s.deployment_name)
     before_file = s.state_dir / BEFORE
     resuming = before_file.exists()
+    record = takeover.load_record(s.state_dir)
+    init = init or (initservices.init_services() if record or not units else None)
     if not units and not resuming:
         if podman.containers(s.deployment_name):
             reporter.info(f"Deployment '{s.deployment_name}' already runs in containers: "
                           f"nothing to upgrade.")
             return {}
-        raise DeployError(f"no baremetal undercloud '{s.deployment_name}' found "
-                          f"(no host units in {s.state_dir})",
-                          hint="check --config; 'undercroft update' updates a containerized one")
+        record = _begin_takeover(first, init, reporter, etc)
+    # secrets now in the passwords file (generated ones too): render with them
+    dep = deployment.load(config, overrides, reporter=reporter, persist_secrets=True,
+                          upgrading=True)
     hostprep.ensure_packages(reporter)  # podman, runc, debootstrap
     plan = make_plan(dep.rendered.desired, podman.containers(s.deployment_name))
     _show_plan(dep, plan, units, reporter)
@@ -122,12 +159,21 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None)
     else:
         before = _start_upgrade(dep, config, databases, reporter)
 
+    def disable_init_services(service: str) -> None:
+        for name in record.get("services", {}).get(service, []):
+            if name not in record["disabled"]:
+                init.disable(name)
+                record["disabled"].append(name)
+                takeover.save_record(s.state_dir, record)
+                reporter.line("ok", name, f"{init.kind} service stopped and disabled")
+
     def replace_host_units(d) -> None:
         mine = [u.name for u in host.containers(s.deployment_name) if u.service == d.service]
         host.stop_many(mine)  # a service's processes stop together, as its containers would
         for name in mine:
             host.remove(name)
             reporter.line("ok", name, "host process stopped and its program removed")
+        disable_init_services(d.service)
         write_config_dir(dep.by_name(d.name))
 
     # install's convergence (host prep, images, plan, execution, credentials), with the
@@ -139,6 +185,8 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None)
     for name in gone:
         host.remove(name)
         reporter.line("ok", name, "host process removed (not in the containerized role)")
+    for service in record.get("services", {}):  # services whose containers were all kept
+        disable_init_services(service)
     host.state_file.unlink(missing_ok=True)
 
     reporter.phase("After the upgrade")
@@ -162,8 +210,10 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None)
     return report
 
 
-def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None) -> None:
-    """Back to host processes over the same data: containers removed, units installed."""
+def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None,
+             init=None) -> None:
+    """Back to host processes over the same data: containers removed, units installed
+    (after a takeover: the init services disabled by it enabled and started again)."""
     podman = podman or Podman()
     s = deployment.settings(config, overrides)
     observed = podman.containers(s.deployment_name)
@@ -172,6 +222,18 @@ def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None
     for o in observed:
         podman.remove(o.name)
         reporter.line("ok", o.name, "container removed")
+    record = takeover.load_record(s.state_dir)
+    if record:
+        init = init or initservices.init_services()
+        for name in list(record["disabled"]):
+            init.enable(name)
+            record["disabled"].remove(name)
+            takeover.save_record(s.state_dir, record)
+            reporter.line("ok", name, f"{init.kind} service enabled and started again")
+        for name in (s.state_dir / deployment.HOST_LAYOUT, s.state_dir / BEFORE,
+                     s.state_dir / takeover.RECORD):
+            name.unlink(missing_ok=True)
+        return
     (s.state_dir / deployment.HOST_LAYOUT).unlink(missing_ok=True)
     (s.state_dir / BEFORE).unlink(missing_ok=True)
     dep = deployment.load(config, {**(overrides or {}), "baremetal": True}, reporter=reporter,
@@ -186,7 +248,9 @@ def cleanup(dep: deployment.Deployment, reporter: Reporter) -> list[str]:
         raise DeployError(f"'{s.deployment_name}' was not upgraded from host processes: "
                           f"no host package of it to clean up",
                           hint="--cleanup follows 'undercroft upgrade' of a baremetal undercloud")
-    if (s.state_dir / BEFORE).exists() or HostRuntime(s.state_dir).containers(s.deployment_name):
+    record = takeover.load_record(s.state_dir)
+    left = set(n for names in record.get("services", {}).values() for n in names) - set(record.get("disabled", []))
+    if (s.state_dir / BEFORE).exists() or HostRuntime(s.state_dir).containers(s.deployment_name) or left:
         raise DeployError("the upgrade has not finished: host processes may still need their packages",
                           hint="run 'undercroft upgrade' until it reports success, then --cleanup")
     reporter.phase("Cleanup of host packages")

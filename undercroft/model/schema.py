@@ -153,9 +153,13 @@ class Baremetal(Strict):
 
     ``setup``: shell commands run as root on the host after the packages are installed,
     every install; each must be idempotent.
+    ``init_services``: the distribution's init services (systemd unit or sysv script
+    names) that run this service where its packages were installed the ordinary way;
+    taking such an undercloud over stops and disables them (lifecycle/takeover.py).
     """
 
     setup: list[str] = Field(default_factory=list)
+    init_services: list[str] = Field(default_factory=list)
 
 
 class ServiceTemplate(Strict):

@@ -79,7 +79,7 @@ class HostRecorder:
         monkeypatch.setattr("undercroft.runtime.podman.Podman", NoPodman)
         monkeypatch.setattr(deployment, "install", lambda *a, **k: rec("deployment.install"))
         monkeypatch.setattr(hostprep, "prepare", lambda *a, **k: rec("hostprep.prepare"))
-        monkeypatch.setattr(passwords, "_write", lambda p, v: rec(f"write {p}"))
+        monkeypatch.setattr(passwords, "write", lambda p, v: rec(f"write {p}"))
         monkeypatch.setattr(os, "mkdir", lambda p, *a, **k: rec(f"mkdir {p}"))
         monkeypatch.setattr(os, "makedirs", lambda p, *a, **k: rec(f"makedirs {p}"))
         monkeypatch.setattr(subprocess, "run", lambda argv, *a, **k: rec(f"run {argv}"))

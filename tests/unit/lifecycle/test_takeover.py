@@ -1,0 +1,147 @@
+"""Taking over a package-installed undercloud: its secrets read from its configuration
+files into the passwords file, its init services found, stopped and disabled."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+import yaml
+
+from undercroft.config import passwords
+from undercroft.errors import DeployError
+from undercroft.lifecycle import deployment, takeover, upgrade
+from undercroft.report import Reporter
+
+STAGED, PRIMARY, OLDER = "c3RhZ2VkLWtleS0wLXh4eHh4eHh4eHh4eHh4eHh4eHg=", "cHJpbWFyeQ==", "b2xkZXI="
+
+
+def host_etc(root):
+    """A Debian host's /etc as a package-installed undercloud leaves it."""
+    etc = root / "etc"
+    for sub, keys in (("fernet-keys", {"0": STAGED, "1": OLDER, "2": PRIMARY}),
+                      ("credential-keys", {"0": "Y3JlZDA=", "1": "Y3JlZDE="})):
+        d = etc / "keystone" / sub
+        d.mkdir(parents=True)
+        for name, key in keys.items():
+            (d / name).write_text(key + "\n")
+    (etc / "heat").mkdir()
+    (etc / "heat/heat.conf").write_text("[DEFAULT]\nauth_encryption_key = 0123456789abcdef0123456789abcdef\n"
+                                        "transport_url = rabbit://guest:rabbit-pw@192.168.24.1:5672/\n"
+                                        "[database]\nconnection = mysql+pymysql://heat:heat-db-pw@192.168.24.1/heat\n")
+    (etc / "swift").mkdir()
+    (etc / "swift/swift.conf").write_text("[swift-hash]\nswift_hash_path_suffix = the-suffix\n")
+    (etc / "swift/proxy-server.conf").write_text("[filter:authtoken]\npassword = swift-pw\n")
+    (etc / "nova").mkdir()
+    (etc / "nova/nova.conf").write_text(
+        "[api_database]\nconnection = mysql+pymysql://nova:nova%40db@192.168.24.1/nova_api?charset=utf8\n"
+        "[keystone_authtoken]\npassword = nova-keystone-pw\n"
+        "[DEFAULT]\ndebug = true\ndebug = false\n")  # oslo multi-valued lines are fine
+    return etc
+
+
+DATABASES = [("heat", "HeatPassword"), ("nova_api", "NovaPassword"), ("nova", "NovaPassword")]
+
+
+def test_secrets_that_data_and_clients_depend_on_are_read(tmp_path):
+    found = takeover.read_host(host_etc(tmp_path), DATABASES, rabbit_cookie=tmp_path / "none")
+    v = found.values
+    assert (v["KeystoneFernetKey0"], v["KeystoneFernetKey1"]) == (STAGED, PRIMARY)
+    assert (v["KeystoneCredential0"], v["KeystoneCredential1"]) == ("Y3JlZDA=", "Y3JlZDE=")
+    assert v["HeatAuthEncryptionKey"] == "0123456789abcdef0123456789abcdef"
+    assert v["SwiftHashSuffix"] == "the-suffix" and v["SwiftPassword"] == "swift-pw"
+    assert v["HeatPassword"] == "heat-db-pw" and v["RabbitPassword"] == "rabbit-pw"
+    assert v["NovaPassword"] == "nova@db"  # the database URL's, which nova's cell mappings hold
+    assert "RabbitCookie" not in v
+    assert "heat.conf [database] connection (heat)" in found.sources["HeatPassword"]
+    assert any("1 secondary key(s) not carried over" in n for n in found.notes)
+    assert not any(secret in " ".join(found.sources.values()) for secret in v.values())
+
+
+def test_a_swift_hash_prefix_is_refused_with_the_file_named(tmp_path):
+    etc = host_etc(tmp_path)
+    (etc / "swift/swift.conf").write_text("[swift-hash]\nswift_hash_path_prefix = p\n"
+                                          "swift_hash_path_suffix = s\n")
+    with pytest.raises(DeployError, match="swift.conf sets swift_hash_path_prefix") as err:
+        takeover.read_host(etc, DATABASES)
+    assert "enable_swift = false" in err.value.hint
+
+
+def test_import_keeps_what_the_passwords_file_has_and_writes_0600(tmp_path):
+    path = tmp_path / "undercloud-passwords.yaml"
+    passwords.write(path, {"HeatPassword": "already-there"})
+    found = takeover.Found(values={"HeatPassword": "from-host", "SwiftHashSuffix": "s"})
+    assert takeover.import_secrets(path, found) == ["SwiftHashSuffix"]
+    assert passwords.load(path) == {"HeatPassword": "already-there", "SwiftHashSuffix": "s"}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert takeover.import_secrets(path, found) == []
+
+
+class FakeInit:
+    kind = "sysv-rc"
+
+    def __init__(self, installed, running=()):
+        self.installed, self.running, self.calls = set(installed), set(running), []
+
+    def present(self, name):
+        return name in self.installed
+
+    def active(self, name):
+        return name in self.running
+
+    def disable(self, name):
+        self.calls.append(("disable", name))
+        self.running.discard(name)
+
+    def enable(self, name):
+        self.calls.append(("enable", name))
+        self.running.add(name)
+
+
+def test_begin_takeover_records_the_init_services_and_renders_with_the_hosts_keys(write_conf, tmp_path):
+    conf = write_conf()
+    dep = deployment.load(conf, upgrading=True)
+    init = FakeInit({"keystone", "mariadb", "nova-api", "nova-scheduler", "apache2"})
+    record = upgrade._begin_takeover(dep, init, Reporter(quiet=True), host_etc(tmp_path / "host"))
+    assert record["services"] == {"keystone": ["keystone"], "mariadb": ["mariadb"],
+                                  "nova": ["nova-api", "nova-scheduler"]}
+    assert takeover.load_record(dep.settings.state_dir) == record
+    again = deployment.load(conf, persist_secrets=True, upgrading=True)
+    fernet = {f.dest: f.content for c in again.rendered.containers if c.desired.service == "keystone"
+              for f in c.files}
+    assert fernet["/etc/keystone/fernet-keys/1"].strip() == PRIMARY
+    saved = yaml.safe_load(dep.settings.passwords_file.read_text())["parameter_defaults"]
+    assert saved["SwiftHashSuffix"] == "the-suffix" and "AdminPassword" in saved
+
+
+def test_no_host_units_and_no_init_service_is_a_clear_error(write_conf, tmp_path):
+    dep = deployment.load(write_conf(), upgrading=True)
+    with pytest.raises(DeployError, match="none of the role's services installed as sysv-rc"):
+        upgrade._begin_takeover(dep, FakeInit(set()), Reporter(quiet=True), tmp_path)
+
+
+def test_rollback_of_a_takeover_enables_what_it_disabled_and_installs_no_host_unit(write_conf):
+    from tests.unit.fakes import FakePodman
+
+    conf = write_conf()
+    s = deployment.settings(conf)
+    record = {"init": "sysv-rc", "services": {"nova": ["nova-api", "nova-scheduler"]},
+              "disabled": ["nova-api"]}
+    takeover.save_record(s.state_dir, record)
+    (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
+    init = FakeInit({"nova-api", "nova-scheduler"})
+    upgrade.rollback(conf, None, Reporter(quiet=True), FakePodman(), init)
+    assert init.calls == [("enable", "nova-api")]
+    assert not (s.state_dir / takeover.RECORD).exists()
+    assert not (s.state_dir / deployment.HOST_LAYOUT).exists()
+    assert not (s.state_dir / "host-units.json").exists()  # Undercroft's own units: none
+
+
+def test_cleanup_waits_until_every_init_service_is_disabled(write_conf):
+    conf = write_conf()
+    dep = deployment.load(conf)
+    s = dep.settings
+    takeover.save_record(s.state_dir, {"init": "sysv-rc", "services": {"nova": ["nova-api"]},
+                                       "disabled": []})
+    (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
+    with pytest.raises(DeployError, match="has not finished"):
+        upgrade.cleanup(dep, Reporter(quiet=True))

@@ -1,0 +1,174 @@
+"""Taking over an undercloud Undercroft did not install: Debian packages installed the
+ordinary way, services run by the init system, secrets only in their config files.
+
+Before anything is rendered, the secrets that stored data or clients depend on are
+read from the host's configuration and put into the passwords file (values already
+there win), so they are carried over, not generated:
+
+- keystone's fernet keys (tokens issued before keep validating) and credential keys
+  (stored credentials stay readable): the staged key ``0`` and the primary (highest);
+- heat's ``auth_encryption_key`` (stack parameters encrypted in its database);
+- swift's ``swift_hash_path_suffix`` (where every object lives on disk); a hash path
+  prefix has no parameter here, so a host that sets one is refused;
+- each service's database password, from its ``connection`` URL (nova's cell mappings
+  keep those URLs), and the RabbitMQ password from ``transport_url``; swift's keystone
+  password from its authtoken filter; the Erlang cookie.
+
+Then, per service in step order, its init services (the template's
+``baremetal.init_services``) are stopped and disabled just before its containers start
+over the same data (lifecycle/upgrade.py). ``<state_dir>/takeover.json`` records which,
+so a resumed run skips them and ``--rollback`` enables and starts them again.
+"""
+from __future__ import annotations
+
+import configparser
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import unquote, urlsplit
+
+from undercroft.config import passwords
+from undercroft.errors import DeployError
+from undercroft.fileio import write_atomic
+
+RECORD = "takeover.json"
+
+
+@dataclass
+class Found:
+    values: dict[str, str] = field(default_factory=dict)  # parameter -> secret
+    sources: dict[str, str] = field(default_factory=dict)  # parameter -> where (no value)
+    notes: list[str] = field(default_factory=list)
+
+
+def _ini(path: Path) -> configparser.RawConfigParser | None:
+    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    try:
+        parser.read_string(path.read_text(errors="replace"), source=str(path))
+    except (OSError, configparser.Error):
+        return None
+    return parser
+
+
+def _get(parser, section: str, key: str) -> str:
+    if section == "DEFAULT":
+        return parser.defaults().get(key, "").strip()
+    return parser.get(section, key, fallback="").strip() if parser.has_section(section) else ""
+
+
+def _keys(directory: Path) -> tuple[str, str, int] | None:
+    """(staged, primary, secondaries left out) of a keystone key repository."""
+    try:
+        numbered = sorted((int(p.name), p) for p in directory.iterdir() if p.name.isdigit())
+    except OSError:
+        return None
+    if not numbered or numbered[0][0] != 0 or len(numbered) < 2:
+        return None
+    return (numbered[0][1].read_text().strip(), numbered[-1][1].read_text().strip(),
+            len(numbered) - 2)
+
+
+def _url_password(url: str) -> tuple[str, str, str] | None:
+    """(user, password, database or vhost) of a connection or transport URL."""
+    try:
+        parts = urlsplit(url.split(",")[0])
+    except ValueError:
+        return None
+    if not parts.password:
+        return None
+    return unquote(parts.username or ""), unquote(parts.password), parts.path.lstrip("/")
+
+
+def read_host(etc: Path, databases: Iterable[tuple[str, str]],
+              rabbit_cookie: Path = Path("/var/lib/rabbitmq/.erlang.cookie")) -> Found:
+    """What ``etc`` (the host's /etc) says; ``databases`` are (database, parameter)
+    pairs from the enabled services' templates."""
+    found = Found()
+
+    def take(param: str, value: str, where: str) -> None:
+        if value and param not in found.values:
+            found.values[param] = value
+            found.sources[param] = where
+
+    for param, sub in (("KeystoneFernetKey", "fernet-keys"), ("KeystoneCredential", "credential-keys")):
+        keys = _keys(etc / "keystone" / sub)
+        if keys:
+            take(f"{param}0", keys[0], f"{etc}/keystone/{sub}/0 (staged)")
+            take(f"{param}1", keys[1], f"{etc}/keystone/{sub} (primary)")
+            if keys[2]:
+                found.notes.append(f"{etc}/keystone/{sub}: {keys[2]} secondary key(s) not carried "
+                                   f"over (only what they encrypted before the last rotation)")
+    heat = _ini(etc / "heat" / "heat.conf")
+    if heat:
+        take("HeatAuthEncryptionKey", _get(heat, "DEFAULT", "auth_encryption_key"),
+             f"{etc}/heat/heat.conf [DEFAULT] auth_encryption_key")
+    swift = _ini(etc / "swift" / "swift.conf")
+    if swift:
+        if _get(swift, "swift-hash", "swift_hash_path_prefix"):
+            raise DeployError(f"{etc}/swift/swift.conf sets swift_hash_path_prefix: objects "
+                              f"would not be found under Undercroft's swift (suffix only)",
+                              hint="move the objects off swift (or disable swift with "
+                                   "enable_swift = false) before the upgrade")
+        take("SwiftHashSuffix", _get(swift, "swift-hash", "swift_hash_path_suffix"),
+             f"{etc}/swift/swift.conf [swift-hash] swift_hash_path_suffix")
+    proxy = _ini(etc / "swift" / "proxy-server.conf")
+    if proxy:
+        take("SwiftPassword", _get(proxy, "filter:authtoken", "password"),
+             f"{etc}/swift/proxy-server.conf [filter:authtoken] password")
+
+    by_database = dict(databases)
+    for conf in sorted(etc.glob("*/*.conf")):
+        parser = _ini(conf)
+        if parser is None:
+            continue
+        for section in ["DEFAULT", *parser.sections()]:
+            for key in ("connection", "transport_url"):
+                url = _get(parser, section, key)
+                parsed = _url_password(url) if "://" in url else None
+                if not parsed:
+                    continue
+                if key == "transport_url" and url.startswith("rabbit"):
+                    take("RabbitPassword", parsed[1], f"{conf} [{section}] transport_url")
+                elif key == "connection" and url.startswith("mysql"):
+                    db = parsed[2].split("?")[0]
+                    if db in by_database:
+                        take(by_database[db], parsed[1], f"{conf} [{section}] connection ({db})")
+    try:
+        take("RabbitCookie", rabbit_cookie.read_text().strip(), str(rabbit_cookie))
+    except OSError:
+        pass
+    return found
+
+
+def import_secrets(passwords_file: Path, found: Found) -> list[str]:
+    """Add what was found to the passwords file (0600); values already there win.
+    Returns the names imported (never the values)."""
+    current = passwords.load(passwords_file)
+    new = {k: v for k, v in found.values.items() if k not in current}
+    if new:
+        passwords.write(passwords_file, {**current, **new})
+    return sorted(new)
+
+
+def load_record(state_dir: Path) -> dict:
+    try:
+        return json.loads((state_dir / RECORD).read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def save_record(state_dir: Path, record: dict) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(state_dir / RECORD, json.dumps(record, indent=1, sort_keys=True) + "\n", 0o600)
+
+
+def present(init, services: dict[str, list[str]]) -> dict[str, list[str]]:
+    """service -> its init services installed on this host (``services``: the
+    templates' ``baremetal.init_services`` of the role's services)."""
+    out = {}
+    for service, names in services.items():
+        here = [n for n in names if init.present(n)]
+        if here:
+            out[service] = here
+    return out
