@@ -142,6 +142,17 @@ def test_services_are_supervised_host_processes_inside_the_namespace(baremetal):
     assert mysqld.startswith(b"mariadbd"), mysqld
 
 
+def test_status_and_logs_report_the_host_processes(baremetal):
+    report = json.loads(undercroft("status", "--json").stdout)  # exits 1 if anything is unhealthy
+    assert {"keystone", "mariadb", "nova", "swift"} <= {s["service"] for s in report}
+    assert all(s["healthy"] for s in report), [s for s in report if not s["healthy"]]
+    keystone = next(s for s in report if s["service"] == "keystone")
+    assert [c["uptime_s"] > 0 for c in keystone["containers"] if c["state"] == "running"] == [True]
+    assert keystone["endpoints"] and all(e["reachable"] for e in keystone["endpoints"])
+    out = undercroft("logs", "keystone", "--tail", "3").stdout  # tail: a header per file
+    assert f"==> {ROOT}/log/containers/{NAME}-keystone.log <==" in out, out
+
+
 def test_populate_with_real_clients(baremetal, tmp_path_factory):
     """The items the upgrade must keep; ``kept()`` checks them after each move."""
     tmp = tmp_path_factory.mktemp("bm")

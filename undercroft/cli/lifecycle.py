@@ -103,8 +103,7 @@ class Logs(UndercroftCommand):
 
     def act(self, args):
         settings = deployment.settings(self.config_path(args), self.overrides(args))
-        _containers_only(settings, "logs")
-        podman = Podman()
+        podman = runtime.for_settings(settings)
         observed = podman.containers(settings.deployment_name)
         full = f"{settings.container_prefix}{args.name}"
         names = [o.name for o in observed if o.service == args.name] or \
@@ -114,9 +113,15 @@ class Logs(UndercroftCommand):
             raise DeployError(f"no service or container '{args.name}' in deployment "
                               f"'{settings.deployment_name}'",
                               hint=f"services: {', '.join(services) or 'none (not installed)'}")
-        argv = podman.cmd("logs", "--tail", str(args.tail), *(["--names"] if len(names) > 1
-                                                               else []),
-                          *(["-f"] if args.follow else []), *names)
+        if settings.baremetal:  # host processes write to files: tail prints a header per file
+            paths = [p for p in (podman.log_path(n) for n in names) if p and Path(p).exists()]
+            if not paths:
+                raise DeployError(f"no output file yet for {', '.join(names)}")
+            argv = ["tail", "-n", str(args.tail), *(["-F"] if args.follow else []), *paths]
+        else:
+            argv = podman.cmd("logs", "--tail", str(args.tail), *(["--names"] if len(names) > 1
+                                                                   else []),
+                              *(["-f"] if args.follow else []), *names)
         print(f"# {', '.join(names)}; service log files: {settings.log_dir}/<service>/, "
               f"container output: {settings.log_dir}/containers/<name>.log", file=sys.stderr)
         return subprocess.call(argv)

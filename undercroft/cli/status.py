@@ -7,11 +7,10 @@ from rich.console import Console
 from rich.table import Table
 
 from undercroft.cli.base import UndercroftCommand
-from undercroft.errors import DeployError
 from undercroft.lifecycle import deployment, status
 from undercroft.lifecycle.credentials import CA_FILE
 from undercroft.lifecycle.probe import probe_in, reachable
-from undercroft.runtime.podman import Podman
+from undercroft import runtime
 
 
 def endpoint_status(dep) -> dict[str, list[status.EndpointStatus]]:
@@ -50,13 +49,10 @@ class Status(UndercroftCommand):
 
     def act(self, args):
         dep = deployment.load(self.config_path(args), self.overrides(args))
-        if dep.settings.baremetal:
-            raise DeployError("'undercroft status' does not support baremetal deployments yet",
-                              hint="supervisorctl status shows the host processes")
         expected: dict[str, list[str]] = {}
         for c in dep.rendered.containers:
             expected.setdefault(c.desired.service, []).append(c.desired.name)
-        podman = Podman()
+        podman = runtime.for_settings(dep.settings)  # host processes of a baremetal one
         observed = podman.containers(dep.settings.deployment_name)
         endpoints = {} if args.no_endpoints or not observed else endpoint_status(dep)
         result = status.collect(podman, dep.settings.deployment_name, expected, endpoints,

@@ -154,8 +154,17 @@ class HostRuntime:
                 i = info.get(name, {})
                 running = i.get("statename") in RUNNING
                 out.append(ObservedContainer(name, rec["labels"], "running" if running else "exited",
-                                             int(i.get("exitstatus") or 0), ""))
+                                             int(i.get("exitstatus") or 0), "",
+                                             int(i.get("start") or 0) if running else 0))
         return out
+
+    def restart_counts(self, names) -> dict[str, int]:
+        """For ``status``: a program the process manager restarted after a crash."""
+        return {n: int(self.inspect(n).get("RestartCount", 0)) for n in names}
+
+    def log_path(self, name: str) -> str | None:
+        """Where the unit's output goes (the container log file's counterpart)."""
+        return self._units().get(name, {}).get("log_path")
 
     def inspect(self, name: str) -> dict:
         rec = self._units().get(name)

@@ -218,3 +218,17 @@ def test_a_daemon_the_service_forked_off_goes_when_the_unit_stops(tmp_path, entr
         daemon.kill()
         other.kill()
     assert kill_leftovers(marker.encode()) == []
+
+
+def test_status_verbs_uptime_restarts_and_log_path(tmp_path, entrypoint):
+    sup = FakeSupervisor()
+    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    d = unit(tmp_path, "uc-api", healthcheck="true")
+    rt.launch(d, labels(d, "uc"))
+    sup.programs["uc-api"]["start"] = 1_700_000_000
+    [o] = rt.containers("uc")
+    assert o.state == "running" and o.started_at == 1_700_000_000
+    assert rt.restart_counts(["uc-api"]) == {"uc-api": 0}
+    sup.start("uc-api")  # supervisor restarted it after a crash: a new pid
+    assert rt.restart_counts(["uc-api"]) == {"uc-api": 1}
+    assert rt.log_path("uc-api") == d.spec["log_path"] and rt.log_path("uc-nope") is None
