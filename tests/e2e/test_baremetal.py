@@ -217,6 +217,23 @@ def test_no_secret_in_supervisor_programs(baremetal):
         assert not [s for s in secrets if s in text], conf
 
 
+def test_a_takeover_reads_back_this_hosts_secrets_from_etc(baremetal):
+    """The baremetal undercloud's /etc is laid out as the Debian packages lay it out: what
+    a takeover of it would import from there (lifecycle/takeover.py) is what the
+    passwords file holds, so a host Undercroft did not install keeps its keys."""
+    from undercroft.lifecycle import deployment, takeover
+
+    dep = deployment.load(ROOT / "undercloud.conf")
+    databases = [(db.name, db.password) for n in dep.services for db in dep.catalog.services[n].databases]
+    found = takeover.read_host(Path("/etc"), databases).values
+    kept = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())["parameter_defaults"]
+    same = ["KeystoneFernetKey0", "KeystoneFernetKey1", "KeystoneCredential0", "KeystoneCredential1",
+            "SwiftHashSuffix", "RabbitPassword", "NovaPassword", "GlancePassword", "KeystonePassword",
+            "IronicPassword", "NeutronPassword", "HeatPassword", "SwiftPassword"]
+    assert {k: found.get(k) == kept[k] for k in same} == {k: True for k in same}
+    assert found["HeatAuthEncryptionKey"] == kept["HeatAuthEncryptionKey"][:32]  # as heat.conf has it
+
+
 def test_rerun_changes_nothing(baremetal):
     out = undercroft("install").stdout
     assert "Nothing to do" in out, out
