@@ -63,11 +63,16 @@ def _in_place_dirs(dep: deployment.Deployment) -> list[str]:
     return sorted(dirs)
 
 
-def _show_plan(dep, plan, units, reporter: Reporter) -> None:
+def _show_plan(dep, plan, units, reporter: Reporter, record: dict) -> None:
     reporter.phase("Upgrade plan")
     processes = [u for u in units if not u.oneshot]
     for u in processes:
         reporter.line("stop", u.name, f"host process ({u.service}), replaced by its container")
+    for service, names in record.get("services", {}).items():
+        for name in names:
+            if name not in record["disabled"]:
+                reporter.line("stop", name, f"{record['init']} service ({service}), stopped, "
+                                            f"disabled and replaced by its containers")
     for a in plan.actions:
         if a.kind.writes:
             reporter.line(a.kind.value, a.name, f"[{a.service}, step {a.step}] {a.reason}")
@@ -131,7 +136,8 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
             init=None, etc: Path = Path("/etc")) -> dict:
     """``init``/``etc``: the host's init system and configuration (tests pass fakes)."""
     podman = podman or Podman()
-    first = deployment.load(config, overrides, reporter=reporter, upgrading=True)  # nothing written
+    # a first look, nothing written: its warnings come with the second load below
+    first = deployment.load(config, overrides, reporter=Reporter(quiet=True), upgrading=True)
     s = first.settings
     host = HostRuntime(s.state_dir)
     units = host.containers(s.deployment_name)
@@ -150,7 +156,7 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
                           upgrading=True)
     hostprep.ensure_packages(reporter)  # podman, runc, debootstrap
     plan = make_plan(dep.rendered.desired, podman.containers(s.deployment_name))
-    _show_plan(dep, plan, units, reporter)
+    _show_plan(dep, plan, units, reporter, record)
     databases = dep.databases
     if resuming:
         before = json.loads(before_file.read_text())
