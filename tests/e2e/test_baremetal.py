@@ -18,6 +18,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -151,6 +152,17 @@ def test_status_and_logs_report_the_host_processes(baremetal):
     assert keystone["endpoints"] and all(e["reachable"] for e in keystone["endpoints"])
     out = undercroft("logs", "keystone", "--tail", "3").stdout  # tail: a header per file
     assert f"==> {ROOT}/log/containers/{NAME}-keystone.log <==" in out, out
+
+
+def test_backup_of_the_host_processes_databases(baremetal):
+    archive = ROOT / "bm-backup.tar.gz"
+    undercroft("backup", "--output", str(archive))
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        dump = tar.extractfile("db/databases.sql").read()
+    assert {"keystone", "nova", "ironic"} <= set(manifest["databases"])
+    assert b"CREATE DATABASE" in dump and b"`keystone`" in dump
 
 
 def test_populate_with_real_clients(baremetal, tmp_path_factory):

@@ -217,12 +217,18 @@ class Backup(UndercroftCommand):
         path = self.config_path(args)
         dep = deployment.load(path, self.overrides(args))
         s = dep.settings
-        _containers_only(s, "backup")
         data = tuple(backup.DATA) if args.data == "all" else \
             tuple(d.strip() for d in args.data.split(",") if d.strip())
+        if s.baremetal and data:
+            raise DeployError("--data is for containerized undercloud: a baremetal one keeps its "
+                              "data in the distribution's paths (/var/lib/glance/images, "
+                              "/srv/node, /var/lib/ironic)",
+                              hint="back those up with the host's tools, or run the backup "
+                                   "without --data (databases, configuration, passwords, CA)")
         src = backup.Sources(
             deployment=s.deployment_name,
-            mysql_exec=(*Podman().cmd("exec"), f"{s.container_prefix}mysql"),
+            # a baremetal mariadb runs on the host: its unix socket is the host's
+            mysql_exec=() if s.baremetal else (*Podman().cmd("exec"), f"{s.container_prefix}mysql"),
             databases=dep.databases,
             conf=Path(path).resolve() if path else None, env_files=s.env_files,
             passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)

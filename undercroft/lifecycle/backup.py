@@ -214,6 +214,10 @@ def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
                 shutil.copy2(saved, target)
                 reporter.line("ok", str(target), "restored")
         settings = deployment.settings(conf)
+        if settings.baremetal:  # before the passwords file or any service changes
+            raise DeployError("restore does not serve baremetal deployments yet",
+                              hint=f"restore as a containerized undercloud: drop [undercroft] "
+                                   f"baremetal from {conf} (the dump and keys are the same)")
         saved = work / "secrets/undercloud-passwords.yaml"
         current = settings.passwords_file
         if current.exists() and current.read_bytes() != saved.read_bytes() and not force:

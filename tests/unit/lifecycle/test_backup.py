@@ -93,3 +93,28 @@ def test_data_keeps_extended_attributes(sources, tmp_path):
     again = restored / "glance" / "images" / "img-1"
     assert again.read_bytes() == img.read_bytes()
     assert os.getxattr(again, "user.swift.metadata") == b"etag-and-more"
+
+
+def test_a_baremetal_backup_refuses_data_sets_with_one_message(write_conf, capsys, monkeypatch):
+    from undercroft.cli import lifecycle, main as cli_main
+
+    monkeypatch.setattr(lifecycle.os, "geteuid", lambda: 0)  # the root check comes first
+    conf = write_conf(undercroft="baremetal = true\n")
+    assert cli_main.main(["backup", "--config", str(conf), "--data", "glance"]) == 1
+    err = capsys.readouterr().err
+    assert "--data is for containerized undercloud" in err and "Traceback" not in err
+
+
+def test_restore_refuses_a_baremetal_deployment_before_touching_secrets(sources, write_conf, tmp_path):
+    archive = backup.create(sources, tmp_path / "b.tar.gz", (), Reporter(quiet=True))
+    conf = write_conf(undercroft="baremetal = true\n", name="bm.conf", root=tmp_path / "bm")
+    with pytest.raises(DeployError, match="restore does not serve baremetal") as err:
+        backup.restore(archive, conf, Reporter(quiet=True))
+    assert "drop [undercroft] baremetal" in err.value.hint
+    assert not deployment_passwords(conf).exists()
+
+
+def deployment_passwords(conf):
+    from undercroft.lifecycle import deployment
+
+    return deployment.settings(conf).passwords_file
