@@ -236,8 +236,7 @@ def test_a_takeover_reads_back_this_hosts_secrets_from_etc(baremetal):
     from undercroft.lifecycle import deployment, takeover
 
     dep = deployment.load(ROOT / "undercloud.conf")
-    databases = [(db.name, db.password) for n in dep.services for db in dep.catalog.services[n].databases]
-    found = takeover.read_host(Path("/etc"), databases).values
+    found = takeover.read_host(Path("/etc"), dep.database_passwords).values
     kept = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())["parameter_defaults"]
     same = ["KeystoneFernetKey0", "KeystoneFernetKey1", "KeystoneCredential0", "KeystoneCredential1",
             "SwiftHashSuffix", "RabbitPassword", "NovaPassword", "GlancePassword", "KeystonePassword",

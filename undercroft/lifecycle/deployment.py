@@ -57,9 +57,16 @@ class Deployment:
         return self.translated.settings
 
     @property
+    def database_passwords(self) -> tuple[tuple[str, str], ...]:
+        """(database, its password parameter) of every enabled service: a takeover finds
+        each database's password in the host's connection URLs."""
+        return tuple((db.name, db.password) for n in self.services
+                     for db in self.catalog.services[n].databases)
+
+    @property
     def databases(self) -> tuple[str, ...]:
         """Every database the enabled services own (backup dumps, upgrade counts)."""
-        return tuple(db.name for n in self.services for db in self.catalog.services[n].databases)
+        return tuple(name for name, _ in self.database_passwords)
 
     @property
     def image_names(self) -> set[str]:

@@ -172,3 +172,10 @@ def present(init, services: dict[str, list[str]]) -> dict[str, list[str]]:
         if here:
             out[service] = here
     return out
+
+
+def pending(record: dict, service: str | None = None) -> list[str]:
+    """The recorded init services not disabled yet (of one service, or of all)."""
+    services = record.get("services", {})
+    names = services.get(service, []) if service else [n for ns in services.values() for n in ns]
+    return [n for n in names if n not in record.get("disabled", [])]

@@ -68,11 +68,10 @@ def _show_plan(dep, plan, units, reporter: Reporter, record: dict) -> None:
     processes = [u for u in units if not u.oneshot]
     for u in processes:
         reporter.line("stop", u.name, f"host process ({u.service}), replaced by its container")
-    for service, names in record.get("services", {}).items():
-        for name in names:
-            if name not in record["disabled"]:
-                reporter.line("stop", name, f"{record['init']} service ({service}), stopped, "
-                                            f"disabled and replaced by its containers")
+    for service in record.get("services", {}):
+        for name in takeover.pending(record, service):
+            reporter.line("stop", name, f"{record['init']} service ({service}), stopped, "
+                                        f"disabled and replaced by its containers")
     for a in plan.actions:
         if a.kind.writes:
             reporter.line(a.kind.value, a.name, f"[{a.service}, step {a.step}] {a.reason}")
@@ -119,9 +118,7 @@ def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
     reporter.phase("Takeover of a package-installed undercloud")
     for service, names in found.items():
         reporter.line("keep", service, f"{init.kind}: {', '.join(names)}")
-    databases = [(db.name, db.password) for n in dep.services
-                 for db in dep.catalog.services[n].databases]
-    secrets = takeover.read_host(etc, databases)
+    secrets = takeover.read_host(etc, dep.database_passwords)
     imported = takeover.import_secrets(s.passwords_file, secrets)
     for name in imported:
         reporter.line("ok", name, f"carried over from {secrets.sources[name]}")
@@ -166,12 +163,11 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
         before = _start_upgrade(dep, config, databases, reporter)
 
     def disable_init_services(service: str) -> None:
-        for name in record.get("services", {}).get(service, []):
-            if name not in record["disabled"]:
-                init.disable(name)
-                record["disabled"].append(name)
-                takeover.save_record(s.state_dir, record)
-                reporter.line("ok", name, f"{init.kind} service stopped and disabled")
+        for name in takeover.pending(record, service):
+            init.disable(name)
+            record["disabled"].append(name)
+            takeover.save_record(s.state_dir, record)
+            reporter.line("ok", name, f"{init.kind} service stopped and disabled")
 
     def replace_host_units(d) -> None:
         mine = [u.name for u in host.containers(s.deployment_name) if u.service == d.service]
@@ -254,9 +250,8 @@ def cleanup(dep: deployment.Deployment, reporter: Reporter) -> list[str]:
         raise DeployError(f"'{s.deployment_name}' was not upgraded from host processes: "
                           f"no host package of it to clean up",
                           hint="--cleanup follows 'undercroft upgrade' of a baremetal undercloud")
-    record = takeover.load_record(s.state_dir)
-    left = set(n for names in record.get("services", {}).values() for n in names) - set(record.get("disabled", []))
-    if (s.state_dir / BEFORE).exists() or HostRuntime(s.state_dir).containers(s.deployment_name) or left:
+    if (s.state_dir / BEFORE).exists() or HostRuntime(s.state_dir).containers(s.deployment_name) \
+            or takeover.pending(takeover.load_record(s.state_dir)):
         raise DeployError("the upgrade has not finished: host processes may still need their packages",
                           hint="run 'undercroft upgrade' until it reports success, then --cleanup")
     reporter.phase("Cleanup of host packages")

@@ -271,19 +271,16 @@ class HostRuntime:
             kill_leftovers(f"UNDERCROFT_CONFIG={rec['config']}".encode())
 
     def stop(self, name: str, timeout: int = 10) -> None:
-        rec = self._units().get(name, {})
-        if rec.get("oneshot") is False:
-            self.manager.stop(name)
-            self._kill_leftovers(rec)
+        self.stop_many([name], timeout)
 
     def stop_many(self, names, timeout: int = 10) -> None:
-        """All at once, as podman stops containers: the process manager stops them in
-        parallel, then each unit's leftovers go."""
+        """All at once, as podman stops containers: the process manager stops the
+        long-running units in parallel, then each unit's leftovers go."""
         units = self._units()
-        recs = [units[n] for n in names if units.get(n, {}).get("oneshot") is False]
-        self.manager.stop_many([n for n in names if units.get(n, {}).get("oneshot") is False])
-        for rec in recs:
-            self._kill_leftovers(rec)
+        running = [n for n in names if units.get(n, {}).get("oneshot") is False]
+        self.manager.stop_many(running)
+        for n in running:
+            self._kill_leftovers(units[n])
 
     def remove(self, name: str) -> None:
         rec = self._units().get(name)

@@ -124,12 +124,11 @@ class SystemdUnits:
         self.call("start", self.unit(name))
 
     def stop(self, name: str) -> None:
-        """Blocks until the whole control group is gone (TERM, KILL after the timeout)."""
-        if self.conf_path(name).exists():
-            self.call("stop", self.unit(name))
+        self.stop_many([name])
 
     def stop_many(self, names) -> None:
-        """One ``systemctl stop`` for all: systemd stops them in parallel."""
+        """One ``systemctl stop`` for all: systemd stops them in parallel and blocks
+        until each control group is gone (TERM, KILL after the timeout)."""
         units = [self.unit(n) for n in names if self.conf_path(n).exists()]
         if units:
             self.call("stop", *units)
