@@ -51,6 +51,28 @@ log_dir = {root}/log
 """
 
 
+MYSQL = Path("/var/lib/mysql")
+SYSTEM_SCHEMAS = {"mysql", "performance_schema", "sys"}
+
+
+def mark_host_data(name: str) -> None:
+    """Record that test deployment ``name`` made the host's database (baremetal tests)."""
+    (MYSQL / f".undercroft-e2e-{name}").touch()
+
+
+def wipe_host_data() -> None:
+    """Start from empty data, as a fresh baremetal install would: remove the data
+    directories of the role's services (the distribution's paths), but only if a test
+    made the database in there or it holds no user database."""
+    if MYSQL.is_dir() and not any(MYSQL.glob(".undercroft-e2e-*")):
+        schemas = {p.name for p in MYSQL.iterdir() if p.is_dir()} - SYSTEM_SCHEMAS
+        assert not schemas, (f"{MYSQL} holds databases no test created ({sorted(schemas)}): "
+                             f"run the baremetal e2e tests on a throw-away VM")
+    for path in (MYSQL, "/var/lib/rabbitmq/mnesia", "/var/lib/glance/images", "/srv/node",
+                 "/etc/swift/rings", "/var/lib/ironic"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def conf_text(extra: str = "") -> str:
     return deployment_conf(NAME, ROOT, f"hieradata_override = {ROOT}/lab-environment.yaml\n{extra}")
 

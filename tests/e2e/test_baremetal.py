@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import BIN, deployment_conf, run_openstack, run_undercroft
+from tests.e2e.conftest import (BIN, deployment_conf, mark_host_data, run_openstack,
+                                run_undercroft, wipe_host_data)
 from undercroft.runtime.host import HostRuntime
 from undercroft.runtime.supervisor import Supervisor
 
@@ -41,24 +42,6 @@ def undercroft(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 def openstack(*args: str) -> str:
     return run_openstack(NAME, ROOT, *args)
-
-
-MYSQL = Path("/var/lib/mysql")
-MARKER = MYSQL / f".undercroft-e2e-{NAME}"  # this test made the data in there
-SYSTEM_SCHEMAS = {"mysql", "performance_schema", "sys"}
-
-
-def wipe_host_data() -> None:
-    """Start from empty data, as a fresh baremetal install would: remove the data
-    directories of the role's services, but only if this test made the database in there
-    or it holds no user database."""
-    if MYSQL.is_dir() and not MARKER.exists():
-        schemas = {p.name for p in MYSQL.iterdir() if p.is_dir()} - SYSTEM_SCHEMAS
-        assert not schemas, (f"{MYSQL} holds databases this test did not create "
-                             f"({sorted(schemas)}): run the baremetal e2e test on a throw-away VM")
-    for path in (MYSQL, "/var/lib/rabbitmq/mnesia", "/var/lib/glance/images", "/srv/node",
-                 "/etc/swift/rings", "/var/lib/ironic"):
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def podman_names(running_only: bool = False) -> list[str]:
@@ -122,7 +105,7 @@ def baremetal(image_build):
     proc = undercroft("install", check=False)
     print(proc.stdout + proc.stderr)
     assert proc.returncode == 0, f"baremetal install failed:\n{proc.stdout}\n{proc.stderr}"
-    MARKER.touch()
+    mark_host_data(NAME)
     yield proc.stdout
     undercroft("stop", check=False)
 

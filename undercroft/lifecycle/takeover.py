@@ -17,12 +17,18 @@ there win), so they are carried over, not generated:
 Then, per service in step order, its init services (the template's
 ``baremetal.init_services``) are stopped and disabled just before its containers start
 over the same data (lifecycle/upgrade.py). ``<state_dir>/takeover.json`` records which,
-so a resumed run skips them and ``--rollback`` enables and starts them again.
+so a resumed run skips them and ``--rollback`` enables and starts them again. Before
+that, the rollback gives the data directories the containers used in place back to the
+host's users (``give_back``): the images' ``mysql`` or ``rabbitmq`` user need not have the
+host's uid, and the containers' start-up chowned those directories to theirs.
 """
 from __future__ import annotations
 
 import configparser
+import grp
 import json
+import os
+import pwd
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -179,3 +185,33 @@ def pending(record: dict, service: str | None = None) -> list[str]:
     services = record.get("services", {})
     names = services.get(service, []) if service else [n for ns in services.values() for n in ns]
     return [n for n in names if n not in record.get("disabled", [])]
+
+
+def in_place_permissions(containers) -> list[tuple[str, str]]:
+    """(path, owner) of the recursive permissions the rendered containers set on data
+    directories they bind-mount in place (same path on the host and inside)."""
+    out = []
+    for c in containers:
+        in_place = {src for src, _, rest in (v.partition(":") for v in c.desired.spec["volumes"])
+                    if src == rest.split(":")[0]}
+        for perm in c.config_json.get("permissions", []):
+            if perm.get("recurse") and perm["path"] in in_place \
+                    and (perm["path"], perm["owner"]) not in out:
+                out.append((perm["path"], perm["owner"]))
+    return out
+
+
+def give_back(path: str, owner: str) -> bool:
+    """chown -R ``path`` to the host's ``owner`` ("user:group"); False if the host has no
+    such user or group (then the directory is left as it is)."""
+    user, _, group = owner.partition(":")
+    try:
+        uid = pwd.getpwnam(user).pw_uid
+        gid = grp.getgrnam(group).gr_gid if group else pwd.getpwnam(user).pw_gid
+    except KeyError:
+        return False
+    os.chown(path, uid, gid)
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), uid, gid)
+    return True

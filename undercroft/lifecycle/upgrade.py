@@ -118,6 +118,13 @@ def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
     reporter.phase("Takeover of a package-installed undercloud")
     for service, names in found.items():
         reporter.line("keep", service, f"{init.kind}: {', '.join(names)}")
+    outside = takeover.present(init, {n: t.baremetal.init_services for n, t in
+                                      dep.catalog.services.items() if n not in dep.services})
+    for service, names in outside.items():
+        reporter.warn(f"{service} is installed here ({', '.join(names)}) but not in this role or "
+                      f"not enabled: its init services are left alone, and its endpoints and "
+                      f"service user are removed from keystone as for any disabled service "
+                      f"(enable it in undercloud.conf to take it over too)")
     secrets = takeover.read_host(etc, dep.database_passwords)
     imported = takeover.import_secrets(s.passwords_file, secrets)
     for name in imported:
@@ -141,7 +148,8 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
     before_file = s.state_dir / BEFORE
     resuming = before_file.exists()
     record = takeover.load_record(s.state_dir)
-    init = init or (initservices.init_services() if record or not units else None)
+    init = init or (initservices.init_services(netns=s.network_namespace)
+                    if record or not units else None)
     if not units and not resuming:
         if podman.containers(s.deployment_name):
             reporter.info(f"Deployment '{s.deployment_name}' already runs in containers: "
@@ -163,11 +171,15 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
         before = _start_upgrade(dep, config, databases, reporter)
 
     def disable_init_services(service: str) -> None:
-        for name in takeover.pending(record, service):
+        names = takeover.pending(record, service)
+        for name in names:
             init.disable(name)
             record["disabled"].append(name)
             takeover.save_record(s.state_dir, record)
             reporter.line("ok", name, f"{init.kind} service stopped and disabled")
+        if names:
+            for command in dep.catalog.services[service].baremetal.after_init_stop:
+                init.after_stop(command)
 
     def replace_host_units(d) -> None:
         mine = [u.name for u in host.containers(s.deployment_name) if u.service == d.service]
@@ -226,7 +238,11 @@ def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None
         reporter.line("ok", o.name, "container removed")
     record = takeover.load_record(s.state_dir)
     if record:
-        init = init or initservices.init_services()
+        dep = deployment.load(config, overrides, reporter=Reporter(quiet=True), upgrading=True)
+        for path, owner in takeover.in_place_permissions(dep.rendered.containers):
+            if Path(path).is_dir() and takeover.give_back(path, owner):
+                reporter.line("ok", path, f"owned by the host's {owner} again")
+        init = init or initservices.init_services(netns=s.network_namespace)
         for name in list(record["disabled"]):
             init.enable(name)
             record["disabled"].remove(name)

@@ -156,10 +156,14 @@ class Baremetal(Strict):
     ``init_services``: the distribution's init services (systemd unit or sysv script
     names) that run this service where its packages were installed the ordinary way;
     taking such an undercloud over stops and disables them (lifecycle/takeover.py).
+    ``after_init_stop``: shell commands run as root (inside the namespace in namespace
+    placement) once those are stopped, for helpers the init scripts leave running
+    (rabbitmq's epmd); they may fail when there is nothing to stop.
     """
 
     setup: list[str] = Field(default_factory=list)
     init_services: list[str] = Field(default_factory=list)
+    after_init_stop: list[str] = Field(default_factory=list)
 
 
 class ServiceTemplate(Strict):

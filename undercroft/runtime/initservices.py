@@ -6,6 +6,14 @@ systemd where it is PID 1 (``systemctl disable --now``), Debian's sysv-rc elsewh
 (``/etc/init.d/NAME``, ``update-rc.d NAME disable``). ``disable`` stops the service
 and keeps it from starting at boot; its package, configuration and data stay, so
 ``enable`` (a rollback) brings it back as it was.
+
+sysv trusts the scripts' exit codes (LSB: ``stop`` of a stopped service and ``start``
+of a running one exit 0) rather than asking ``status`` after a ``stop``: Debian's
+uwsgi-based API scripts answer ``status`` with ``status_of_proc`` on the shared uwsgi
+binary, so placement-api reads "running" while keystone's uwsgi runs. In namespace
+placement (``netns``) every script verb runs inside the namespace (``nsenter --net``):
+rabbitmq's ``stop``/``status`` reach the node through the namespace's epmd, and a
+rollback's ``start`` puts the service back where it ran.
 """
 from __future__ import annotations
 
@@ -42,9 +50,6 @@ class SystemdServices:
     def present(self, name: str) -> bool:
         return any((d / f"{name}.service").exists() for d in self.unit_dirs)
 
-    def active(self, name: str) -> bool:
-        return self.run(["systemctl", "is-active", "--quiet", f"{name}.service"]).returncode == 0
-
     def disable(self, name: str) -> None:
         _check(self.run(["systemctl", "disable", "--now", f"{name}.service"]),
                f"systemctl disable --now {name}")
@@ -53,37 +58,40 @@ class SystemdServices:
         _check(self.run(["systemctl", "enable", "--now", f"{name}.service"]),
                f"systemctl enable --now {name}")
 
+    def after_stop(self, command: str) -> None:
+        self.run(["sh", "-c", command])  # may fail: nothing left to stop
+
 
 class SysvServices:
     kind = "sysv-rc"
 
-    def __init__(self, init_dir: Path = Path("/etc/init.d"), run: Run = _run):
+    def __init__(self, init_dir: Path = Path("/etc/init.d"), run: Run = _run,
+                 netns: str | None = None):
         self.init_dir = init_dir
         self.run = run
+        self.prefix = ["nsenter", f"--net=/run/netns/{netns}"] if netns else []
 
     def script(self, name: str) -> str:
         return str(self.init_dir / name)
 
+    def _verb(self, name: str, verb: str) -> None:
+        _check(self.run([*self.prefix, self.script(name), verb]), f"{self.script(name)} {verb}")
+
     def present(self, name: str) -> bool:
         return (self.init_dir / name).is_file()
 
-    def active(self, name: str) -> bool:
-        """LSB ``status``: exit 0 means running."""
-        return self.run([self.script(name), "status"]).returncode == 0
-
     def disable(self, name: str) -> None:
-        if self.active(name):
-            _check(self.run([self.script(name), "stop"]), f"{self.script(name)} stop")
-            if self.active(name):
-                raise DeployError(f"{name} still runs after '{self.script(name)} stop'",
-                                  hint="stop it by hand, then re-run: the command resumes")
+        self._verb(name, "stop")
         _check(self.run(["update-rc.d", name, "disable"]), f"update-rc.d {name} disable")
 
     def enable(self, name: str) -> None:
         _check(self.run(["update-rc.d", name, "enable"]), f"update-rc.d {name} enable")
-        if not self.active(name):
-            _check(self.run([self.script(name), "start"]), f"{self.script(name)} start")
+        self._verb(name, "start")
+
+    def after_stop(self, command: str) -> None:
+        self.run([*self.prefix, "sh", "-c", command])  # may fail: nothing left to stop
 
 
-def init_services(run: Run = _run):
-    return SystemdServices(run=run) if systemd_is_pid1() else SysvServices(run=run)
+def init_services(run: Run = _run, netns: str | None = None):
+    """systemd units run where they are configured; ``netns`` only places sysv scripts."""
+    return SystemdServices(run=run) if systemd_is_pid1() else SysvServices(run=run, netns=netns)

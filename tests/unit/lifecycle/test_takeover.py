@@ -85,9 +85,6 @@ class FakeInit:
     def present(self, name):
         return name in self.installed
 
-    def active(self, name):
-        return name in self.running
-
     def disable(self, name):
         self.calls.append(("disable", name))
         self.running.discard(name)
@@ -96,12 +93,16 @@ class FakeInit:
         self.calls.append(("enable", name))
         self.running.add(name)
 
+    def after_stop(self, command):
+        self.calls.append(("after_stop", command))
+
 
 def test_begin_takeover_records_the_init_services_and_renders_with_the_hosts_keys(write_conf, tmp_path):
     conf = write_conf()
     dep = deployment.load(conf, upgrading=True)
     init = FakeInit({"keystone", "mariadb", "nova-api", "nova-scheduler", "apache2"})
-    record = upgrade._begin_takeover(dep, init, Reporter(quiet=True), host_etc(tmp_path / "host"))
+    reporter = Reporter(quiet=True)
+    record = upgrade._begin_takeover(dep, init, reporter, host_etc(tmp_path / "host"))
     assert record["services"] == {"keystone": ["keystone"], "mariadb": ["mariadb"],
                                   "nova": ["nova-api", "nova-scheduler"]}
     assert takeover.load_record(dep.settings.state_dir) == record
@@ -119,8 +120,13 @@ def test_no_host_units_and_no_init_service_is_a_clear_error(write_conf, tmp_path
         upgrade._begin_takeover(dep, FakeInit(set()), Reporter(quiet=True), tmp_path)
 
 
-def test_rollback_of_a_takeover_enables_what_it_disabled_and_installs_no_host_unit(write_conf):
+def test_rollback_of_a_takeover_enables_what_it_disabled_and_installs_no_host_unit(write_conf,
+                                                                                    monkeypatch):
     from tests.unit.fakes import FakePodman
+
+    given = []
+    monkeypatch.setattr(takeover, "give_back", lambda path, owner: given.append((path, owner)))
+    monkeypatch.setattr(upgrade.Path, "is_dir", lambda self: True)
 
     conf = write_conf()
     s = deployment.settings(conf)
@@ -131,6 +137,8 @@ def test_rollback_of_a_takeover_enables_what_it_disabled_and_installs_no_host_un
     init = FakeInit({"nova-api", "nova-scheduler"})
     upgrade.rollback(conf, None, Reporter(quiet=True), FakePodman(), init)
     assert init.calls == [("enable", "nova-api")]
+    # the in-place data the containers chowned to their users, back to the host's first
+    assert ("/var/lib/mysql", "mysql:mysql") in given and ("/var/lib/rabbitmq", "rabbitmq:rabbitmq") in given
     assert not (s.state_dir / takeover.RECORD).exists()
     assert not (s.state_dir / deployment.HOST_LAYOUT).exists()
     assert not (s.state_dir / "host-units.json").exists()  # Undercroft's own units: none
@@ -145,3 +153,36 @@ def test_cleanup_waits_until_every_init_service_is_disabled(write_conf):
     (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
     with pytest.raises(DeployError, match="has not finished"):
         upgrade.cleanup(dep, Reporter(quiet=True))
+
+
+def test_in_place_permissions_are_the_recursive_ones_on_same_path_volumes(write_conf):
+    dep = deployment.load(write_conf(), upgrading=True)  # host layout: /var/lib/mysql as is
+    found = takeover.in_place_permissions(dep.rendered.containers)
+    assert ("/var/lib/mysql", "mysql:mysql") in found
+    assert ("/var/log/keystone", "keystone:keystone") in found  # the distribution's log dirs too
+    assert not [p for p, _ in found if p.startswith("/run/")]  # not mounted: the container's own
+    assert len(found) == len(set(found))
+
+
+def test_give_back_chowns_the_tree_and_skips_unknown_users(tmp_path):
+    import os
+    import pwd
+
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "sub" / "f").write_text("x")
+    me = pwd.getpwuid(os.getuid()).pw_name
+    assert takeover.give_back(str(tmp_path / "d"), f"{me}:{me}" if me != "root" else "root:root")
+    assert (tmp_path / "d" / "sub" / "f").stat().st_uid == os.getuid()
+    assert not takeover.give_back(str(tmp_path / "d"), "no-such-user-here:no-such-group")
+
+
+def test_a_catalog_service_installed_but_not_enabled_is_warned_about_before_anything(write_conf,
+                                                                                    tmp_path):
+    dep = deployment.load(write_conf("enable_mistral = false\n"), upgrading=True)
+    warned = []
+    reporter = Reporter(quiet=True)
+    reporter.warn = warned.append
+    record = upgrade._begin_takeover(dep, FakeInit({"keystone", "mistral-api", "mistral-engine"}), reporter,
+                                     host_etc(tmp_path / "host"))
+    assert "mistral" not in record["services"]
+    assert [w for w in warned if w.startswith("mistral is installed here (mistral-api, mistral-engine) but not")]
