@@ -350,3 +350,13 @@ def test_rollback_returns_to_host_processes_with_every_item(baremetal):
     assert installed("keystone") and installed("mariadb-server")
     assert kept() == []
     assert token_works(KEPT["token"])
+
+
+def test_destroy_removes_the_host_processes_and_keeps_the_data(baremetal):
+    """The host runtime's units go like containers do; the data in the distribution's
+    paths stays (its packages own it)."""
+    out = undercroft("destroy").stdout
+    assert "distribution's paths" in out, out
+    assert host_units_left() == [] and not list(Path("/etc/supervisor/conf.d").glob(f"undercroft-{NAME}-*"))
+    assert not Path("/run/netns", NAME).exists()
+    assert Path("/var/lib/mysql/keystone").is_dir() and Path("/etc/keystone/keystone.conf").exists()

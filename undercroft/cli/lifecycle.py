@@ -20,8 +20,8 @@ def _containers_only(settings, command: str) -> None:
     """The commands the host runtime does not serve yet say so instead of acting on podman."""
     if settings.baremetal:
         raise DeployError(f"'undercroft {command}' does not support baremetal deployments yet",
-                          hint="install, plan, start and stop do; see docs/architecture.md "
-                               "(host runtime)")
+                          hint="install, plan, start, stop, status, logs, backup and destroy "
+                               "do; see docs/architecture.md (host runtime)")
 
 
 def _root(what: str) -> None:
@@ -62,7 +62,8 @@ class Stop(UndercroftCommand):
 
 
 class Destroy(UndercroftCommand):
-    """Remove the deployment's containers, generated configs and namespace.
+    """Remove the deployment's containers (baremetal: its host processes), generated
+    configs and namespace.
 
     Data stays unless --purge-data (which also needs -y or a typed confirmation); only
     what Undercroft created is ever removed.
@@ -79,7 +80,6 @@ class Destroy(UndercroftCommand):
     def act(self, args):
         _root("destroy")
         settings = deployment.settings(self.config_path(args), self.overrides(args))
-        _containers_only(settings, "destroy")
         if args.purge_data and not args.yes:
             if not sys.stdin.isatty():
                 raise DeployError("--purge-data deletes the undercloud's databases and images",
@@ -87,7 +87,7 @@ class Destroy(UndercroftCommand):
             answer = input(f"Type '{settings.deployment_name}' to delete its data for good: ")
             if answer.strip() != settings.deployment_name:
                 raise DeployError("not confirmed; nothing was changed")
-        destroy.destroy(settings, Podman(), Reporter(), args.purge_data)
+        destroy.destroy(settings, runtime.for_settings(settings), Reporter(), args.purge_data)
         return 0
 
 

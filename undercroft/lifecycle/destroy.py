@@ -5,6 +5,11 @@ in namespace placement, the namespace (and neutron's qdhcp namespaces). Data (da
 unless ``purge_data``; then exactly the directories host prep recorded as created
 (``<state_dir>/created-dirs``) and the state dir go. The passwords file, stackrc and
 clouds.yaml in output_dir are the operator's and stay.
+
+A baremetal deployment goes the same way through the host runtime (its supervisor
+programs or systemd units are the "containers"); its data lives in the distribution's
+paths (/var/lib/mysql, /srv/node, ...) that the Debian packages own, so it stays even
+with ``purge_data``, as do the packages and their /etc files (``apt-get purge``).
 """
 from __future__ import annotations
 
@@ -26,15 +31,17 @@ def _inside(path: Path, parent: Path) -> bool:
 
 
 def destroy(settings: Settings, podman: Podman, reporter: Reporter, purge_data: bool) -> None:
+    """``podman``: the deployment's runtime (Podman, or the host runtime for baremetal)."""
     observed = podman.containers(settings.deployment_name)
-    reporter.phase("Containers")
+    reporter.phase("Host processes" if settings.baremetal else "Containers")
     for names in stop_order(observed):  # services first, last step first, then the rest
         podman.stop_many(names)
     for o in sorted(observed, key=lambda o: -o.step):
         podman.remove(o.name)
         remove_config_dir(settings.state_dir, o.name)
         reporter.event("removed", container=o.name, reason="destroy")
-    reporter.line("ok", "containers", f"removed {len(observed)}")
+    reporter.line("ok", "host processes" if settings.baremetal else "containers",
+                  f"removed {len(observed)}")
     if systemd.remove_unit(settings):
         reporter.line("ok", systemd.unit_name(settings), "disabled and removed")
     ns = settings.network_namespace
@@ -46,9 +53,16 @@ def destroy(settings: Settings, podman: Podman, reporter: Reporter, purge_data: 
     if ns and hostprep.namespace_exists(ns):
         subprocess.run(["ip", "netns", "del", ns], check=False)
         reporter.line("ok", "network", f"removed network namespace {ns}")
+    if settings.baremetal:
+        reporter.info("Data kept: a baremetal undercloud's databases, images, rings and nodes "
+                      "live in the distribution's paths (/var/lib/mysql, /var/lib/glance, "
+                      "/srv/node, ...), which its Debian packages own; re-run install to "
+                      "redeploy over them, or remove them with 'apt-get purge' of those "
+                      "packages.")
     if not purge_data:
-        reporter.info("Data kept (databases, images, rings, nodes): re-run install to "
-                      "redeploy over it, or destroy --purge-data to remove it.")
+        if not settings.baremetal:
+            reporter.info("Data kept (databases, images, rings, nodes): re-run install to "
+                          "redeploy over it, or destroy --purge-data to remove it.")
         return
     reporter.phase("Data")
     keep = settings.output_dir

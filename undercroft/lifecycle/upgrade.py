@@ -140,9 +140,7 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
             init=None, etc: Path = Path("/etc")) -> dict:
     """``init``/``etc``: the host's init system and configuration (tests pass fakes)."""
     podman = podman or Podman()
-    # a first look, nothing written: its warnings come with the second load below
-    first = deployment.load(config, overrides, reporter=Reporter(quiet=True), upgrading=True)
-    s = first.settings
+    s = deployment.settings(config, overrides)
     host = HostRuntime(s.state_dir)
     units = host.containers(s.deployment_name)
     before_file = s.state_dir / BEFORE
@@ -155,6 +153,9 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
             reporter.info(f"Deployment '{s.deployment_name}' already runs in containers: "
                           f"nothing to upgrade.")
             return {}
+        # a first look, nothing written (its warnings come with the second load below):
+        # what the role's services are, for the init services and the secrets to import
+        first = deployment.load(config, overrides, reporter=Reporter(quiet=True), upgrading=True)
         record = _begin_takeover(first, init, reporter, etc)
     # secrets now in the passwords file (generated ones too): render with them
     dep = deployment.load(config, overrides, reporter=reporter, persist_secrets=True,
