@@ -178,6 +178,10 @@ class Upgrade(UndercroftCommand):
     def act(self, args):
         _root("upgrade")
         path, overrides = self.config_path(args), self.overrides(args)
+        if args.rollback and args.cleanup:
+            raise DeployError("--rollback and --cleanup undo each other",
+                              hint="--rollback returns to host processes; --cleanup removes "
+                                   "their packages after a finished upgrade: give one")
         settings = deployment.settings(path, overrides)
         if args.rollback:
             with event_reporter(settings.state_dir, "rollback") as reporter:

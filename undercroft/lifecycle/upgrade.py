@@ -46,7 +46,7 @@ from undercroft.report import Reporter
 from undercroft.images import recipe
 from undercroft.runtime import hostpackages, hostprep, initservices
 from undercroft.runtime.executor import StepExecutor
-from undercroft.runtime.host import HostRuntime
+from undercroft.runtime.host import STATE_FILE as HOST_UNITS, HostRuntime
 from undercroft.runtime.podman import Podman
 
 BEFORE = "upgrade-before.json"
@@ -229,8 +229,17 @@ def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None
              init=None) -> None:
     """Back to host processes over the same data: containers removed, units installed
     (after a takeover: the init services disabled by it enabled and started again)."""
-    podman = podman or Podman()
     s = deployment.settings(config, overrides)
+    upgraded = [s.state_dir / n for n in (deployment.HOST_LAYOUT, BEFORE, takeover.RECORD,
+                                          HOST_UNITS)]
+    if not any(p.exists() for p in upgraded):
+        raise DeployError(f"'{s.deployment_name}' was not upgraded from host processes: "
+                          f"nothing to roll back",
+                          hint="--rollback follows 'undercroft upgrade' of a baremetal or "
+                               "package-installed undercloud (state in "
+                               f"{s.state_dir}); 'undercroft install' with "
+                               "'[undercroft] baremetal = true' deploys host processes")
+    podman = podman or Podman()
     observed = podman.containers(s.deployment_name)
     reporter.phase("Rollback to host processes")
     podman.stop_many([o.name for o in observed if o.state == "running"])
