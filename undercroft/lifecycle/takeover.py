@@ -37,6 +37,7 @@ from urllib.parse import unquote, urlsplit
 from undercroft.config import passwords
 from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
+from undercroft.plan.model import mounts
 
 RECORD = "takeover.json"
 
@@ -192,8 +193,7 @@ def in_place_permissions(containers) -> list[tuple[str, str]]:
     directories they bind-mount in place (same path on the host and inside)."""
     out = []
     for c in containers:
-        in_place = {src for src, _, rest in (v.partition(":") for v in c.desired.spec["volumes"])
-                    if src == rest.split(":")[0]}
+        in_place = {host for host, path in mounts(c.desired.spec["volumes"]) if host == path}
         for perm in c.config_json.get("permissions", []):
             if perm.get("recurse") and perm["path"] in in_place \
                     and (perm["path"], perm["owner"]) not in out:

@@ -42,6 +42,7 @@ from undercroft.fileio import write_atomic
 from undercroft.lifecycle import backup, counts, deployment, takeover
 from undercroft.lifecycle.materialize import write_config_dir
 from undercroft.plan import make_plan
+from undercroft.plan.model import mounts
 from undercroft.report import Reporter
 from undercroft.images import recipe
 from undercroft.runtime import hostpackages, hostprep, initservices
@@ -54,13 +55,8 @@ REPORT = "upgrade-report.json"
 
 
 def _in_place_dirs(dep: deployment.Deployment) -> list[str]:
-    dirs = set()
-    for c in dep.rendered.containers:
-        for v in c.desired.spec["volumes"]:
-            src, _, rest = v.partition(":")
-            if src == rest.split(":")[0]:
-                dirs.add(src)
-    return sorted(dirs)
+    return sorted({host for c in dep.rendered.containers
+                   for host, path in mounts(c.desired.spec["volumes"]) if host == path})
 
 
 def _show_plan(dep, plan, units, reporter: Reporter, record: dict) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from undercroft.plan.hashing import config_hash
 
@@ -19,6 +19,16 @@ INPUTS_LABEL = "undercroft.inputs"
 ORDER_LABEL = "undercroft.order"
 AFTER_LABEL = "undercroft.after"
 TIMEOUT_LABEL = "undercroft.timeout"
+
+
+def mounts(volumes: Iterable[str]) -> list[tuple[str, str]]:
+    """(host path, container path) of each ``host:container[:opts]`` volume."""
+    out = []
+    for v in volumes:
+        host, sep, rest = v.partition(":")
+        if sep:
+            out.append((host, rest.split(":")[0]))
+    return out
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Iterator, Mapping
 
 from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
-from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer
+from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer, mounts
 from undercroft.render.services import CONFIG_MOUNT
 from undercroft.runtime.hostpackages import HOST_PATH as PATH
 from undercroft.runtime.supervisor import Supervisor
@@ -98,9 +98,8 @@ def kill_leftovers(marker: bytes, grace: float = 5.0) -> list[int]:
 
 
 def _config_dir(d: DesiredContainer) -> str:
-    for v in d.spec.get("volumes", []):
-        host, _, rest = v.partition(":")
-        if rest.split(":")[0] == CONFIG_MOUNT:
+    for host, path in mounts(d.spec.get("volumes", [])):
+        if path == CONFIG_MOUNT:
             return host
     raise DeployError(f"{d.name}: no config directory among its volumes")
 
@@ -216,11 +215,10 @@ class HostRuntime:
 
     # --- changes -------------------------------------------------------------------------
     def launch(self, d: DesiredContainer, labels: Mapping[str, str]) -> None:
-        for v in d.spec.get("volumes", []):
-            parts = v.split(":")
+        for host, path in mounts(d.spec.get("volumes", [])):
             # a directory volume's in-container path is where the host process looks
-            if len(parts) >= 2 and parts[1] != CONFIG_MOUNT and not Path(parts[0]).is_file():
-                Path(parts[1]).mkdir(parents=True, exist_ok=True)
+            if path != CONFIG_MOUNT and not Path(host).is_file():
+                Path(path).mkdir(parents=True, exist_ok=True)
         log_path = d.spec["log_path"]
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         network = d.spec.get("network", "host")

@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from undercroft.plan.model import mounts
+
 LOG_MOUNT = "/var/log/"
 # oslo.log's default format: "2026-11-26 09:23:17.223 1 ERROR nova <message>"
 SEVERE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
@@ -19,12 +21,8 @@ READ_BYTES = 256 * 1024
 
 def host_log_dirs(volumes: Iterable[str]) -> list[Path]:
     """Host sides of the volumes mounted under /var/log in the container."""
-    dirs = []
-    for v in volumes:
-        parts = v.split(":")
-        if len(parts) >= 2 and parts[1].startswith(LOG_MOUNT) and parts[0].startswith("/"):
-            dirs.append(Path(parts[0]))
-    return dirs
+    return [Path(host) for host, path in mounts(volumes)
+            if path.startswith(LOG_MOUNT) and host.startswith("/")]
 
 
 def _tail_bytes(path: Path) -> str:
