@@ -231,8 +231,7 @@ class Backup(UndercroftCommand):
                                    "without --data (databases, configuration, passwords, CA)")
         src = backup.Sources(
             deployment=s.deployment_name,
-            # a baremetal mariadb runs on the host: its unix socket is the host's
-            mysql_exec=() if s.baremetal else (*Podman().cmd("exec"), f"{s.container_prefix}mysql"),
+            mysql_exec=backup.mysql_exec(s),
             databases=dep.databases,
             conf=Path(path).resolve() if path else None, env_files=s.env_files,
             passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from undercroft import __version__
 from undercroft.errors import DeployError
+from undercroft.runtime.podman import Podman
 
 FORMAT = 1
 # Opt-in data directories: name -> paths under data_root.
@@ -56,6 +57,15 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def mysql_exec(settings, podman: Podman | None = None) -> tuple[str, ...]:
+    """The prefix that runs the mariadb client tools as root over the server's socket:
+    ``podman exec`` into the deployment's mysql container, or nothing on a baremetal
+    undercloud (its mariadb's unix socket is the host's)."""
+    if settings.baremetal:
+        return ()
+    return (*(podman or Podman()).cmd("exec"), f"{settings.container_prefix}mysql")
 
 
 def dump_databases(mysql_exec: tuple[str, ...], databases: tuple[str, ...], dest: Path) -> None:
@@ -193,7 +203,6 @@ def load_databases(podman_argv: list[str], container: str, dump: Path) -> None:
 def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
     """Everything restore does, in the order that keeps the system re-runnable."""
     from undercroft.lifecycle import deployment
-    from undercroft.runtime.podman import Podman
 
     with tempfile.TemporaryDirectory(prefix="undercroft-restore-") as tmp:
         os.chmod(tmp, 0o700)

@@ -201,8 +201,7 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
     host.state_file.unlink(missing_ok=True)
 
     reporter.phase("After the upgrade")
-    mysql = (*podman.cmd("exec"), f"{s.container_prefix}mysql")
-    after = counts.row_counts(mysql, databases)
+    after = counts.row_counts(backup.mysql_exec(dep.settings, podman), databases)
     lost, grew = counts.compare(before["rows"], after)
     report = {"backup": before["backup"], "before": before["rows"], "after": after,
               "lost": lost, "grew": grew}
