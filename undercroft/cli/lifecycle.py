@@ -1,7 +1,6 @@
 """Day-2 commands: update, start (after a reboot), stop, logs, backup/restore, destroy."""
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -153,7 +152,7 @@ class Update(UndercroftCommand):
         return 0
 
 
-class Upgrade(UndercroftCommand):
+class Upgrade(Update):
     """Major upgrade: a baremetal undercloud (host processes) to containers in place.
 
     Undercroft's own baremetal undercloud, or one installed from the distribution's
@@ -161,7 +160,8 @@ class Upgrade(UndercroftCommand):
     files and carried over). Backs up first, stops each service's host processes just before its containers
     start over the same data, and compares every table's row count before and after.
     Re-run the same command if it was interrupted. On a containerized undercloud this is
-    the minor update ('undercroft update'), as 'openstack undercloud upgrade' is.
+    the minor update ('undercroft update', --refresh-packages included), as
+    'openstack undercloud upgrade' is.
     """
 
     def get_parser(self, prog_name):
@@ -194,7 +194,7 @@ class Upgrade(UndercroftCommand):
             with event_reporter(settings.state_dir, "upgrade") as reporter:
                 upgrade.upgrade(path, overrides, reporter)
         elif not args.cleanup:
-            return Update.act(self, argparse.Namespace(**vars(args), refresh_packages=False))
+            return super().act(args)
         _, translated = deployment.configure(path, overrides)
         if args.cleanup or translated.parameters.get("UpgradeRemoveUnusedPackages") is True:
             with event_reporter(settings.state_dir, "upgrade-cleanup") as reporter:
