@@ -4,9 +4,10 @@ Deployment ``ucbm`` (namespace ucbm, files under /var/tmp/undercroft-bm) with
 ``install --baremetal``: Debian packages on the host, helpers in /usr/local/bin,
 long-running services as supervisor programs started inside the namespace, one-shots as
 host commands. It is populated (user, glance image, ironic node with a port, swift
-object, heat stack, the ctlplane network), upgraded to containers in place with a kill -9
-half-way and a resumed run, cleaned up (host packages removed) and rolled back to host
-processes (packages installed again); every item must survive each move. Like any
+object, heat stack, the ctlplane network), given a minor update (and a broken one, rolled
+back), upgraded to containers in place with a kill -9 half-way and a resumed run, cleaned
+up (host packages removed), rolled back to host processes (packages installed again)
+and destroyed; every item must survive each move. Like any
 baremetal undercloud it uses the distribution's paths (/var/lib/mysql, /etc/keystone,
 ...): run this tier on a throw-away VM, as CI does.
 """
@@ -239,6 +240,43 @@ def test_stop_then_start_brings_everything_back_with_data(baremetal):
     assert {info[f"{NAME}-{p}"]["statename"] for p in ("mysql", "keystone")} == {"STOPPED"}
     assert host_processes_in_namespace() == []  # nothing a service forked off survives stop
     undercroft("start")
+    assert kept() == []
+
+
+def update_with(env_text: str | None) -> subprocess.CompletedProcess:
+    """``undercroft update`` with the installed configuration plus one environment file."""
+    extra = ""
+    if env_text is not None:
+        env = ROOT / "update-env.yaml"
+        env.write_text(env_text)
+        extra = f"custom_env_files = {env}"
+    conf = ROOT / "undercloud-update.conf"
+    conf.write_text(deployment_conf(NAME, ROOT, default=extra, undercroft="baremetal = true"))
+    return run_undercroft(conf, "update", check=False)
+
+
+def running_programs() -> dict[str, int]:
+    return {n: i["pid"] for n, i in Supervisor().all_info().items()
+            if n.startswith(f"{NAME}-") and i["statename"] == "RUNNING"}
+
+
+def test_update_restarts_only_the_changed_host_process_and_rolls_back_a_broken_one(baremetal):
+    """The minor update on the host runtime: the same UpdateExecutor, supervisor programs
+    instead of containers (the replaced one kept as <name>-previous until the new one is
+    healthy)."""
+    before = running_programs()
+    workers = max(1, min(4, (os.cpu_count() or 1) // 2)) + 1  # one more than the default
+    proc = update_with(f"parameter_defaults:\n  GlanceWorkers: {workers}\n")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    after = running_programs()
+    assert {n for n in after if after[n] != before.get(n)} == {f"{NAME}-glance_api"}, proc.stdout
+    assert not [n for n in Supervisor().all_info() if n.endswith("-previous")]
+    proc = update_with("parameter_defaults:\n  MemcachedMaxConnections: -1\n")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and f"the previous {NAME}-memcached is back and healthy" in out, out
+    assert update_with(None).returncode == 0  # back to the installed configuration
+    report = json.loads(undercroft("status", "--json").stdout)  # exits 1 if anything is unhealthy
+    assert all(s["healthy"] for s in report)
     assert kept() == []
 
 

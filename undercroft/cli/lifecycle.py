@@ -15,14 +15,6 @@ from undercroft import runtime
 from undercroft.runtime.podman import Podman
 
 
-def _containers_only(settings, command: str) -> None:
-    """The commands the host runtime does not serve yet say so instead of acting on podman."""
-    if settings.baremetal:
-        raise DeployError(f"'undercroft {command}' does not support baremetal deployments yet",
-                          hint="install, plan, start, stop, status, logs, backup and destroy "
-                               "do; see docs/architecture.md (host runtime)")
-
-
 def _root(what: str) -> None:
     if os.geteuid() != 0:
         raise DeployError(f"{what} must run as root (it manages podman and the network)")
@@ -142,13 +134,17 @@ class Update(UndercroftCommand):
         _root("update")
         path, overrides = self.config_path(args), self.overrides(args)
         checked = deployment.load(path, overrides)  # configuration errors before host changes
-        _containers_only(checked.settings, "update")
+        if args.refresh_packages and checked.settings.baremetal:
+            raise DeployError("--refresh-packages rebuilds images: a baremetal undercloud's "
+                              "packages are the host's",
+                              hint="upgrade them with apt-get, then run update (services whose "
+                                   "configuration changed are restarted one by one)")
         if args.refresh_packages:
             epoch = deployment.refresh_packages(checked.settings)
             print(f"package epoch {epoch}: every image is rebuilt from today's archive")
         dep = deployment.load(path, overrides, persist_secrets=True)
         with event_reporter(dep.settings.state_dir, "update") as reporter:
-            deployment.update(dep, Podman(), reporter)
+            deployment.update(dep, runtime.for_settings(dep.settings), reporter)
         return 0
 
 

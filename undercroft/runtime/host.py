@@ -17,7 +17,8 @@ In namespace placement the command runs under ``ip netns exec``.
 
 Volumes are not mounted: a process on the host uses the container-side paths
 (/var/lib/mysql, /var/log/keystone, /var/lib/ironic/httpboot, /srv/node), the distro's standard layout.
-This class offers the podman verbs the step executor uses.
+This class offers the podman verbs the step executor uses, ``rename`` included, so a
+minor update keeps the unit it replaces as ``<name>-previous`` and can put it back.
 """
 from __future__ import annotations
 
@@ -223,9 +224,11 @@ class HostRuntime:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         network = d.spec.get("network", "host")
         env = unit_env(d)
+        # env holds no secret (those stay in the config dir's files): kept so that an
+        # update can give the unit back its program after a rollback (rename)
         record = {"labels": dict(labels), "oneshot": d.oneshot, "network": network,
                   "healthcheck": d.spec.get("healthcheck", ""), "log_path": log_path,
-                  "config": env["UNDERCROFT_CONFIG"]}
+                  "config": env["UNDERCROFT_CONFIG"], "env": env, "launched_as": d.name}
         if d.oneshot:
             argv = _netns_prefix(network) + [self.entrypoint]
             log = open(log_path, "ab")
@@ -291,5 +294,23 @@ class HostRuntime:
         self._save(name, None)
 
     def rename(self, name: str, new_name: str) -> None:
-        raise DeployError("update with rollback is not implemented for the host runtime yet",
-                          hint="run install to converge a baremetal undercloud")
+        """What an update does with the unit it replaces (runtime/executor.py): the stopped
+        unit is kept as ``new_name`` and may come back under its own name. Its program
+        goes with it, re-rendered under the new name from the kept environment. Only under
+        the name it was launched as does the record name its config dir: that is how its
+        leftovers are found, and the unit replacing it uses the same dir."""
+        rec = self._units().get(name)
+        if rec is None:
+            raise DeployError(f"{name}: no such unit on this host")
+        if not rec["oneshot"]:
+            if "env" not in rec:
+                raise DeployError(f"{name} was installed by an older Undercroft: its program "
+                                  f"cannot be kept for a rollback",
+                                  hint="run 'undercroft install' once, then update")
+            self.manager.remove(name)
+            self.manager.add(new_name, self.manager.render(
+                new_name, [self.entrypoint], rec["env"], rec["log_path"], _netns(rec["network"])))
+        config = (rec.get("env") or {}).get("UNDERCROFT_CONFIG", rec.get("config"))
+        home = new_name == rec.get("launched_as", name)
+        self._save(new_name, {**rec, "config": config if home else None})
+        self._save(name, None)

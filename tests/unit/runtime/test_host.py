@@ -115,9 +115,37 @@ def test_other_deployments_units_are_not_observed(tmp_path, entrypoint):
     assert rt.containers("uc") == []
 
 
-def test_update_rollback_is_refused_with_a_clear_message(tmp_path):
-    with pytest.raises(DeployError, match="not implemented for the host runtime"):
-        HostRuntime(tmp_path, FakeSupervisor()).rename("a", "a-previous")
+def test_an_update_keeps_the_replaced_unit_and_can_give_it_back(tmp_path, entrypoint):
+    """The UpdateExecutor's verbs: stop, rename to -previous, launch the new one; on a
+    failed healthcheck remove it, rename the previous back and start it."""
+    sup = FakeSupervisor()
+    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    d = unit(tmp_path, "uc-api", healthcheck="true")
+    rt.launch(d, labels(d, "uc"))
+    rt.stop("uc-api")
+    rt.rename("uc-api", "uc-api-previous")
+    assert "uc-api" not in sup.programs
+    assert "[program:uc-api-previous]" in sup.programs["uc-api-previous"]["conf"]
+    # its config dir is the replacement's: removing the kept unit looks for no leftovers there
+    assert rt._units()["uc-api-previous"]["config"] is None
+    rt.launch(d, labels(d, "uc"))
+    rt.remove("uc-api")
+    rt.rename("uc-api-previous", "uc-api")
+    rt.start("uc-api")
+    assert sup.programs["uc-api"]["statename"] == "RUNNING" and "uc-api-previous" not in sup.programs
+    assert rt._units()["uc-api"]["config"] == f"{tmp_path}/config/uc-api/config.json"
+    assert [o.name for o in rt.containers("uc")] == ["uc-api"]
+
+
+def test_a_unit_recorded_by_an_older_version_cannot_be_kept_and_says_what_to_do(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "host-units.json").write_text(json.dumps({"uc-api": {
+        "labels": {}, "oneshot": False, "network": "host", "healthcheck": "", "log_path": "x",
+        "config": "/c/config.json"}}))
+    with pytest.raises(DeployError, match="older Undercroft") as err:
+        HostRuntime(state, FakeSupervisor()).rename("uc-api", "uc-api-previous")
+    assert "undercroft install" in err.value.hint
 
 
 def test_program_conf_quotes_and_escapes():
