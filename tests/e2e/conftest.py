@@ -73,6 +73,54 @@ def wipe_host_data() -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def labelled_containers(name: str, running_only: bool = False) -> list[str]:
+    """Names of deployment ``name``'s containers (by label)."""
+    proc = subprocess.run(["podman", "--runtime", "runc", "ps", *([] if running_only else ["-a"]),
+                           "--format", "{{.Names}}", "--filter", f"label=undercroft.deployment={name}"],
+                          capture_output=True, text=True)
+    return proc.stdout.split()
+
+
+def remove_labelled_containers(name: str) -> None:
+    for container in labelled_containers(name):
+        subprocess.run(["podman", "--runtime", "runc", "rm", "-f", "-t", "0", container],
+                       capture_output=True)
+
+
+def wipe_baremetal(name: str, root: Path) -> None:
+    """Whatever an earlier run of a baremetal test deployment left: containers (after an
+    upgrade), host units and supervisor programs, namespace, files, the host's data."""
+    from undercroft.runtime.host import HostRuntime
+    from undercroft.runtime.supervisor import Supervisor
+
+    remove_labelled_containers(name)
+    rt = HostRuntime(root / "state")
+    for unit in rt.containers(name):
+        rt.remove(unit.name)
+    for conf in Path("/etc/supervisor/conf.d").glob(f"undercroft-{name}-*.conf"):
+        Supervisor().remove(conf.name[len("undercroft-"):-len(".conf")])
+    if Path("/run/netns", name).exists():
+        subprocess.run(["ip", "netns", "del", name], check=False)
+    shutil.rmtree(root, ignore_errors=True)
+    wipe_host_data()
+
+
+def host_processes_in_namespace(name: str) -> list[tuple[int, str]]:
+    """(pid, command line) of the processes in namespace ``name`` that no container holds
+    (podman's containers live in libpod cgroups): host processes."""
+    ns = f"net:[{os.stat(f'/run/netns/{name}').st_ino}]"
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/ns/net") != ns or "libpod" in Path(f"/proc/{pid}/cgroup").read_text():
+                continue
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        found.append((int(pid), cmdline))
+    return found
+
+
 def conf_text(extra: str = "") -> str:
     return deployment_conf(NAME, ROOT, f"hieradata_override = {ROOT}/lab-environment.yaml\n{extra}")
 

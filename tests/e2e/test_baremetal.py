@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import (BIN, deployment_conf, mark_host_data, run_openstack,
-                                run_undercroft, wipe_host_data)
-from undercroft.runtime.host import HostRuntime
+from tests.e2e.conftest import (BIN, deployment_conf, host_processes_in_namespace,
+                                labelled_containers, mark_host_data, run_openstack,
+                                run_undercroft, wipe_baremetal)
 from undercroft.runtime.supervisor import Supervisor
 
 pytestmark = pytest.mark.job("upgrade")
@@ -46,26 +46,11 @@ def openstack(*args: str) -> str:
 
 
 def podman_names(running_only: bool = False) -> list[str]:
-    proc = subprocess.run(["podman", "--runtime", "runc", "ps", *([] if running_only else ["-a"]),
-                           "--format", "{{.Names}}", "--filter", f"label=undercroft.deployment={NAME}"],
-                          capture_output=True, text=True)
-    return proc.stdout.split()
+    return labelled_containers(NAME, running_only)
 
 
 def wipe() -> None:
-    """Whatever an earlier run left: containers (after an upgrade), supervisor programs,
-    namespace and files."""
-    for name in podman_names():
-        subprocess.run(["podman", "--runtime", "runc", "rm", "-f", "-t", "0", name], capture_output=True)
-    rt = HostRuntime(ROOT / "state")
-    for unit in rt.containers(NAME):
-        rt.remove(unit.name)
-    for conf in Path("/etc/supervisor/conf.d").glob(f"undercroft-{NAME}-*.conf"):
-        Supervisor().remove(conf.name[len("undercroft-"):-len(".conf")])
-    if Path("/run/netns", NAME).exists():
-        subprocess.run(["ip", "netns", "del", NAME], check=False)
-    shutil.rmtree(ROOT, ignore_errors=True)
-    wipe_host_data()
+    wipe_baremetal(NAME, ROOT)
 
 
 IMAGES_ROOT = Path("/var/tmp/undercroft-bm-images")
@@ -238,7 +223,7 @@ def test_stop_then_start_brings_everything_back_with_data(baremetal):
     undercroft("stop")
     info = Supervisor().all_info()
     assert {info[f"{NAME}-{p}"]["statename"] for p in ("mysql", "keystone")} == {"STOPPED"}
-    assert host_processes_in_namespace() == []  # nothing a service forked off survives stop
+    assert host_processes_in_namespace(NAME) == []  # nothing a service forked off survives stop
     undercroft("start")
     assert kept() == []
 
@@ -301,24 +286,8 @@ def host_units_left() -> list[str]:
     return [n for n in Supervisor().all_info() if n.startswith(f"{NAME}-")]
 
 
-def host_processes_in_namespace() -> list[str]:
-    """Processes in the deployment's namespace that no container holds (podman's
-    containers live in libpod cgroups): host processes the upgrade left behind."""
-    ns = f"net:[{os.stat(f'/run/netns/{NAME}').st_ino}]"
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.readlink(f"/proc/{pid}/ns/net") != ns or "libpod" in Path(f"/proc/{pid}/cgroup").read_text():
-                continue
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        found.append(f"{pid} {cmdline}")
-    return found
-
-
 def assert_upgraded(report_file: Path) -> dict:
-    assert host_processes_in_namespace() == []  # epmd, say, must not outlive its host unit
+    assert host_processes_in_namespace(NAME) == []  # epmd, say, must not outlive its host unit
     running = set(podman_names(running_only=True))
     assert {f"{NAME}-{c}" for c in ("mysql", "rabbitmq", "keystone", "nova_compute",
                                     "neutron_dhcp", "ironic_conductor", "swift_proxy")} <= running

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import (BIN, deployment_conf, mark_host_data, run_undercroft,
-                                wipe_host_data)
+from tests.e2e.conftest import (BIN, deployment_conf, host_processes_in_namespace,
+                                labelled_containers, mark_host_data, remove_labelled_containers,
+                                run_undercroft, wipe_baremetal)
 from undercroft.runtime.host import HostRuntime
-from undercroft.runtime.supervisor import Supervisor
 
 pytestmark = pytest.mark.job("upgrade")
 
@@ -60,25 +60,7 @@ def init_script(name: str, verb: str) -> subprocess.CompletedProcess:
 
 
 def podman_names() -> list[str]:
-    proc = subprocess.run(["podman", "--runtime", "runc", "ps", "-a", "--format", "{{.Names}}",
-                           "--filter", f"label=undercroft.deployment={NAME}"],
-                          capture_output=True, text=True)
-    return proc.stdout.split()
-
-
-def host_processes_in_namespace() -> list[str]:
-    """Processes in the namespace that no container holds (podman's containers live in
-    libpod cgroups)."""
-    ns = f"net:[{os.stat(f'/run/netns/{NAME}').st_ino}]"
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.readlink(f"/proc/{pid}/ns/net") != ns or "libpod" in Path(f"/proc/{pid}/cgroup").read_text():
-                continue
-            found.append(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode())
-        except OSError:
-            continue
-    return found
+    return labelled_containers(NAME)
 
 
 def enabled_at_boot(name: str) -> bool:
@@ -93,17 +75,7 @@ def stop_init_services() -> None:
 
 def wipe() -> None:
     stop_init_services()
-    for name in podman_names():
-        subprocess.run(["podman", "--runtime", "runc", "rm", "-f", "-t", "0", name], capture_output=True)
-    rt = HostRuntime(ROOT / "state")
-    for unit in rt.containers(NAME):
-        rt.remove(unit.name)
-    for conf in Path("/etc/supervisor/conf.d").glob(f"undercroft-{NAME}-*.conf"):
-        Supervisor().remove(conf.name[len("undercroft-"):-len(".conf")])
-    if Path("/run/netns", NAME).exists():
-        subprocess.run(["ip", "netns", "del", NAME], check=False)
-    shutil.rmtree(ROOT, ignore_errors=True)
-    wipe_host_data()
+    wipe_baremetal(NAME, ROOT)
 
 
 def keystone(*args: str, password: str, user: str = "admin") -> subprocess.CompletedProcess:
@@ -173,20 +145,8 @@ def migrate_old_conf(conf: Path, admin: str) -> None:
     """The operator's old instack undercloud.conf through ``config migrate``; then the
     Undercroft role they run added (migrate drops a tripleo roles file)."""
     old = ROOT / "instack.conf"
-    old.write_text(f"""[DEFAULT]
-output_dir = {ROOT}/home
-undercloud_hostname = undercloud.localdomain
-
-[auth]
-undercloud_admin_password = {admin}
-
-[undercroft]
-network_namespace = {NAME}
-deployment_name = {NAME}
-data_root = {ROOT}/data
-state_dir = {ROOT}/state
-log_dir = {ROOT}/log
-""")
+    old.write_text(deployment_conf(NAME, ROOT)
+                   + f"\n[auth]\nundercloud_admin_password = {admin}\n")
     proc = subprocess.run([str(BIN / "undercroft"), "config", "migrate", str(old), "--output", str(conf)],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -209,8 +169,7 @@ def package_installed():
         yield conf
     finally:
         stop_init_services()
-        for name in podman_names():
-            subprocess.run(["podman", "--runtime", "runc", "rm", "-f", "-t", "0", name], capture_output=True)
+        remove_labelled_containers(NAME)
         for path, text in saved.items():
             if text is None:
                 path.unlink(missing_ok=True)
@@ -220,7 +179,7 @@ def package_installed():
 
 def test_the_init_scripts_run_the_identity_slice(package_installed):
     assert podman_names() == [] and not (ROOT / "state").exists()
-    running = {Path(p).name for p in host_processes_in_namespace()}
+    running = {Path(cmd.split()[0]).name for _, cmd in host_processes_in_namespace(NAME) if cmd}
     assert {"keepalived", "mariadbd", "beam.smp", "memcached", "uwsgi_python311", "haproxy"} <= running
     admin = KEPT["admin"]
     proc = keystone("user", "create", "--password", "tk-secret", "tk-user", password=admin)
@@ -242,7 +201,7 @@ def test_upgrade_takes_the_host_over_with_its_keys_and_data(package_installed):
     fernet = [p.read_text().strip() for p in Path("/etc/keystone/fernet-keys").iterdir()]
     assert not [k for k in fernet if k in out]  # names printed, never values
     # no init-script process left in the namespace: the containers serve
-    assert host_processes_in_namespace() == []
+    assert host_processes_in_namespace(NAME) == []
     assert {f"{NAME}-{c}" for c in ("mysql", "rabbitmq", "memcached", "keystone", "haproxy",
                                     "keepalived")} <= set(podman_names())
     record = json.loads((ROOT / "state" / "takeover.json").read_text())
