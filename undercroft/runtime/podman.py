@@ -154,7 +154,14 @@ class Podman:
         raise DeployError(f"could not remove container {name}", detail="\n".join(err[-10:]))
 
     def start(self, name: str) -> None:
-        self.call("start", name)
+        """Idempotent, as the plan assumes: a container running by now is started. An
+        interrupted run's ``podman run`` (it outlives a killed undercroft) may bring the
+        container up between the resumed run's observation and this start."""
+        try:
+            self.call("start", name)
+        except DeployError:
+            if not self.inspect(name).get("State", {}).get("Running"):
+                raise
 
     def stop(self, name: str, timeout: int = 10) -> None:
         self.call("stop", "-t", str(timeout), name, check=False)

@@ -126,3 +126,14 @@ def test_no_secret_in_inspect(podman, base_image, clean, tmp_path):
     dump = json.dumps(podman.inspect(r.desired.name))
     assert secret not in dump
     assert oct((tmp_path / "config" / "withsecret" / "secrets" / "TOKEN").stat().st_mode & 0o777) == "0o600"
+
+
+def test_starting_a_container_that_is_already_running_is_no_error(podman, base_image, clean, tmp_path):
+    """What a resumed run meets when the killed run's ``podman run`` finished after the
+    resumed one observed the container as created."""
+    execute(podman, [container(tmp_path, base_image, "server", "sleep infinity", oneshot=False,
+                               healthcheck="true")])
+    podman.start(f"{DEPLOYMENT}-server")
+    assert podman.inspect(f"{DEPLOYMENT}-server")["State"]["Running"]
+    with pytest.raises(DeployError, match="podman start failed"):
+        podman.start(f"{DEPLOYMENT}-no-such-container")
