@@ -33,6 +33,37 @@ BIN = Path(sys.executable).parent
 LAB_ENVIRONMENT = "parameter_defaults:\n  NovaUpdateResourcesInterval: 15\n"
 
 
+# Every generated password of the shared test undercloud holds each character that has
+# broken a format before (SQL, URL, INI, paste, my.cnf, rabbitmq.conf, shell, YAML) and
+# inner spaces, so every service logging in proves its file's quoting (issue: secrets are
+# data, never code). A parameter's refused characters are replaced (ZaqarPassword).
+HOSTILE = "' \" @ % # ; \\ / $ ? & "
+
+
+def hostile_passwords() -> dict[str, str]:
+    """A distinct hostile value for each ``generate: password`` parameter."""
+    import secrets as _secrets
+
+    from undercroft.model.loader import load_catalog
+
+    catalog = load_catalog()
+    defs = {}
+    for params in (catalog.parameters, *(s.parameters for s in catalog.services.values())):
+        defs.update({n: d for n, d in params.items() if d.type == "secret" and d.generate == "password"})
+    return {name: "".join("x" if c in (d.refuse_characters or "") else c
+                          for c in f"{HOSTILE}{name[:5]} {_secrets.token_hex(6)}")
+            for name, d in defs.items()}
+
+
+def seed_passwords(home: Path) -> dict[str, str]:
+    """Write a passwords file of hostile values before the first install (0600)."""
+    from undercroft.config import passwords
+
+    values = hostile_passwords()
+    passwords.write(home / "undercloud-passwords.yaml", values)
+    return values
+
+
 def deployment_conf(name: str, root: Path, default: str = "", undercroft: str = "",
                     hostname: str = "undercloud.localdomain") -> str:
     """An undercloud.conf for a test deployment: its own namespace, name and directories
@@ -251,6 +282,7 @@ def deployed(podman) -> Deployed:
         wipe(podman)
         ROOT.mkdir(parents=True)
         conf.write_text(conf_text())
+        seed_passwords(ROOT / "home")
     (ROOT / "lab-environment.yaml").write_text(LAB_ENVIRONMENT)
     sampler = CmdlineSampler()
     sampler.start()

@@ -5,6 +5,7 @@ import json
 import stat
 
 from tests.e2e.conftest import NAME, ROOT, conf_text
+from undercroft.render import quoting
 
 SERVICES = {"keepalived", "haproxy", "mariadb", "rabbitmq", "memcached", "keystone", "glance",
             "placement", "ironic", "ironic_inspector", "neutron", "ironic_neutron_agent", "nova",
@@ -56,11 +57,12 @@ def test_secrets_stay_secret(deployed, podman):
     for name in deployed.container_ids(podman):
         dump = json.dumps(podman.inspect(name))
         assert not [s for s in secrets if s in dump], f"secret in podman inspect of {name}"
-    # 3. never in what undercroft prints or logs
+    # 3. never in what undercroft prints or logs, nor as a config file writes it
     events = "".join(p.read_text() for p in (ROOT / "state" / "events").glob("*.jsonl"))
     for s in secrets:
-        assert s not in deployed.install_output
-        assert s not in events
+        for form in (s, quoting.url(s), quoting.ini(s).strip('"'), quoting.sql(s)[1:-1]):
+            assert form not in deployed.install_output
+            assert form not in events
     # 4. stored 0600
     for path in (ROOT / "home" / "undercloud-passwords.yaml", ROOT / "home" / "stackrc",
                  ROOT / "home/.config/openstack/clouds.yaml"):

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from undercroft.errors import UndercroftError
+from undercroft.redact import redact
 from undercroft.report import Reporter
 
 DEFAULT_CONFIG = Path("~/undercloud.conf").expanduser()
@@ -17,11 +18,11 @@ DEFAULT_CONFIG = Path("~/undercloud.conf").expanduser()
 
 def print_error(err: UndercroftError) -> None:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(f"[bold red]ERROR[/bold red] {escape(err.message)}", markup=True)
+    console.print(f"[bold red]ERROR[/bold red] {escape(redact(err.message))}", markup=True)
     if err.detail:
-        console.print(err.detail, markup=False)
+        console.print(redact(err.detail), markup=False)
     if err.hint:
-        console.print(f"hint: {err.hint}", markup=False)
+        console.print(f"hint: {redact(err.hint)}", markup=False)
 
 
 class UndercroftCommand(Command):

@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 from undercroft.cli.base import UndercroftCommand, event_reporter
+from undercroft.config import passwords
 from undercroft.errors import DeployError
+from undercroft.redact import redact
 from undercroft.lifecycle import backup, deployment, destroy, restart, upgrade
 from undercroft.report import Reporter
 from undercroft import runtime
@@ -115,7 +117,22 @@ class Logs(UndercroftCommand):
                               *(["-f"] if args.follow else []), *names)
         print(f"# {', '.join(names)}; service log files: {settings.log_dir}/<service>/, "
               f"container output: {settings.log_dir}/containers/<name>.log", file=sys.stderr)
-        return subprocess.call(argv)
+        passwords.load(settings.passwords_file)  # known secrets are masked in what follows
+        return redacted_output(argv)
+
+
+def redacted_output(argv: list[str]) -> int:
+    """Run ``argv``, copying its output line by line with known secrets masked."""
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace", stdin=subprocess.DEVNULL) as proc:
+        try:
+            for line in proc.stdout or ():
+                sys.stdout.write(redact(line))
+                sys.stdout.flush()
+        except KeyboardInterrupt:
+            proc.terminate()
+            raise
+        return proc.wait()
 
 
 class Update(UndercroftCommand):
@@ -241,6 +258,10 @@ class Backup(UndercroftCommand):
         return 0
 
 
+def _ask_yes(what: str) -> bool:
+    return input(f"{redact(what)}.\nType 'yes' to restore anyway: ").strip() == "yes"
+
+
 class Restore(UndercroftCommand):
     """Restore a backup onto a fresh host (or after destroy --purge-data): same
     passwords and keys, databases and opted-in data; then every service starts."""
@@ -249,7 +270,8 @@ class Restore(UndercroftCommand):
         parser = super().get_parser(prog_name)
         parser.add_argument("archive", help="a file written by 'undercroft backup'")
         parser.add_argument("--force", action="store_true",
-                            help="replace a passwords file that differs from the backup's")
+                            help="restore over an undercloud that exists here (its data since "
+                                 "the backup is lost) or a passwords file that differs")
         return parser
 
     def act(self, args):
@@ -261,6 +283,7 @@ class Restore(UndercroftCommand):
         if self.overrides(args):
             raise DeployError("restore takes the namespace from undercloud.conf; drop --netns")
         reporter = Reporter()
-        backup.restore(archive, conf, reporter, force=args.force)
+        backup.restore(archive, conf, reporter, force=args.force,
+                       confirm=_ask_yes if sys.stdin.isatty() else None)
         reporter.info(f"Restored from {archive}.")
         return 0

@@ -14,6 +14,7 @@ from typing import Iterable, Mapping
 
 import yaml
 
+from undercroft import redact
 from undercroft.errors import ConfigError
 from undercroft.fileio import write_atomic
 from undercroft.model.schema import ParameterDef
@@ -38,7 +39,9 @@ def load(path: Path) -> dict[str, str]:
     values = data.get("parameter_defaults", {}) if isinstance(data, dict) else None
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: expected 'parameter_defaults:' mapping in the passwords file")
-    return {str(k): str(v) for k, v in values.items()}
+    found = {str(k): str(v) for k, v in values.items()}
+    redact.register(found.values())  # never printed from here on
+    return found
 
 
 def write(path: Path, values: Mapping[str, str]) -> None:
@@ -56,6 +59,7 @@ def ensure(path: Path, wanted: Mapping[str, ParameterDef], persist: bool = True)
     missing: Iterable[str] = [n for n in sorted(wanted) if n not in values]
     for name in missing:
         values[name] = generate(wanted[name].generate)
+        redact.register([values[name]])
     if persist and (missing or (path.exists() and path.stat().st_mode & 0o077)):
         write(path, values)
     return values

@@ -7,6 +7,10 @@ and optionally the data directories of glance, swift and ironic (each as an inne
 that keeps extended attributes: swift's object metadata lives there). ``manifest.json``
 lists every member with its sha256; restore refuses an archive that does not match.
 
+Restore reads and checks the whole archive (gzip CRC and length, manifest, checksums)
+before it changes anything, and refuses an undercloud that exists here (containers or
+databases) unless forced: it would lose everything created since the backup.
+
 Restore onto a fresh host (or after ``destroy --purge-data``): secrets and CA first, so
 ``install`` recreates users and databases with the same passwords; install runs up to the
 database's step, the dump loads, the data directories come back, then the rest of the
@@ -14,6 +18,7 @@ install starts every service over the restored data.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -23,8 +28,10 @@ import subprocess
 import tarfile
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 from undercroft import __version__
 from undercroft.errors import DeployError
@@ -144,8 +151,24 @@ def _not_a_backup(archive: Path, exc: Exception) -> DeployError:
     return DeployError(f"{archive}: not an undercroft backup ({exc.__class__.__name__}: {exc})")
 
 
+def verify_compression(archive: Path) -> None:
+    """Read the whole gzip stream, so its CRC and length are checked: tar stops at its own
+    end marker and would accept an archive whose gzip trailer was cut off."""
+    try:
+        with gzip.open(archive, "rb") as f:
+            while f.read(1 << 20):
+                pass
+    except EOFError:
+        raise DeployError(f"{archive}: the archive is cut short (it ends before its end "
+                          f"marker); nothing was changed — use a complete copy")
+    except (OSError, zlib.error) as exc:
+        raise DeployError(f"{archive}: not an undercroft backup or damaged "
+                          f"({exc.__class__.__name__}: {exc}); nothing was changed")
+
+
 def read_manifest(archive: Path) -> dict:
     """The manifest alone (it is the last member: this reads the whole archive once)."""
+    verify_compression(archive)
     try:
         with tarfile.open(archive, "r:gz") as tar:
             member = tar.extractfile("manifest.json")
@@ -157,6 +180,7 @@ def read_manifest(archive: Path) -> dict:
 def extract_verified(archive: Path, dest: Path) -> dict:
     """Unpack into ``dest`` (0700) in one pass, then check every file against the
     manifest that came with it."""
+    verify_compression(archive)
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         with tarfile.open(archive, "r:gz") as tar:
@@ -200,8 +224,24 @@ def load_databases(podman_argv: list[str], container: str, dump: Path) -> None:
                           detail=proc.stderr.decode(errors="replace")[-1500:])
 
 
-def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
-    """Everything restore does, in the order that keeps the system re-runnable."""
+def existing(settings, containers: Sequence) -> str | None:
+    """What of the undercloud ``settings`` names exists on this host, or None."""
+    found = []
+    if containers:
+        running = sum(1 for c in containers if getattr(c, "state", "") == "running")
+        found.append(f"{len(containers)} containers ({running} running)")
+    mysql = Path("/var/lib/mysql") if settings.host_layout else settings.data_root / "mysql"
+    if mysql.is_dir() and any(p.is_dir() and p.name not in ("mysql", "performance_schema", "sys")
+                              for p in mysql.iterdir()):
+        found.append(f"databases in {mysql}")
+    return f"undercloud '{settings.deployment_name}' exists here ({', '.join(found)})" if found else None
+
+
+def restore(archive: Path, conf: Path, reporter, force: bool = False,
+            confirm: Callable[[str], bool] | None = None) -> None:
+    """Everything restore does, in the order that keeps the system re-runnable.
+    Nothing changes before the archive is verified and, over an existing undercloud,
+    ``force`` or ``confirm`` (an operator's yes) allows it."""
     from undercroft.lifecycle import deployment
 
     with tempfile.TemporaryDirectory(prefix="undercroft-restore-") as tmp:
@@ -210,29 +250,42 @@ def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
         reporter.phase("Archive")
         manifest = extract_verified(archive, work)
         reporter.line("ok", str(archive), f"{len(manifest['files'])} files match the manifest")
-        if not conf.exists():
-            if not (work / "config/undercloud.conf").is_file():
-                raise DeployError(f"{conf} does not exist and the backup holds no undercloud.conf")
-            shutil.copy2(work / "config/undercloud.conf", conf)
-            os.chmod(conf, 0o600)
-            reporter.line("ok", str(conf), "restored")
-        for i, orig in enumerate(manifest.get("env_files", [])):
-            target, saved = Path(orig), work / f"config/env/{i}-{Path(orig).name}"
-            if not target.exists() and saved.is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(saved, target)
-                reporter.line("ok", str(target), "restored")
-        settings = deployment.settings(conf)
+        saved_conf = work / "config/undercloud.conf"
+        if not conf.exists() and not saved_conf.is_file():
+            raise DeployError(f"{conf} does not exist and the backup holds no undercloud.conf")
+        settings = deployment.settings(conf if conf.exists() else saved_conf)
         if settings.baremetal:  # before the passwords file or any service changes
             raise DeployError("restore does not serve baremetal deployments yet",
                               hint=f"restore as a containerized undercloud: drop [undercroft] "
                                    f"baremetal from {conf} (the dump and keys are the same)")
+        podman = Podman()
+        there = existing(settings, podman.containers(settings.deployment_name)
+                         if podman.available() else [])
+        if there and not force:
+            made = time.strftime("%Y-%m-%d %H:%M", time.localtime(manifest.get("created", 0)))
+            loss = (f"{there}: restoring the backup made {made} replaces its databases; "
+                    f"everything created since then is lost")
+            if not (confirm and confirm(loss)):
+                raise DeployError(loss + "; nothing was changed",
+                                  hint="restore onto a fresh host or after 'destroy "
+                                       "--purge-data', or pass --force to replace it")
         saved = work / "secrets/undercloud-passwords.yaml"
         current = settings.passwords_file
         if current.exists() and current.read_bytes() != saved.read_bytes() and not force:
             raise DeployError(f"{current} exists and differs from the backup's passwords file",
                               hint="restore onto a fresh host or after 'destroy --purge-data', "
                                    "or pass --force to replace it")
+        if not conf.exists():
+            shutil.copy2(saved_conf, conf)
+            os.chmod(conf, 0o600)
+            reporter.line("ok", str(conf), "restored")
+        for i, orig in enumerate(manifest.get("env_files", [])):
+            target, kept = Path(orig), work / f"config/env/{i}-{Path(orig).name}"
+            if not target.exists() and kept.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(kept, target)
+                reporter.line("ok", str(target), "restored")
+        settings = deployment.settings(conf)
         current.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(saved, current)
         os.chmod(current, 0o600)
@@ -246,7 +299,6 @@ def restore(archive: Path, conf: Path, reporter, force: bool = False) -> None:
         reporter.line("ok", "secrets", "passwords file and TLS CA restored")
 
         dep = deployment.load(conf, persist_secrets=True)
-        podman = Podman()
         mysql = f"{settings.container_prefix}mysql"
         db_step = dep.by_name(mysql).desired.step
         # the database first and nothing that uses it: the services start once, over the

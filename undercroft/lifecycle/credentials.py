@@ -7,6 +7,7 @@ from typing import Mapping
 import yaml
 
 from undercroft.fileio import write_atomic
+from undercroft.render import quoting
 
 CLOUD_NAME = "undercloud"
 
@@ -36,19 +37,19 @@ def write(output_dir: Path, values: Mapping, ca_pem: str = "") -> list[Path]:
     if ca_pem:
         output_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(cacert, ca_pem, 0o644)
-    ca_lines = [f"export OS_CACERT={cacert}"] if ca_pem else []
+    ca_lines = [f"export OS_CACERT={quoting.shell(str(cacert))}"] if ca_pem else []
     _write_private(stackrc, "\n".join([
         "# Undercloud admin credentials, written by undercroft. Source it: . stackrc",
         "for key in $( set | awk -F= '/^OS_/ {print $1}' ); do unset \"$key\" ; done",
         "export OS_AUTH_TYPE=password",
-        f"export OS_AUTH_URL={auth_url(values)}",
+        f"export OS_AUTH_URL={quoting.shell(auth_url(values))}",
         "export OS_USERNAME=admin",
-        f"export OS_PASSWORD='{values['AdminPassword']}'",
+        f"export OS_PASSWORD={quoting.shell(values['AdminPassword'])}",
         "export OS_PROJECT_NAME=admin",
         "export OS_USER_DOMAIN_NAME=Default",
         "export OS_PROJECT_DOMAIN_NAME=Default",
         "export OS_IDENTITY_API_VERSION=3",
-        f"export OS_REGION_NAME={region}",
+        f"export OS_REGION_NAME={quoting.shell(region)}",
         *ca_lines,
         "export OS_CLOUDNAME=undercloud",
         "export PS1=${PS1:-}'(undercloud) '", ""]))

@@ -32,7 +32,7 @@ import pwd
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from undercroft.config import passwords
 from undercroft.errors import DeployError
@@ -76,15 +76,31 @@ def _keys(directory: Path) -> tuple[str, str, int] | None:
             len(numbered) - 2)
 
 
-def _url_password(url: str) -> tuple[str, str, str] | None:
-    """(user, password, database or vhost) of a connection or transport URL."""
+def _url_password(url: str, etc: Path = Path("/etc")) -> tuple[str, str, str] | None:
+    """(user, password, database or vhost) of a connection or transport URL; a password
+    kept in the client option file the URL names (``read_default_file``, as Undercroft
+    renders them) is read from there, under ``etc``."""
     try:
         parts = urlsplit(url.split(",")[0])
     except ValueError:
         return None
-    if not parts.password:
+    password = unquote(parts.password) if parts.password else _option_file_password(parts.query, etc)
+    if not password:
         return None
-    return unquote(parts.username or ""), unquote(parts.password), parts.path.lstrip("/")
+    return unquote(parts.username or ""), password, parts.path.lstrip("/")
+
+
+def _option_file_password(query: str, etc: Path) -> str | None:
+    """The [client] (or read_default_group) password, read as PyMySQL reads it."""
+    args = dict(parse_qsl(query))
+    path = args.get("read_default_file", "")
+    if not path.startswith("/etc/"):
+        return None
+    parser = _ini(etc / path[len("/etc/"):])
+    if parser is None:
+        return None
+    value = _get(parser, args.get("read_default_group", "client"), "password")
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" else value or None
 
 
 def read_host(etc: Path, databases: Iterable[tuple[str, str]],
@@ -132,7 +148,7 @@ def read_host(etc: Path, databases: Iterable[tuple[str, str]],
         for section in ["DEFAULT", *parser.sections()]:
             for key in ("connection", "transport_url"):
                 url = _get(parser, section, key)
-                parsed = _url_password(url) if "://" in url else None
+                parsed = _url_password(url, etc) if "://" in url else None
                 if not parsed:
                     continue
                 if key == "transport_url" and url.startswith("rabbit"):

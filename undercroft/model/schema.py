@@ -24,6 +24,9 @@ class ParameterDef(Strict):
     # How a secret is generated the first time (then kept in the passwords file).
     generate: Optional[Literal["password", "fernet_key", "hex"]] = None
     allowed: Optional[list[Any]] = None  # the only values accepted, if given
+    # characters a secret may not hold because one reader of it cannot carry them
+    # (say which in a comment); every secret also passes render/quoting.unrepresentable
+    refuse_characters: Optional[str] = None
 
     @model_validator(mode="after")
     def _secret_rules(self):
@@ -31,6 +34,8 @@ class ParameterDef(Strict):
             raise ValueError("a secret parameter cannot have a default; use 'generate'")
         if self.generate and self.type != "secret":
             raise ValueError("'generate' is only valid for type: secret")
+        if self.refuse_characters and self.type != "secret":
+            raise ValueError("'refuse_characters' is only valid for type: secret")
         return self
 
 
@@ -98,8 +103,9 @@ class ContainerTemplate(Strict):
 
 
 class Database(Strict):
-    name: str
-    user: str
+    # identifiers: they are written into SQL (databases.py), so nothing but these
+    name: str = Field(pattern=r"^[A-Za-z0-9_]{1,64}$")
+    user: str = Field(pattern=r"^[A-Za-z0-9_]{1,80}$")
     password: str  # name of a secret parameter
 
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from undercroft import redact
 from undercroft.errors import ConfigError
 from undercroft.model.schema import Environment, ParameterDef, Role, ServiceTemplate
+from undercroft.render import quoting
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,20 @@ def _checked(name: str, d: ParameterDef, value: Any, where: str) -> Any:
     return value
 
 
+def check_secret(name: str, d: ParameterDef, value: str, source: str) -> None:
+    """A secret every file format can carry (render/quoting.py), or one clear error that
+    names the parameter and where it came from, never the value."""
+    reason = quoting.unrepresentable(value)
+    refused = sorted(set(value) & set(d.refuse_characters or ""))
+    if refused and reason is None:
+        reason = (f"it holds {' '.join(map(repr, refused))}, which a reader of {name} cannot "
+                  f"carry (refused: {d.refuse_characters})")
+    if reason:
+        raise ConfigError(f"{source}: {name}: {reason}",
+                          hint=f"choose another value for {name}, or remove it from the "
+                               f"passwords file to have one generated")
+
+
 def definitions(global_defs: Mapping[str, ParameterDef],
                 services: Iterable[ServiceTemplate]) -> dict[str, ParameterDef]:
     defs = dict(global_defs)
@@ -158,6 +174,10 @@ def resolve(defs: Mapping[str, ParameterDef], translated: Mapping[str, Any],
         if name in wanted:
             values[name] = value
             sources[name] = "passwords file"
+    for name, d in defs.items():
+        if d.type == "secret" and values.get(name) is not None:
+            check_secret(name, d, str(values[name]), sources[name])
+            redact.register([values[name]])  # an environment file's secrets too
     missing = sorted(n for n, d in defs.items() if values.get(n) is None and d.type != "secret"
                      and d.default is None and n not in translated)
     if missing:

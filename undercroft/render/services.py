@@ -7,6 +7,7 @@ at /var/lib/undercroft/config and copied into place by the image's entrypoint.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,7 +20,8 @@ from undercroft.model.loader import TEMPLATES
 from undercroft.model.schema import ConfigFile, ContainerTemplate, ServiceTemplate
 from undercroft.plan.hashing import digest, short
 from undercroft.plan.model import DesiredContainer, labels  # noqa: F401 (labels re-exported)
-from undercroft.render.databases import database_container
+from undercroft.render import quoting
+from undercroft.render.databases import client_files, database_container
 from undercroft.render.endpoints import EndpointMap
 from undercroft.render.keystone_registry import registration_container
 
@@ -75,6 +77,7 @@ class Renderer:
         self.jinja = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates / "config")),
             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+        self.jinja.filters.update(quoting.FILTERS)  # each format's own quoting
 
     # -- jinja helpers -------------------------------------------------------------------
     def text(self, source: str, where: str) -> str:
@@ -87,7 +90,9 @@ class Renderer:
         if cf.content is not None:
             return self.text(cf.content, f"{where}: config_files {cf.dest}")
         try:
-            return self.jinja.get_template(cf.template).render(self.values)
+            # ConfigDir: where this file lands, for files it names beside itself
+            return self.jinja.get_template(cf.template).render(
+                self.values, ConfigDir=posixpath.dirname(cf.dest))
         except jinja2.TemplateNotFound:
             raise ConfigError(f"{where}: config_files {cf.dest}: template {cf.template} not found "
                               f"under {self.templates / 'config'}")
@@ -109,10 +114,13 @@ class Renderer:
         # only the sections of those on this host
         self.values["HostServices"] = [s.name for s in services]
         self.values.update(self.endpoints.context(services))
+        db_passwords = {d.user: str(self.values[d.password]) for s in cloud or services
+                        for d in s.databases if d.password in self.values}
         for svc in services:
             where = f"services/{svc.name}.yaml"
             files = tuple(RenderedFile(cf.dest, self.file(cf, where), cf.owner, cf.mode)
                           for cf in svc.config_files)
+            files += client_files(files, db_passwords)
             for d in svc.host_prep.directories:
                 host_dirs.append((self.text(d.path, f"{where}: host_prep"), d.mode))
             for step, chain in sorted(svc.steps.items()):

@@ -1,7 +1,8 @@
 """Progress lines (rich) and a JSON-lines event log with timestamps.
 
 The event log feeds ``bench/`` (critical path) and troubleshooting; it only ever holds
-names, states, reasons and durations — never parameter values.
+names, states, reasons and durations — never parameter values; known secret values are
+masked in everything printed or recorded (undercroft/redact.py).
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+
+from undercroft import redact
 from rich.markup import escape
 
 STYLES = {"ok": "green", "keep": "dim", "fail": "bold red", "warn": "yellow", "run": "cyan",
@@ -45,13 +48,17 @@ class Reporter:
         if self._events is None:
             return
         record = {"ts": round(time.time(), 3), "event": kind, **fields}
+        line = json.dumps(record, sort_keys=True)
+        if redact.redact(line) != line:  # mask inside the values, keeping the JSON valid
+            record = {k: redact.redact(v) if isinstance(v, str) else v for k, v in record.items()}
+            line = json.dumps(record, sort_keys=True)
         with self._lock:
-            self._events.write(json.dumps(record, sort_keys=True) + "\n")
+            self._events.write(line + "\n")
             self._events.flush()
 
     def _print(self, text: str) -> None:
         with self._lock:
-            self.console.print(text)
+            self.console.print(redact.redact(text))
 
     def phase(self, title: str) -> None:
         self.event("phase", title=title)

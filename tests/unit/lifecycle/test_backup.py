@@ -118,3 +118,46 @@ def deployment_passwords(conf):
     from undercroft.lifecycle import deployment
 
     return deployment.settings(conf).passwords_file
+
+
+def test_an_archive_cut_short_is_refused_in_one_line(sources, tmp_path):
+    """tar stops at its own end marker: only reading the gzip stream to its end notices a
+    lost trailer (CRC and length)."""
+    out = backup.create(sources, tmp_path / "b.tar.gz", (), Reporter(quiet=True))
+    whole = out.read_bytes()
+    for cut in (4, len(whole) // 2):  # the trailer only; deep into the data
+        short = tmp_path / f"cut{cut}.tar.gz"
+        short.write_bytes(whole[:-cut])
+        with pytest.raises(DeployError) as err:
+            backup.extract_verified(short, tmp_path / f"x{cut}")
+        assert "cut short" in err.value.message and "\n" not in err.value.message
+        assert not (tmp_path / f"x{cut}").exists()
+
+
+def test_restore_over_an_existing_undercloud_needs_force_and_changes_nothing(
+        sources, write_conf, tmp_path, monkeypatch):
+    archive = backup.create(sources, tmp_path / "b.tar.gz", (), Reporter(quiet=True))
+    root = tmp_path / "live"
+    conf = write_conf(name="live.conf", root=root)
+    (root / "data" / "mysql" / "keystone").mkdir(parents=True)  # its databases are here
+    monkeypatch.setattr(backup.Podman, "available", lambda self: False)
+    asked = []
+    with pytest.raises(DeployError) as err:
+        backup.restore(archive, conf, Reporter(quiet=True), confirm=lambda what: asked.append(what) or False)
+    message = err.value.message
+    assert "exists here (databases in" in message and "everything created since then is lost" in message
+    assert "nothing was changed" in message and "--force" in err.value.hint
+    assert asked and "exists here" in asked[0]
+    assert not deployment_passwords(conf).exists()
+
+
+def test_an_undercloud_exists_when_it_has_containers_or_databases(write_conf, tmp_path):
+    from types import SimpleNamespace
+    from undercroft.lifecycle import deployment
+
+    settings = deployment.settings(write_conf())
+    assert backup.existing(settings, []) is None
+    (settings.data_root / "mysql" / "mysql").mkdir(parents=True)  # system schema only
+    assert backup.existing(settings, []) is None
+    running = [SimpleNamespace(state="running"), SimpleNamespace(state="exited")]
+    assert "2 containers (1 running)" in backup.existing(settings, running)

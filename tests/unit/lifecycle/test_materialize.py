@@ -64,7 +64,7 @@ def test_credentials_are_private_and_keep_other_clouds(tmp_path):
     assert mode(stackrc) == 0o600 and mode(clouds) == 0o600
     text = stackrc.read_text()
     assert "export OS_AUTH_URL=http://192.168.24.1:5000" in text
-    assert "export OS_PASSWORD='pw'" in text and "OS_REGION_NAME=regionTwo" in text
+    assert "export OS_PASSWORD=pw" in text and "OS_REGION_NAME=regionTwo" in text
     data = yaml.safe_load(clouds.read_text())["clouds"]
     assert set(data) == {"other", "undercloud"}
     assert data["undercloud"]["auth"]["password"] == "pw"

@@ -57,6 +57,18 @@ def test_secrets_that_data_and_clients_depend_on_are_read(tmp_path):
     assert not any(secret in " ".join(found.sources.values()) for secret in v.values())
 
 
+def test_a_database_password_in_the_client_file_the_url_names_is_read(tmp_path):
+    """As Undercroft renders connections: the URL names a client option file."""
+    etc = host_etc(tmp_path)
+    (etc / "heat/heat.conf").write_text(
+        "[database]\nconnection = mysql+pymysql://heat@192.168.24.1/heat?charset=utf8"
+        "&read_default_file=/etc/undercroft/db-heat.cnf\n")
+    (etc / "undercroft").mkdir()
+    (etc / "undercroft/db-heat.cnf").write_text("[client]\npassword = \"' @ # $ x \"\n")
+    found = takeover.read_host(etc, DATABASES, rabbit_cookie=tmp_path / "none")
+    assert found.values["HeatPassword"] == "' @ # $ x "
+
+
 def test_a_swift_hash_prefix_is_refused_with_the_file_named(tmp_path):
     etc = host_etc(tmp_path)
     (etc / "swift/swift.conf").write_text("[swift-hash]\nswift_hash_path_prefix = p\n"

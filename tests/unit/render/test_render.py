@@ -200,8 +200,15 @@ def test_no_secret_value_in_container_specs_or_labels(dep, secrets):
 def test_secrets_do_reach_the_files_that_need_them(dep, secrets):
     """Positive control for the leak test: the secrets are rendered, only into files."""
     ks = dep.by_name("keystone")
-    conf = {f.dest: f.content for f in ks.files}["/etc/keystone/keystone.conf"]
-    assert f"keystone:{secrets['KeystonePassword']}@192.168.24.1/keystone" in conf
+    files = {f.dest: f for f in ks.files}
+    conf = files["/etc/keystone/keystone.conf"].content
+    # the URL names the client option file that holds the password (0600, keystone's)
+    assert ("mysql+pymysql://keystone@192.168.24.1/keystone?charset=utf8"
+            "&read_default_file=/etc/keystone/db-keystone.cnf") in conf
+    assert secrets["KeystonePassword"] not in conf
+    client = files["/etc/keystone/db-keystone.cnf"]
+    assert f"password = {secrets['KeystonePassword']}\n" in client.content
+    assert (client.owner, client.mode) == ("keystone", "0600")
     assert {f.dest: f.content for f in ks.files}["/etc/keystone/fernet-keys/0"] == \
         secrets["KeystoneFernetKey0"]
     boot = dep.by_name("keystone_bootstrap")

@@ -43,8 +43,9 @@ def test_zaqar_keeps_messages_in_swift_and_queues_in_mysql(full, secrets):
     assert (drivers["transport"], drivers["message_store"], drivers["management_store"]) == \
         ("wsgi", "swift", "sqlalchemy")
     password = secrets["ZaqarPassword"]
-    assert conf["drivers:management_store:sqlalchemy"]["uri"] == \
-        f"mysql+pymysql://zaqar:{password}@192.168.24.1/zaqar?charset=utf8"
+    assert conf["drivers:management_store:sqlalchemy"]["uri"] == (
+        "mysql+pymysql://zaqar@192.168.24.1/zaqar?charset=utf8"
+        "&read_default_file=/etc/zaqar/db-zaqar.cnf")
     swift = conf["drivers:message_store:swift"]
     assert swift["uri"] == f"swift://zaqar:{password}@/service"
     # the same keystone as every other service (no URL written by hand)
@@ -58,8 +59,8 @@ def test_zaqar_keeps_messages_in_swift_and_queues_in_mysql(full, secrets):
 
 def test_mistral_config_and_commands(full, secrets):
     conf = ini(full, "mistral_engine", "/etc/mistral/mistral.conf")
-    assert conf["database"]["connection"].startswith(
-        f"mysql+pymysql://mistral:{secrets['MistralPassword']}@")
+    assert conf["database"]["connection"].startswith("mysql+pymysql://mistral@")
+    assert secrets["MistralPassword"] not in conf["database"]["connection"]
     assert conf["keystone_authtoken"]["username"] == "mistral"
     assert conf["executor"]["type"] == "remote"
     commands = {n: full.by_name(n).config_json["command"]

@@ -1,0 +1,86 @@
+"""Secrets are data: the shared test undercloud's passwords hold every character that has
+broken a format (conftest.HOSTILE), and its services, clients and operators log in with
+the full values; a shortened value (cut where a comment character would cut it) is
+refused, so nothing was truncated on the way."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.e2e.conftest import HOSTILE, NAME
+
+LOCAL_IP = "192.168.24.1"
+
+# Each runs in a service container (its Python and client libraries), password on stdin:
+# never on a command line.
+MARIADB_LOGIN = ("import pymysql, sys; user, db = sys.argv[1:3]; "
+                 "pymysql.connect(host='%s', user=user, password=sys.stdin.read(), "
+                 "database=db or None).close()" % LOCAL_IP)
+RABBIT_LOGIN = ("import amqp, sys; c = amqp.Connection(host='%s:5672', userid=sys.argv[1], "
+                "password=sys.stdin.read()); c.connect(); c.close()" % LOCAL_IP)
+KEYSTONE_LOGIN = ("import sys; from keystoneauth1 import session; from keystoneauth1.identity import v3; "
+                  "auth = v3.Password(auth_url='http://%s:5000/v3', username=sys.argv[1], "
+                  "password=sys.stdin.read(), project_name=sys.argv[2], user_domain_name='Default', "
+                  "project_domain_name='Default'); session.Session(auth=auth).get_token()" % LOCAL_IP)
+
+
+def login(podman, container: str, script: str, password: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(podman.cmd("exec", "-i", f"{NAME}-{container}", "python3", "-c", script, *args),
+                          input=password, capture_output=True, text=True, timeout=120)
+
+
+def shortened(password: str) -> str:
+    """The value as a format that reads '#' as a comment would have left it."""
+    return password.split("#")[0].rstrip()
+
+
+@pytest.fixture(scope="module")
+def hostile(deployed) -> dict[str, str]:
+    passwords = deployed.passwords
+    assert all(passwords[n].startswith(HOSTILE[:6]) for n in
+               ("AdminPassword", "KeystonePassword", "MysqlRootPassword", "RabbitPassword")), \
+        "the lab's passwords are not the hostile ones (reused an older deployment?)"
+    return passwords
+
+
+@pytest.mark.parametrize("user, database, parameter", [
+    ("keystone", "keystone", "KeystonePassword"), ("nova", "nova_api", "NovaPassword"),
+    ("root", "", "MysqlRootPassword")])
+def test_mariadb_takes_the_full_password_only(podman, hostile, user, database, parameter):
+    password = hostile[parameter]
+    ok = login(podman, "keystone", MARIADB_LOGIN, password, user, database)
+    assert ok.returncode == 0, ok.stderr[-800:]
+    bad = login(podman, "keystone", MARIADB_LOGIN, shortened(password), user, database)
+    assert bad.returncode != 0 and "Access denied" in bad.stderr
+
+
+def test_rabbitmq_takes_the_full_password_only(podman, hostile):
+    password = hostile["RabbitPassword"]
+    for c in "'\"@%#;\\$?& ":
+        assert c in password
+    ok = login(podman, "nova_conductor", RABBIT_LOGIN, password, "undercloud")
+    assert ok.returncode == 0, ok.stderr[-800:]
+    bad = login(podman, "nova_conductor", RABBIT_LOGIN, shortened(password), "undercloud")
+    assert bad.returncode != 0 and "ACCESS_REFUSED" in bad.stderr
+
+
+@pytest.mark.parametrize("user, project, parameter", [
+    ("admin", "admin", "AdminPassword"), ("glance", "service", "GlancePassword"),
+    ("swift", "service", "SwiftPassword")])
+def test_keystone_takes_the_full_password_only(podman, hostile, user, project, parameter):
+    password = hostile[parameter]
+    ok = login(podman, "keystone", KEYSTONE_LOGIN, password, user, project)
+    assert ok.returncode == 0, ok.stderr[-800:]
+    bad = login(podman, "keystone", KEYSTONE_LOGIN, shortened(password), user, project)
+    assert bad.returncode != 0 and "401" in bad.stderr
+
+
+def test_the_operator_logs_in_from_stackrc(deployed, hostile):
+    """stackrc sourced by a shell gives python-openstackclient the full password."""
+    from tests.e2e.conftest import BIN, ROOT
+
+    script = f'. {ROOT}/home/stackrc && {BIN}/openstack token issue -f value -c id'
+    proc = subprocess.run(["ip", "netns", "exec", NAME, "bash", "-c", script],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-800:]
