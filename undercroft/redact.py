@@ -22,7 +22,7 @@ def forms(value: str) -> set[str]:
     """``value`` as each file format writes it (render/quoting.py)."""
     from undercroft.render import quoting
 
-    return {value, quoting.url(value), quoting.ini(value).strip('"'), quoting.paste_ini(value),
+    return {value, quoting.url(value), quoting.ini(value).strip('"'), quoting.swift_ini(value),
             quoting.sql(value)[1:-1], quoting.mycnf(value).strip('"'),
             quoting.erlang_binary(value)[3:-3], quoting.shell(value)}
 

@@ -260,7 +260,7 @@ def wipe(podman: Podman, name: str = NAME, root: Path = ROOT) -> None:
     podman.stop_many([c.name for c in observed if c.state == "running"], timeout=5)  # in parallel
     for c in observed:
         podman.remove(c.name)
-    for ns in dhcp_namespaces(name) + [f"{name}-dhcp-probe", name]:  # probe: test_neutron_agents
+    for ns in dhcp_namespaces(name) + [f"{name}-dhcp-probe", f"{name}-outsider", name]:  # probes
         if Path("/run/netns", ns).exists():
             subprocess.run(["ip", "netns", "del", ns], check=False)
     shutil.rmtree(root, ignore_errors=True)

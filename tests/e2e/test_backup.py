@@ -38,6 +38,18 @@ def test_backup_destroy_restore_round_trip(deployed, podman):
     deployed.undercroft("backup", "--config", conf, "--output", str(archive), "--data", "all")
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
 
+    # misuse first: over the live undercloud, and a copy cut short; neither changes anything
+    before = deployed.container_ids(podman)
+    live = deployed.undercroft("restore", "--config", conf, str(archive), check=False)
+    assert live.returncode == 1 and f"undercloud '{NAME}' exists here" in live.stderr
+    assert "everything created since then is lost" in live.stderr and "--force" in live.stderr
+    cut = ROOT / "cut-backup.tar.gz"
+    cut.write_bytes(archive.read_bytes()[:-8])  # the gzip trailer: CRC and length
+    short = deployed.undercroft("restore", "--config", conf, str(cut), check=False)
+    assert short.returncode == 1 and "cut short" in short.stderr
+    assert "Traceback" not in live.stderr + short.stderr
+    assert deployed.container_ids(podman) == before and deployed.passwords == passwords
+
     deployed.undercroft("destroy", "--config", conf, "--purge-data", "-y")
     assert deployed.container_ids(podman) == {}
     assert not Path("/run/netns", NAME).exists()

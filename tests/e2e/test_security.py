@@ -84,3 +84,53 @@ def test_the_operator_logs_in_from_stackrc(deployed, hostile):
     proc = subprocess.run(["ip", "netns", "exec", NAME, "bash", "-c", script],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-800:]
+
+
+OUTSIDER = f"{NAME}-outsider"
+
+
+@pytest.fixture(scope="module")
+def outsider(deployed):
+    """A host on br-ctlplane that is not the undercloud (a node, an intruder): a namespace
+    with a veth into the undercloud's bridge, 192.168.24.250."""
+    inner, outer = f"{NAME[:9]}os0", f"{NAME[:9]}os1"
+    subprocess.run(["ip", "netns", "del", OUTSIDER], capture_output=True)
+    run = lambda *a: subprocess.run(["ip", *a], check=True, capture_output=True)  # noqa: E731
+    run("netns", "add", OUTSIDER)
+    try:
+        run("link", "add", inner, "netns", OUTSIDER, "type", "veth", "peer", "name", outer,
+            "netns", NAME)
+        run("-n", OUTSIDER, "addr", "add", "192.168.24.250/24", "dev", inner)
+        run("-n", OUTSIDER, "link", "set", inner, "up")
+        run("-n", OUTSIDER, "link", "set", "lo", "up")
+        run("-n", NAME, "link", "set", outer, "master", "br-ctlplane", "up")
+        yield OUTSIDER
+    finally:
+        subprocess.run(["ip", "netns", "del", OUTSIDER], capture_output=True)
+
+
+PROBE = """
+import socket, sys
+for port in map(int, sys.argv[2:]):
+    try:
+        socket.create_connection((sys.argv[1], port), timeout=3).close()
+        print(port, "open")
+    except ConnectionRefusedError:
+        print(port, "refused")
+    except OSError as exc:
+        print(port, type(exc).__name__)
+"""
+
+
+def test_internal_ports_refuse_a_host_on_the_provisioning_network(outsider):
+    """memcached (no auth, pickled cache values), Erlang distribution and epmd (only a
+    cookie guards them) and zaqar's notification endpoint (no auth) answer loopback only;
+    the broker and the database (credentials required) answer the network."""
+    ports = {"memcached": 11211, "epmd": 4369, "erlang-dist": 25672, "zaqar-notify": 9001,
+             "amqp": 5672, "mariadb": 3306}
+    proc = subprocess.run(["ip", "netns", "exec", outsider, "python3", "-c", PROBE, LOCAL_IP,
+                           *map(str, ports.values())], capture_output=True, text=True, timeout=60)
+    seen = dict(line.split() for line in proc.stdout.splitlines())
+    state = {name: seen.get(str(port)) for name, port in ports.items()}
+    assert state == {"memcached": "refused", "epmd": "refused", "erlang-dist": "refused",
+                     "zaqar-notify": "refused", "amqp": "open", "mariadb": "open"}, (state, proc.stderr)

@@ -89,3 +89,44 @@ def test_zaqar_message_round_trip_over_http_and_websocket(deployed):
     auth, listed = json.loads(proc.stdout)
     assert auth["headers"]["status"] == 200, auth
     assert [m["body"] for m in listed["body"]["messages"]] == [{"hello": "undercroft"}]
+
+
+# A websocket subscriber: authenticate, subscribe to the queue, say so, then wait for the
+# notification zaqar's API pushes through the websocket server when a message is posted.
+WS_SUBSCRIBER = """
+import json, sys, uuid, websocket
+url, token, project, queue = sys.argv[1:5]
+ws = websocket.create_connection(url, timeout=60)
+headers = {"Client-ID": str(uuid.uuid4()), "X-Project-ID": project, "X-Auth-Token": token}
+def call(action, body):
+    ws.send(json.dumps({"action": action, "body": body, "headers": headers}))
+    return json.loads(ws.recv())
+print(json.dumps([call("authenticate", {}), call("subscription_create",
+                                                 {"queue_name": queue, "ttl": 600})]), flush=True)
+print(ws.recv(), flush=True)
+ws.close()
+"""
+
+
+def test_a_websocket_subscriber_is_notified_of_a_posted_message(deployed):
+    """tripleoclient follows deployments this way: the API posts each message to the
+    websocket server's notification endpoint, which pushes it to the subscribers."""
+    queue = f"e2e-notify-{SUFFIX}"
+    deployed.openstack("messaging", "queue", "create", queue)
+    token = json.loads(deployed.openstack("token", "issue", "-f", "json"))
+    [url] = deployed.openstack("endpoint", "list", "--service", "messaging-websocket",
+                               "--interface", "internal", "-f", "value", "-c", "URL").split()
+    sub = subprocess.Popen(["ip", "netns", "exec", NAME, str(BIN / "python"), "-c", WS_SUBSCRIBER,
+                            url, token["id"], token["project_id"], queue],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        auth, created = json.loads(sub.stdout.readline())
+        assert auth["headers"]["status"] == 200 and created["headers"]["status"] == 201, created
+        deployed.openstack("messaging", "message", "post", "--client-id", str(uuid.uuid4()), queue,
+                           json.dumps([{"body": {"step": "notified"}, "ttl": 300}]))
+        note = json.loads(sub.stdout.readline() or "{}")
+        assert (note.get("Message_Type"), note.get("queue_name"), note.get("body")) == \
+            ("Notification", queue, {"step": "notified"}), (note, sub.stderr.read())
+    finally:
+        sub.kill()
+        sub.wait()

@@ -54,9 +54,12 @@ def option_file(value: object) -> str:
     return f'"{text}"'
 
 
-def paste_ini(value: object) -> str:
-    """A paste-deploy/configparser value (swift's proxy): ``%`` doubled for its interpolation."""
-    return str(value).replace("%", "%%")
+def swift_ini(value: object) -> str:
+    """A value of a swift config file. Swift's reader (readconf and its paste loader)
+    interpolates a value only when it holds ``%(``, so only then is ``%`` doubled (the
+    doubled value still holds ``%(``, and reads back as the original)."""
+    text = str(value)
+    return text.replace("%", "%%") if "%(" in text else text
 
 
 def url(value: object) -> str:
@@ -92,5 +95,5 @@ def shell(value: object) -> str:
     return shlex.quote(str(value))
 
 
-FILTERS = {"ini": ini, "option_file": option_file, "paste_ini": paste_ini, "url": url, "sql": sql, "mycnf": mycnf,
+FILTERS = {"ini": ini, "option_file": option_file, "swift_ini": swift_ini, "url": url, "sql": sql, "mycnf": mycnf,
            "erlang_binary": erlang_binary, "shell": shell}

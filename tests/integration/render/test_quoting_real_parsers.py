@@ -1,9 +1,11 @@
-"""The formats only MariaDB and Erlang read, parsed by them: the SQL literal a database
-user is created with and the my.cnf a client logs in with (one login proves both), and
-RabbitMQ's advanced.config read by Erlang's file:consult. Passwords: the hostile one of
+"""The formats only MariaDB, Erlang and swift read, parsed by them: the SQL literal a
+database user is created with and the my.cnf a client logs in with (one login proves
+both), RabbitMQ's advanced.config read by Erlang's file:consult, and a swift config value
+read by swift's readconf (it interpolates only values that hold '%('). Passwords: the hostile one of
 the e2e lab, quote-edge cases and random printable ones (the seed is in the test id)."""
 from __future__ import annotations
 
+import json
 import random
 import string
 import subprocess
@@ -40,8 +42,8 @@ def passwords() -> list[str]:
 def image_refs(podman):
     images = catalog.load(MIRROR)
     ImageBuilder(podman, Reporter(quiet=True), BUILD_DIR, MIRROR).ensure(
-        catalog.closure(images, ["mariadb", "rabbitmq"]))
-    return {name: images[name].ref for name in ("mariadb", "rabbitmq")}
+        catalog.closure(images, ["mariadb", "rabbitmq", "swift"]))
+    return {name: images[name].ref for name in ("mariadb", "rabbitmq", "swift")}
 
 
 def run(podman, image: str, mount, script: str) -> subprocess.CompletedProcess:
@@ -92,3 +94,16 @@ def test_erlang_reads_the_rabbitmq_password_from_advanced_config(podman, image_r
     order = sorted(range(len(values)), key=lambda i: f"/in/a{i}.config")
     read = [bytes.fromhex(h).decode() for h in proc.stdout.split()]
     assert read == [values[i] for i in order]
+
+
+@pytest.mark.parametrize("seed", [SEED])
+def test_swift_reads_its_password_back(podman, image_refs, tmp_path, seed):
+    values = passwords()
+    (tmp_path / "proxy.conf").write_text("".join(
+        f"[filter:p{i}]\npassword = {quoting.swift_ini(p)}\n" for i, p in enumerate(values)))
+    script = ("import json; from swift.common.utils import readconf; "
+              "c = readconf('/in/proxy.conf'); "
+              "print(json.dumps([c[f'filter:p{i}']['password'] for i in range(%d)]))" % len(values))
+    proc = run(podman, image_refs["swift"], tmp_path, f'python3 -c "{script}"')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == values
