@@ -134,3 +134,60 @@ def test_internal_ports_refuse_a_host_on_the_provisioning_network(outsider):
     state = {name: seen.get(str(port)) for name, port in ports.items()}
     assert state == {"memcached": "refused", "epmd": "refused", "erlang-dist": "refused",
                      "zaqar-notify": "refused", "amqp": "open", "mariadb": "open"}, (state, proc.stderr)
+
+
+def test_a_project_member_cannot_run_mistral_actions(deployed):
+    """Mistral's actions reach the network from the undercloud (std.http, std.ssh): only
+    the admin role runs or defines workflows and actions (the admin's run:
+    test_workflow.py)."""
+    import json
+    import secrets as _secrets
+
+    from tests.e2e.conftest import BIN, ROOT
+
+    suffix = _secrets.token_hex(4)
+    password = _secrets.token_urlsafe(16)
+    project, user = f"e2e-member-{suffix}", f"e2e-member-{suffix}"
+    deployed.openstack("project", "create", project)
+    # a throw-away test user: its random password may show on the test's command line
+    deployed.openstack("user", "create", "--project", project, "--password", password, user)
+    deployed.openstack("role", "add", "--project", project, "--user", user, "member")
+    env = dict(OS_AUTH_URL=json.loads(deployed.openstack("endpoint", "list", "--service", "identity",
+                                                         "--interface", "public", "-f", "json"))[0]["URL"],
+               OS_USERNAME=user, OS_PASSWORD=password, OS_PROJECT_NAME=project,
+               OS_USER_DOMAIN_NAME="Default", OS_PROJECT_DOMAIN_NAME="Default",
+               OS_IDENTITY_API_VERSION="3", OS_CACERT=str(ROOT / "home" / "undercloud-ca.pem"),
+               PATH="/usr/bin:/bin")
+    try:
+        token = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "token", "issue"],
+                               env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert token.returncode == 0, token.stderr  # the member exists and logs in
+        run = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "action",
+                              "execution", "run", "std.http",
+                              json.dumps({"url": f"http://{LOCAL_IP}:5000/"})],
+                             env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert run.returncode != 0 and "forbidden" in run.stderr.lower(), run.stderr
+        listed = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "workflow",
+                                 "list"], env=env, capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL)
+        assert listed.returncode == 0, listed.stderr  # mistral itself answers the member
+    finally:
+        deployed.openstack("user", "delete", user)
+        deployed.openstack("project", "delete", project)
+
+
+def test_logs_have_size_caps(deployed, podman):
+    """No log grows without bound: podman caps each container's output file and every
+    OpenStack service's oslo.log rotates its own file by size."""
+    from tests.e2e.conftest import ROOT
+
+    for name in deployed.container_ids(podman):
+        info = podman.inspect(name)
+        assert info["HostConfig"]["LogConfig"].get("Size") == "50MB", name
+    configs = ROOT / "state" / "config"
+    for conf in ("uce2e-keystone/files/etc/keystone/keystone.conf",
+                 "uce2e-nova_api/files/etc/nova/nova.conf",
+                 "uce2e-zaqar_api/files/etc/zaqar/zaqar.conf",
+                 "uce2e-placement_api/files/etc/placement/placement.conf"):
+        text = (configs / conf).read_text()
+        assert "log_rotation_type = size" in text and "max_logfile_count = 5" in text, conf

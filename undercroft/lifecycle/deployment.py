@@ -18,8 +18,8 @@ from undercroft.images import catalog as image_catalog
 from undercroft.images.builder import ImageBuilder
 from undercroft.lifecycle import credentials, role_choice
 from undercroft.lifecycle.materialize import (
-    drop_previous_config, keep_previous_config, remove_config_dir, restore_previous_config,
-    write_config_dir,
+    drop_previous_config, drop_stale_previous, keep_previous_config, remove_config_dir,
+    restore_previous_config, write_config_dir,
 )
 from undercroft.model.loader import Catalog, load_catalog, load_environment, load_roles
 from undercroft.model.schema import Role
@@ -250,6 +250,8 @@ def converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: Step
     executor.execute(plan, STEP_NAMES)
     for a in plan.removals():
         remove_config_dir(s.state_dir, a.name)
+    for name in drop_stale_previous(s.state_dir):
+        reporter.line("remove", name, "kept config of an interrupted update")
     written = credentials.write(s.output_dir, dep.values, dep.tls.ca_pem if dep.tls else "")
     return plan, written
 

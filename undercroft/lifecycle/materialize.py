@@ -67,3 +67,12 @@ def restore_previous_config(state_dir: Path, name: str) -> None:
 
 def drop_previous_config(state_dir: Path, name: str) -> None:
     shutil.rmtree(state_dir / "config" / (name + PREVIOUS), ignore_errors=True)
+
+
+def drop_stale_previous(state_dir: Path) -> list[str]:
+    """After a converge that finished: the kept configs an interrupted update left (they
+    hold secrets, and nothing rolls back to them any more). Returns their names."""
+    stale = sorted((state_dir / "config").glob(f"*{PREVIOUS}"))
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return [p.name for p in stale]

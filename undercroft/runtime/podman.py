@@ -27,11 +27,17 @@ def _health(status: str) -> str:
     return ""
 
 
+# A container's output file is cut back (by conmon) once it reaches this; the services'
+# own log files rotate themselves (oslo.log, see templates/config/common/openstack.j2).
+CONTAINER_LOG_MAX = "50mb"
+
+
 def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
     """``podman run`` arguments for a desired container (the command is in config.json)."""
     s = d.spec
     args = ["--name", d.name, "--network", s["network"], "--log-driver", "k8s-file",
-            "--log-opt", f"path={s['log_path']}", "--restart", s["restart"]]
+            "--log-opt", f"path={s['log_path']}", "--log-opt", f"max-size={CONTAINER_LOG_MAX}",
+            "--restart", s["restart"]]
     if s.get("network") == "host":
         args += ["--uts", "host"]
     elif s.get("hostname"):

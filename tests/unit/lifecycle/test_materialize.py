@@ -84,3 +84,16 @@ def test_credentials_with_a_generated_ca_point_clients_at_it(tmp_path):
     credentials.write(tmp_path, {"LocalIp": "192.168.24.1", "AdminPassword": "pw"})
     assert "cacert" not in yaml.safe_load(clouds.read_text())["clouds"]["undercloud"]
     assert "OS_CACERT" not in stackrc.read_text()
+
+
+def test_configs_kept_by_an_interrupted_update_are_swept(tmp_path):
+    """They hold secrets; after a converge that finished nothing rolls back to them."""
+    from undercroft.lifecycle import materialize
+
+    config = tmp_path / "config"
+    (config / "uc-keystone.previous" / "files").mkdir(parents=True)
+    (config / "uc-keystone.previous" / "files" / "keystone.conf").write_text("password = x\n")
+    (config / "uc-keystone").mkdir()
+    (config / "uc-glance_api-previous").mkdir()  # a baremetal program's, not ours to sweep
+    assert materialize.drop_stale_previous(tmp_path) == ["uc-keystone.previous"]
+    assert sorted(p.name for p in config.iterdir()) == ["uc-glance_api-previous", "uc-keystone"]

@@ -147,8 +147,9 @@ def secrets_read_back(dep: deployment.Deployment, tmp: Path) -> list[tuple[str, 
             continue
         if f.dest == SWIFT_PROXY:
             values = swift_values(path)
-        elif f.dest.startswith(NOT_HERE) or f.dest.endswith(("dnsmasq.conf", ".cfg", ".cnf")):
-            continue
+        elif f.dest.startswith(NOT_HERE) or f.dest.endswith("dnsmasq.conf") or \
+                not f.dest.endswith((".conf", ".ini")):
+            continue  # the client option files (.cnf) are read by following the URLs
         else:
             values = oslo_values(path, holds_credentials)
         for (section, key), value in values.items():
