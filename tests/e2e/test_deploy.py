@@ -96,3 +96,14 @@ def test_parameter_change_recreates_only_keystone(deployed, podman):
     after = deployed.container_ids(podman)
     assert {n for n in before if before[n] != after.get(n)} == {f"{NAME}-keystone"}
     json.loads(deployed.openstack("token", "issue", "-f", "json"))
+
+
+def test_a_health_watcher_runs_the_healthchecks_without_systemd(deployed):
+    """No systemd timer runs podman's healthchecks here: the deployment's watcher does
+    (tests/integration/lifecycle/test_watch.py: a hung service gets restarted)."""
+    from undercroft.lifecycle import watch
+
+    assert "health watcher" in deployed.install_output
+    pid = int((ROOT / "state" / watch.PIDFILE).read_text())
+    argv = open(f"/proc/{pid}/cmdline").read().split("\0")
+    assert watch.MODULE in argv and NAME in argv

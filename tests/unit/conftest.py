@@ -12,6 +12,15 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _no_health_watcher(monkeypatch):
+    """start/install spawn a detached health watcher on hosts without systemd; the unit
+    tier never does (tests/integration/lifecycle/test_watch.py runs the real one)."""
+    from undercroft.lifecycle import watch
+
+    monkeypatch.setattr(watch, "start", lambda settings: None)
+
+
+@pytest.fixture(autouse=True)
 def _no_dns(monkeypatch):
     """translate() falls back to socket.getfqdn(), a DNS lookup; unit tests stay offline."""
     monkeypatch.setattr(socket, "getfqdn", lambda *a, **k: "undercloud.unit.test")

@@ -9,7 +9,7 @@ from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.config import validations
 from undercroft.errors import DeployError, UndercroftError
 from undercroft.images.catalog import REPO
-from undercroft.lifecycle import deployment, role_choice, systemd
+from undercroft.lifecycle import deployment, restart, role_choice, systemd, watch
 from undercroft.model.loader import TEMPLATES, is_role_name
 from undercroft.runtime.ansible import export
 from undercroft.runtime.ansible.run import run_playbook
@@ -111,6 +111,7 @@ class Install(UndercroftCommand):
                                steps=frozenset(args.step) if args.step else None)
             unit = systemd.install_unit(dep.settings, Path(path) if path else None, reporter)
             if unit is None:
+                restart.report_watcher(watch.start(dep.settings), reporter)
                 reporter.info("No systemd as PID 1 here: after a reboot run 'undercroft start'.")
         finally:
             reporter.close()

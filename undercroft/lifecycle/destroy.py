@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 from undercroft.config.translate import Settings
-from undercroft.lifecycle import systemd
+from undercroft.lifecycle import systemd, watch
 from undercroft.lifecycle.materialize import remove_config_dir
 from undercroft.plan.restart import stop_order
 from undercroft.report import Reporter
@@ -32,6 +32,7 @@ def _inside(path: Path, parent: Path) -> bool:
 
 def destroy(settings: Settings, podman: Podman, reporter: Reporter, purge_data: bool) -> None:
     """``podman``: the deployment's runtime (Podman, or the host runtime for baremetal)."""
+    watch.stop(settings)
     observed = podman.containers(settings.deployment_name)
     reporter.phase("Host processes" if settings.baremetal else "Containers")
     for names in stop_order(observed):  # services first, last step first, then the rest

@@ -10,6 +10,7 @@ import time
 
 from undercroft.config.translate import Settings
 from undercroft.errors import DeployError
+from undercroft.lifecycle import watch
 from undercroft.lifecycle.deployment import STEP_NAMES
 from undercroft.plan.restart import start_plan, stop_order
 from undercroft.report import Reporter
@@ -36,14 +37,22 @@ def start(settings: Settings, podman: Podman, reporter: Reporter) -> int:
     executor = StepExecutor(podman, reporter, labels_for=lambda d: {})
     executor.execute(plan, STEP_NAMES)
     started = len(plan.writes)
+    report_watcher(watch.start(settings), reporter)
     reporter.phase("Summary")
     reporter.info(f"Started {started} containers, {len(plan.unchanged)} unchanged "
                   f"({time.monotonic() - t0:.1f}s).")
     return started
 
 
+def report_watcher(pid: int | None, reporter: Reporter) -> None:
+    if pid:
+        reporter.line("ok", "health watcher", f"pid {pid} runs the healthchecks every "
+                      f"{watch.INTERVAL:.0f} s (no systemd here to run them)")
+
+
 def stop(settings: Settings, podman: Podman, reporter: Reporter, timeout: int = 10) -> int:
     """Stop the running services, last step first (APIs before the database)."""
+    watch.stop(settings)  # or it would count the stopped services as failing
     groups = stop_order(podman.containers(settings.deployment_name))
     for names in groups:
         reporter.line("run", ", ".join(names), "stopping")
