@@ -44,36 +44,28 @@ def hostile(deployed) -> dict[str, str]:
     return passwords
 
 
-@pytest.mark.parametrize("user, database, parameter", [
-    ("keystone", "keystone", "KeystonePassword"), ("nova", "nova_api", "NovaPassword"),
-    ("root", "", "MysqlRootPassword")])
-def test_mariadb_takes_the_full_password_only(podman, hostile, user, database, parameter):
+# (what, container to log in from, login script, the refusal's words, script args, secret)
+LOGINS = [
+    ("mariadb-keystone", "keystone", MARIADB_LOGIN, "Access denied", ("keystone", "keystone"), "KeystonePassword"),
+    ("mariadb-nova", "keystone", MARIADB_LOGIN, "Access denied", ("nova", "nova_api"), "NovaPassword"),
+    ("mariadb-root", "keystone", MARIADB_LOGIN, "Access denied", ("root", ""), "MysqlRootPassword"),
+    ("rabbitmq", "nova_conductor", RABBIT_LOGIN, "ACCESS_REFUSED", ("undercloud",), "RabbitPassword"),
+    ("keystone-admin", "keystone", KEYSTONE_LOGIN, "401", ("admin", "admin"), "AdminPassword"),
+    ("keystone-glance", "keystone", KEYSTONE_LOGIN, "401", ("glance", "service"), "GlancePassword"),
+    ("keystone-swift", "keystone", KEYSTONE_LOGIN, "401", ("swift", "service"), "SwiftPassword"),
+]
+
+
+@pytest.mark.parametrize("what, container, script, refusal, args, parameter", LOGINS,
+                         ids=[login[0] for login in LOGINS])
+def test_each_service_takes_the_full_password_only(podman, hostile, what, container, script,
+                                                   refusal, args, parameter):
     password = hostile[parameter]
-    ok = login(podman, "keystone", MARIADB_LOGIN, password, user, database)
+    assert all(c in password for c in "'\"@%#;\\$?& "), "not the hostile password"
+    ok = login(podman, container, script, password, *args)
     assert ok.returncode == 0, ok.stderr[-800:]
-    bad = login(podman, "keystone", MARIADB_LOGIN, shortened(password), user, database)
-    assert bad.returncode != 0 and "Access denied" in bad.stderr
-
-
-def test_rabbitmq_takes_the_full_password_only(podman, hostile):
-    password = hostile["RabbitPassword"]
-    for c in "'\"@%#;\\$?& ":
-        assert c in password
-    ok = login(podman, "nova_conductor", RABBIT_LOGIN, password, "undercloud")
-    assert ok.returncode == 0, ok.stderr[-800:]
-    bad = login(podman, "nova_conductor", RABBIT_LOGIN, shortened(password), "undercloud")
-    assert bad.returncode != 0 and "ACCESS_REFUSED" in bad.stderr
-
-
-@pytest.mark.parametrize("user, project, parameter", [
-    ("admin", "admin", "AdminPassword"), ("glance", "service", "GlancePassword"),
-    ("swift", "service", "SwiftPassword")])
-def test_keystone_takes_the_full_password_only(podman, hostile, user, project, parameter):
-    password = hostile[parameter]
-    ok = login(podman, "keystone", KEYSTONE_LOGIN, password, user, project)
-    assert ok.returncode == 0, ok.stderr[-800:]
-    bad = login(podman, "keystone", KEYSTONE_LOGIN, shortened(password), user, project)
-    assert bad.returncode != 0 and "401" in bad.stderr
+    bad = login(podman, container, script, shortened(password), *args)
+    assert bad.returncode != 0 and refusal in bad.stderr, bad.stderr[-800:]
 
 
 def test_the_operator_logs_in_from_stackrc(deployed, hostile):
