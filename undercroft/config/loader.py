@@ -61,14 +61,28 @@ def scan(path: Path) -> list[tuple[str, str, int]]:
         raise ConfigError(f"{path}: not a text file (undecodable bytes); "
                           f"undercloud.conf must be UTF-8 text")
     entries, section = [], None
+    continued: list[str] = []
+    last: tuple[str, int] | None = None  # the assignment an indented line would continue
     for n, line in enumerate(path.read_text().splitlines(), 1):
-        if m := _SECTION.match(line):
-            section = m.group(1).strip()
+        if not line.strip():
+            last = None  # a blank line ends a value for oslo.config too
+        elif line[0] in " \t" and last is not None:
+            continued.append(
+                f"{path}:{n}: this indented line continues the value of '{last[0]}' (line "
+                f"{last[1]}): every undercloud.conf value is one line; remove the indentation "
+                f"if it is an option of its own, or the line")
+        elif m := _SECTION.match(line):
+            section, last = m.group(1).strip(), None
         elif m := _KEY.match(line):
             if section is None:
                 raise ConfigError(f"{path}:{n}: '{m.group(1)}' is set before any [section]; "
                                   f"put it under [DEFAULT]")
             entries.append((section, m.group(1), n))
+            last = (m.group(1), n)
+    if continued:
+        # oslo.config would join the lines into one value, which would then land verbatim
+        # in a rendered file (a dnsmasq option, a line of neutron.conf)
+        raise ConfigError(continued[0], detail="\n".join(continued[1:]))
     return entries
 
 

@@ -200,17 +200,13 @@ def _is_path(value: str) -> bool:
     return "/" in value or value.endswith((".yaml", ".yml"))
 
 
-def _one_line(value: str) -> str:
-    return "".join(part.strip() for part in value.splitlines()) if "\n" in value else value
-
-
 def build(old: Path) -> Migration:
     """Work out the new configuration and the report; nothing is written."""
     old = Path(old).expanduser().resolve()
     if not old.is_file():
         raise ConfigError(f"{old}: file not found; give the path of the old undercloud.conf")
-    entries = loader.scan(old)
-    raw = {k: _one_line(v) for k, v in loader.raw_values(old).items()}
+    entries = loader.scan(old)  # refuses a value continued on an indented line
+    raw = loader.raw_values(old)
     val = lambda s, k: raw.get((s, k), "")  # noqa: E731
     default_keys = {k: n for s, k, n in entries if s == "DEFAULT"}
     subnets = [s.strip() for s in val("DEFAULT", "subnets").split(",") if s.strip()] \

@@ -120,3 +120,15 @@ def test_rules_cover_every_option():
         assert migrate.rule("DEFAULT", opt.dest)[1]
     for name in options.AUTH_OPTION_NAMES:
         assert name in migrate.AUTH_PARAMETERS
+
+
+def test_a_value_continued_on_an_indented_line_is_refused_not_joined(tmp_path):
+    """Joining would turn two options into one garbled value; the error names the
+    operator's own file and both lines."""
+    old = tmp_path / "old-undercloud.conf"
+    old.write_text("[DEFAULT]\nundercloud_nameservers = 10.0.0.53\n"
+                   "  undercloud_ntp_servers = pool.ntp.org\n")
+    with pytest.raises(ConfigError) as err:
+        migrate.build(old)
+    assert err.value.message.startswith(f"{old}:3: this indented line continues the value "
+                                        f"of 'undercloud_nameservers' (line 2)")
