@@ -524,6 +524,11 @@ def translate(uc: UndercloudConf) -> Translated:
     put("DeploymentUser", uc.get("deployment_user") or getpass.getuser(),
         src("deployment_user") if uc.get("deployment_user") else "computed (invoking user)")
     put("EnableValidations", uc.get("enable_validations"), src("enable_validations"))
+    if uc.get("enable_validations"):
+        # tripleoclient's constant is the file it reads (~/undercloud.conf); the file used
+        # here, absolute, wherever --config pointed
+        used = uc.path.resolve() if uc.path else Path("~/undercloud.conf").expanduser()
+        computed("UndercloudConfigFilePath", str(used), "enable_validations")
     archs = uc.get("additional_architectures")
     for arch in archs:
         put(f"EnableArchitecture{arch.upper()}", True, src("additional_architectures"))

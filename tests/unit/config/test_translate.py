@@ -111,3 +111,12 @@ def test_without_tls_there_is_no_haproxy_or_keepalived(write_conf):
     assert t.parameters["PublicTLSMode"] == "off"
     assert {"haproxy", "keepalived"} <= set(t.disabled_services)
     assert "PublicVirtualFixedIPs" not in t.parameters
+
+
+def test_undercloud_config_file_path_is_the_file_used_when_validations_run(write_conf, tmp_path):
+    """tripleoclient sets it (for its validations) to the undercloud.conf it reads."""
+    path = write_conf()
+    tr = translate(loader.load(path))
+    assert tr.parameters["UndercloudConfigFilePath"] == str(path.resolve())
+    off = write_conf(default="enable_validations = false\n", name="novalidations.conf")
+    assert "UndercloudConfigFilePath" not in translate(loader.load(off)).parameters
