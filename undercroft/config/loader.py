@@ -190,7 +190,10 @@ class UndercloudConf:
 def _short(exc: Exception) -> str:
     text = str(exc)
     m = re.search(r"is not valid: (.*)$", text)
-    return m.group(1) if m else text
+    text = m.group(1) if m else text
+    if m := re.search(r"invalid literal for int\(\) with base 10: (.*)$", text):
+        return f"expected a whole number, got {m.group(1)}"
+    return text
 
 
 def _subnet_names(p: Path, lines: dict) -> tuple[list[str], str]:
@@ -291,6 +294,16 @@ def load(path: str | os.PathLike | None) -> UndercloudConf:
     p = None
     if path is not None:
         p = Path(path).expanduser().resolve()
+        if p.is_dir():
+            raise ConfigError(f"{p}: is a directory; pass the undercloud.conf file itself "
+                              f"(--config {p}/undercloud.conf?)")
+        if p.is_file() and not os.access(p, os.R_OK):
+            raise ConfigError(f"{p}: not readable by this user; install runs as root, or "
+                              f"fix the file's permissions")
+        if p.is_file() and p.read_bytes().startswith(b"\xef\xbb\xbf"):
+            raise ConfigError(f"{p}:1: the file starts with a UTF-8 byte-order mark, which "
+                              f"oslo.config cannot read; save it without one "
+                              f"(sed -i '1s/^\\xEF\\xBB\\xBF//' {p})")
         if not p.is_file():
             raise ConfigError(f"{p}: configuration file not found; pass --config PATH or create "
                               f"~/undercloud.conf (etc/undercloud.conf is a working example)")

@@ -5,6 +5,7 @@ import pytest
 from oslo_config import cfg
 
 from undercroft.config import loader
+from undercroft.config.translate import translate
 from undercroft.errors import ConfigError
 
 
@@ -138,3 +139,18 @@ def test_defaults_when_path_is_none(monkeypatch, tmp_path):
     assert uc.get("state_dir", "undercroft") == "/var/lib/undercroft"
     assert uc.get("service_workers", "undercroft") == 0
     assert uc.line_of("DEFAULT", "local_ip") == "defaults"
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p.mkdir(), "is a directory; pass the undercloud.conf file itself"),
+    (lambda p: p.write_bytes(b"\xef\xbb\xbf[DEFAULT]\nlocal_ip = 192.168.24.1/24\n"),
+     ":1: the file starts with a UTF-8 byte-order mark"),
+    (lambda p: p.write_text("[DEFAULT]\nlocal_mtu = abc\n"),
+     ":2: [DEFAULT] local_mtu: invalid value (expected a whole number, got 'abc')"),
+])
+def test_a_wrong_file_gets_one_line_saying_what_to_do(tmp_path, make, words):
+    path = tmp_path / "undercloud.conf"
+    make(path)
+    with pytest.raises(ConfigError) as err:
+        translate(loader.load(path))
+    assert words in err.value.message and "\n" not in err.value.message
