@@ -273,9 +273,12 @@ def podman() -> Podman:
 
 
 @pytest.fixture(scope="session")
-def deployed(podman) -> Deployed:
+def deployed(podman):
     """A fresh deployment, or with UNDERCROFT_E2E_REUSE=1 (a developer iterating on one
-    module; CI never sets it) the one an earlier run left, converged again."""
+    module; CI never sets it) the one an earlier run left, converged again.
+
+    Removed when the run ends, so 'make test' leaves nothing of its own running on the
+    operator's machine; UNDERCROFT_E2E_KEEP=1 (or REUSE) keeps it for debugging."""
     conf = ROOT / "undercloud.conf"
     reuse = os.environ.get("UNDERCROFT_E2E_REUSE") == "1" and conf.exists()
     if not reuse:
@@ -295,4 +298,6 @@ def deployed(podman) -> Deployed:
     output = proc.stdout + proc.stderr
     print(output)
     assert proc.returncode == 0, f"install failed:\n{output}"
-    return Deployed(conf, output, sampler.seen)
+    yield Deployed(conf, output, sampler.seen)
+    if "1" not in (os.environ.get("UNDERCROFT_E2E_KEEP"), os.environ.get("UNDERCROFT_E2E_REUSE")):
+        wipe(podman)
