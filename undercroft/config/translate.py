@@ -10,6 +10,7 @@ is not an address, a missing file) are reported together, each naming its option
 """
 from __future__ import annotations
 
+import difflib
 import getpass
 import ipaddress
 import os
@@ -346,6 +347,37 @@ def _pem(uc: UndercloudConf, problems: Problems) -> tuple[str, str] | None:
     return "\n".join(certs) + "\n", key_blocks[0] + "\n"
 
 
+# Ironic's hardware types (its ironic.hardware.types entry points, Zed to Epoxy) and the
+# ironic-staging-drivers ones tripleoclient knows.
+HARDWARE_TYPES = ("fake-hardware", "ibmc", "idrac", "ilo", "ilo5", "intel-ipmi", "ipmi", "irmc",
+                  "manual-management", "redfish", "snmp", "xclarity", "staging-amt",
+                  "staging-iboot", "staging-libvirt", "staging-ovirt", "staging-wol")
+
+
+def check_hardware_types(uc: UndercloudConf, problems: Problems) -> None:
+    """Every hardware type a name ironic knows; a retired classic driver name gets its
+    replacement (ironic would only fail when it starts)."""
+    from undercroft.config.migrate import DRIVER_TYPES
+
+    chosen = [("enabled_hardware_types", t) for t in uc.get("enabled_hardware_types")]
+    if uc.get("enable_node_discovery"):
+        chosen.append(("discovery_default_driver", uc.get("discovery_default_driver")))
+    for option, value in chosen:
+        if value in HARDWARE_TYPES:
+            continue
+        where = uc.line_of("DEFAULT", option)
+        if value in DRIVER_TYPES:
+            new = DRIVER_TYPES[value]
+            problems.append(f"{where}: {option}: '{value}' is a classic driver ironic no longer "
+                            f"has; " + (f"use the hardware type '{new}'" if new else
+                                        "it has no replacement; remove it"))
+        else:
+            hint = difflib.get_close_matches(value, HARDWARE_TYPES, n=1)
+            problems.append(f"{where}: {option}: unknown hardware type '{value}'"
+                            + (f"; did you mean '{hint[0]}'?" if hint else "")
+                            + f" (known: {', '.join(HARDWARE_TYPES)})")
+
+
 def hardware(uc: UndercloudConf) -> dict[str, list[str]]:
     """Ironic hardware types and interfaces (tripleoclient Rocky's rules)."""
     types_ = list(uc.get("enabled_hardware_types"))
@@ -440,6 +472,7 @@ def translate(uc: UndercloudConf) -> Translated:
     env_files = _hieradata(uc, problems, warnings) + _env_files(uc, problems)
     roles_file = _roles_file(uc, problems)
     pem = _pem(uc, problems) if tls_mode(uc) == "certificate" else None
+    check_hardware_types(uc, problems)
     problems.raise_if_any()
 
     hostname = uc.get("undercloud_hostname") or host_fqdn()
