@@ -46,12 +46,15 @@ class ConfigShow(UndercroftCommand, Lister):
                             help="list the deployment's services instead of its parameters")
         return parser
 
+    refused = False  # set by preview: install would refuse this configuration
+
     def run(self, parsed_args):
         try:
-            return super().run(parsed_args)
+            rc = super().run(parsed_args)
         except UndercroftError as err:
             print_error(err)
             return 1
+        return 1 if self.refused else rc
 
     def take_action(self, args):
         reporter = Reporter(console=Console(stderr=True, highlight=False, soft_wrap=True))
@@ -70,6 +73,41 @@ class ConfigShow(UndercroftCommand, Lister):
             value = MASK if name in secret and values[name] not in (None, "") else values[name]
             rows.append((name, _show(value), sources.get(name, "")))
         return ("Parameter", "Value", "Source"), rows
+
+
+class ConfigValidate(UndercroftCommand):
+    """Check undercloud.conf as install would, and report every problem at once.
+
+    Runs the configuration checks, renders the role's templates with it (read-only) and,
+    with --host, the host checks (memory, disk, hostname, interface, ports, sysctls).
+    Exit 0 when install would accept it, 1 otherwise: for scripts and CI.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--host", action="store_true",
+                            help="also run the host checks, on this host")
+        return parser
+
+    def act(self, args):
+        from undercroft.config import validations
+        from undercroft.lifecycle import deployment
+
+        host = validations.HostFacts() if args.host else None
+        findings = deployment.validate(self.config_path(args), self.overrides(args), host)
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        for warning in findings.warnings:
+            console.print(f"[yellow]WARNING[/yellow] {escape(warning)}")
+        for problem in findings.problems:
+            console.print(f"[bold red]ERROR[/bold red] {escape(problem)}")
+        if findings.problems:
+            n = len(findings.problems)
+            console.print(f"{n} problem{'s' if n > 1 else ''}: install would refuse this "
+                          f"configuration", markup=False)
+            return 1
+        what = "configuration and host" if args.host else "configuration"
+        print(f"{self.config_path(args) or 'built-in defaults'}: {what} valid")
+        return 0
 
 
 class ConfigMigrate(UndercroftCommand):

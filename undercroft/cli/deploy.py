@@ -30,13 +30,16 @@ def warn_config(reporter: Reporter, tr, services=None) -> None:
 
 
 def preview(command, args, reporter: Reporter):
-    """Load the deployment read-only and warn about anything install would refuse."""
+    """Load the deployment read-only and warn about anything install would refuse; the
+    command then exits 1 (``command.refused``), so a script can rely on the exit code."""
     path, overrides = command.config_path(args), command.overrides(args)
     uc, tr = deployment.configure(path, overrides)
     dep = deployment.load(path, overrides, reporter=reporter)
     warn_config(reporter, tr, dep.services)
-    for problem in validations.check_config(uc, tr).problems:
+    problems = validations.check_config(uc, tr).problems
+    for problem in problems:
         reporter.warn(f"install would refuse this: {problem}")
+    command.refused = bool(problems)
     return tr, dep
 
 
@@ -234,4 +237,4 @@ class Plan(UndercroftCommand):
                 reporter.info(f"Images to build: {', '.join(missing)}")
         plan = deployment.compute_plan(dep, rt)
         deployment.print_plan(plan, reporter, verbose=True)
-        return 0
+        return 1 if self.refused else 0

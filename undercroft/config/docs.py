@@ -62,6 +62,10 @@ instead. Settings that exist only in Undercroft live in `[undercroft]`.
   [install.md](install.md#preflight-validations).
 - `undercroft config show` prints every parameter the options become, with where each
   value came from.
+- `undercroft config validate [--host]` runs every check install would (the file, the
+  templates it leads to, and with `--host` this host) and reports all problems at once;
+  it exits 1 if install would refuse the file, as `config show` and `plan` do.
+- A value is one line: an indented line that would continue a value is refused.
 
 """
 

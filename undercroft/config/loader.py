@@ -294,19 +294,19 @@ def load(path: str | os.PathLike | None) -> UndercloudConf:
     p = None
     if path is not None:
         p = Path(path).expanduser().resolve()
-        if p.is_dir():
-            raise ConfigError(f"{p}: is a directory; pass the undercloud.conf file itself "
-                              f"(--config {p}/undercloud.conf?)")
-        if p.is_file() and not os.access(p, os.R_OK):
+        if not p.is_file():
+            if p.is_dir():
+                raise ConfigError(f"{p}: is a directory; pass the undercloud.conf file itself "
+                                  f"(--config {p}/undercloud.conf?)")
+            raise ConfigError(f"{p}: configuration file not found; pass --config PATH or create "
+                              f"~/undercloud.conf (etc/undercloud.conf is a working example)")
+        if not os.access(p, os.R_OK):
             raise ConfigError(f"{p}: not readable by this user; install runs as root, or "
                               f"fix the file's permissions")
-        if p.is_file() and p.read_bytes().startswith(b"\xef\xbb\xbf"):
+        if p.read_bytes().startswith(b"\xef\xbb\xbf"):
             raise ConfigError(f"{p}:1: the file starts with a UTF-8 byte-order mark, which "
                               f"oslo.config cannot read; save it without one "
                               f"(sed -i '1s/^\\xEF\\xBB\\xBF//' {p})")
-        if not p.is_file():
-            raise ConfigError(f"{p}: configuration file not found; pass --config PATH or create "
-                              f"~/undercloud.conf (etc/undercloud.conf is a working example)")
         entries = scan(p)
         default_lines = {k: n for s, k, n in entries if s == "DEFAULT"}
         subnets, local = _subnet_names(p, default_lines)

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from undercroft.config import certificates, loader, passwords
 from undercroft.config.translate import Settings, Translated, translate
-from undercroft.errors import ConfigError, DeployError
+from undercroft.errors import ConfigError, DeployError, UndercroftError
 from undercroft.images import catalog as image_catalog
 from undercroft.images.builder import ImageBuilder
 from undercroft.lifecycle import credentials, role_choice
@@ -124,6 +124,32 @@ def with_role_choice(tr: Translated, given: role_choice.RoleChoice | None) -> Tr
 def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
     """Only the deployment's settings (paths, namespace, name): no templates rendered."""
     return configure(config, overrides)[1].settings
+
+
+def validate(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+             host=None) -> "validations.Findings":
+    """Every problem install would refuse, from every stage at once: the configuration's
+    own checks, the templates and parameters it leads to, and with ``host`` (HostFacts)
+    the host checks. Nothing is written (secrets are generated in memory)."""
+    from undercroft.config import validations
+
+    findings = validations.Findings()
+    try:
+        uc, tr = configure(config, overrides)
+    except ConfigError as err:  # the file itself: nothing further can be checked
+        findings.problems += [err.message, *filter(None, err.detail.splitlines())]
+        return findings
+    findings.extend(validations.check_config(uc, tr))
+    services: list[str] = []
+    try:
+        held = Reporter(quiet=True)
+        dep = load(config, overrides, reporter=held)
+        services = dep.services
+    except UndercroftError as err:
+        findings.problems += [err.message, *filter(None, err.detail.splitlines())]
+    if host is not None and services:
+        findings.extend(validations.check_host(uc, tr, host, services))
+    return findings
 
 
 def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,

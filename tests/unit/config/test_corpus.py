@@ -120,3 +120,40 @@ def test_bad_file_error_comes_from_loader_or_validations(path):
     findings = validations.run(uc, tr, validations.StaticHostFacts(), ["mariadb", "keystone"])
     assert len(findings.problems) == 1, findings.problems
     assert expect in findings.problems[0]
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+def test_config_validate_exits_1_on_every_bad_file_naming_the_problem(path, monkeypatch, capsys):
+    """What a script or CI runs: every stage's checks, exit code, nothing changed."""
+    host = HostRecorder(monkeypatch)
+    rc = cli_main.main(["config", "validate", "--host", "--config", str(path)])
+    out, err = capsys.readouterr()
+    changed = [c for c in host.calls if "python-entrypoints" not in c]  # stevedore's cache
+    assert rc == 1 and changed == [], changed
+    assert _expectation(path) in err and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
+def test_config_validate_exits_0_on_every_good_file(path, monkeypatch, capsys):
+    host = HostRecorder(monkeypatch)
+    monkeypatch.setattr(passwords, "ensure", lambda p, wanted, persist=True: {
+        n: "generated-in-memory" for n in wanted})
+    rc = cli_main.main(["config", "validate", "--host", "--config", str(path)])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert "valid" in out and [c for c in host.calls if "python-entrypoints" not in c] == []
+
+
+def test_config_show_exits_1_when_install_would_refuse(monkeypatch, capsys):
+    """It still shows the parameters (with the warning), but a script sees the refusal."""
+    host = HostRecorder(monkeypatch)
+    monkeypatch.setattr(passwords, "ensure", lambda p, wanted, persist=True: {
+        n: "generated-in-memory" for n in wanted})
+    bad = CORPUS / "bad" / "gateway_outside.conf"
+    assert cli_main.main(["config", "show", "--config", str(bad), "-f", "value"]) == 1
+    out, err = capsys.readouterr()
+    assert "install would refuse this" in err and "LocalIp" in out
+    good = GOOD[0]
+    assert cli_main.main(["config", "show", "--config", str(good), "-f", "value"]) == 0
+    capsys.readouterr()
+    assert [c for c in host.calls if "python-entrypoints" not in c] == []
