@@ -122,19 +122,24 @@ def _check_known(path: Path, entries, subnets: list[str], local_subnet: str) -> 
     groups = list(known)
     subnet_keys = set(options.SUBNET_OPTION_NAMES)
     problems = []
+    reported: set[str] = set()  # an unknown section is one problem, not one per option
     for section, key, line in entries:
         group = _canonical(section, groups)
         if group is None:
-            if key in subnet_keys:
+            if section in reported:
+                continue
+            reported.add(section)
+            hint = difflib.get_close_matches(section, [g for g in groups if g != "auth"], n=1)
+            if hint:
+                problems.append(f"{path}:{line}: unknown section [{section}]; did you mean "
+                                f"[{hint[0]}]?")
+            elif key in subnet_keys:
                 problems.append(
                     f"{path}:{line}: section [{section}] is not listed in subnets "
                     f"(subnets = {','.join(subnets)}); add '{section}' to subnets in "
                     f"[DEFAULT] or remove the section")
             else:
-                hint = difflib.get_close_matches(section, [g for g in groups if g != "auth"],
-                                                 n=1)
-                problems.append(f"{path}:{line}: unknown section [{section}]"
-                                + (f"; did you mean [{hint[0]}]?" if hint else ""))
+                problems.append(f"{path}:{line}: unknown section [{section}]")
             continue
         if key not in known[group]:
             hint = difflib.get_close_matches(key, sorted(known[group]), n=1, cutoff=0.6)
