@@ -609,6 +609,14 @@ def translate(uc: UndercloudConf) -> Translated:
         for opt, param in (("undercloud_public_host", "PublicVirtualFixedIPs"),
                            ("undercloud_admin_host", "ControlFixedIPs")):
             vips[opt] = vip_address(uc, opt)
+            if ipaddress.ip_address(vips[opt]).version != iface.ip.version:
+                # tripleoclient picks the VIP of local_ip's IP version and fails without one
+                fix = "set it to an address" if uc.is_set("DEFAULT", opt) else \
+                    "set it (the default is IPv4) to an address"
+                raise ConfigError(f"{uc.line_of('DEFAULT', opt)}: {opt} = {vips[opt]} is IPv"
+                                  f"{ipaddress.ip_address(vips[opt]).version} but local_ip "
+                                  f"({iface.ip}) is IPv{iface.ip.version}; {fix} of "
+                                  f"local_ip's network")
             how = src(opt) if vips[opt] == uc.get(opt).strip() else f"resolved from {src(opt)}"
             put(param, [{"ip_address": vips[opt]}], how)
         if len({str(iface.ip), *vips.values()}) < 3:

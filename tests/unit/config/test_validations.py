@@ -143,7 +143,8 @@ def test_tls_needs_three_distinct_addresses(tmp_path):
 
 
 def test_ipv6_provisioning_network_needs_a_64(tmp_path):
-    text = HOST + ("local_ip = fd00:1::1/{p}\n[ctlplane-subnet]\ncidr = fd00:1::/{p}\n"
+    text = HOST + ("local_ip = fd00:1::1/{p}\nundercloud_public_host = fd00:1::2\n"
+                   "undercloud_admin_host = fd00:1::3\n[ctlplane-subnet]\ncidr = fd00:1::/{p}\n"
                    "gateway = fd00:1::1\ndhcp_start = fd00:1::10\ndhcp_end = fd00:1::20\n"
                    "inspection_iprange = fd00:1::30,fd00:1::40\n")
     assert v.check_config(*load(tmp_path, text.format(p=64))).problems == []
