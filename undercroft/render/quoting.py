@@ -38,20 +38,21 @@ def ini(value: object) -> str:
     """An oslo.config value: ``$`` doubled (its template syntax); wrapped in double quotes
     when it starts or ends with a space or starts with a quote (oslo.config strips spaces,
     then removes one pair of matching quotes — only that, so quotes need no escaping)."""
-    text = str(value)
-    escaped = text.replace("$", "$$")
-    if text and not text[0].isspace() and text[0] not in "\"'" and not text[-1].isspace():
-        return escaped
-    return f'"{escaped}"'
+    return _quoted_if_stripped(str(value), str(value).replace("$", "$$"))
 
 
 def option_file(value: object) -> str:
     """A value of a MySQL option file as PyMySQL reads it (configparser without
     interpolation, one pair of matching quotes removed): quoted like ``ini``, no ``$`` rule."""
-    text = str(value)
+    return _quoted_if_stripped(str(value), str(value))
+
+
+def _quoted_if_stripped(text: str, written: str) -> str:
+    """``written`` as is, or in double quotes when the reader (strip, then remove one pair
+    of matching quotes) would otherwise change ``text``."""
     if text and not text[0].isspace() and text[0] not in "\"'" and not text[-1].isspace():
-        return text
-    return f'"{text}"'
+        return written
+    return f'"{written}"'
 
 
 def swift_ini(value: object) -> str:
