@@ -14,4 +14,6 @@ def pytest_configure(config):
                                        "(upgrade, roles, install, update); default install")
     config.addinivalue_line("markers", "own_deployment: the module deploys its own undercloud "
                                        "and removes it; it runs first in its job")
+    config.addinivalue_line("markers", "after_all: runs after every job (checks what the "
+                                       "suite must leave as it found it)")
     config.pluginmanager.register(JobsPlugin(config.getoption("job")), "undercroft-ci-jobs")

@@ -8,7 +8,8 @@ e2e modules belong to ``install``. The upgrade and roles jobs run first, each re
 or stopping its deployment, before the ``install`` job's undercloud exists, so no two
 deployments share the two CPUs. For the same reason a module marked
 ``pytest.mark.own_deployment`` (it deploys its own undercloud and removes it) runs first
-in its job, before the job's shared deployment exists. At the end a
+in its job, before the job's shared deployment exists; ``pytest.mark.after_all`` runs
+after every job (the check that the operator's own undercloud survived). At the end a
 table lists each job with its test counts, outcome and time. ``--job NAME`` runs one.
 """
 from __future__ import annotations
@@ -59,7 +60,8 @@ class JobsPlugin:
             items[:] = [i for i in items if self.job_by_nodeid[i.nodeid] in self.only]
             config.hook.pytest_deselected(items=dropped)
         rank = {name: i for i, name in enumerate(ORDER)}
-        items.sort(key=lambda i: (rank.get(self.job_by_nodeid[i.nodeid], len(ORDER)),
+        items.sort(key=lambda i: (1 if i.get_closest_marker("after_all") else 0,
+                                  rank.get(self.job_by_nodeid[i.nodeid], len(ORDER)),
                                   0 if i.get_closest_marker("own_deployment") else 1))  # stable
 
     def pytest_runtest_logstart(self, nodeid, location):

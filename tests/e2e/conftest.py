@@ -82,73 +82,24 @@ log_dir = {root}/log
 """
 
 
-MYSQL = Path("/var/lib/mysql")
-SYSTEM_SCHEMAS = {"mysql", "performance_schema", "sys"}
-
-
-def mark_host_data(name: str) -> None:
-    """Record that test deployment ``name`` made the host's database (baremetal tests)."""
-    (MYSQL / f".undercroft-e2e-{name}").touch()
-
-
-def wipe_host_data() -> None:
-    """Start from empty data, as a fresh baremetal install would: remove the data
-    directories of the role's services (the distribution's paths), but only if a test
-    made the database in there or it holds no user database."""
-    if MYSQL.is_dir() and not any(MYSQL.glob(".undercroft-e2e-*")):
-        schemas = {p.name for p in MYSQL.iterdir() if p.is_dir()} - SYSTEM_SCHEMAS
-        assert not schemas, (f"{MYSQL} holds databases no test created ({sorted(schemas)}): "
-                             f"run the baremetal e2e tests on a throw-away VM")
-    for path in (MYSQL, "/var/lib/rabbitmq/mnesia", "/var/lib/glance/images", "/srv/node",
-                 "/etc/swift/rings", "/var/lib/ironic"):
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def labelled_containers(name: str, running_only: bool = False) -> list[str]:
-    """Names of deployment ``name``'s containers (by label)."""
-    proc = subprocess.run(["podman", "--runtime", "runc", "ps", *([] if running_only else ["-a"]),
-                           "--format", "{{.Names}}", "--filter", f"label=undercroft.deployment={name}"],
-                          capture_output=True, text=True)
-    return proc.stdout.split()
-
-
-def remove_labelled_containers(name: str) -> None:
-    for container in labelled_containers(name):
-        subprocess.run(["podman", "--runtime", "runc", "rm", "-f", "-t", "0", container],
-                       capture_output=True)
-
-
-def wipe_baremetal(name: str, root: Path) -> None:
-    """Whatever an earlier run of a baremetal test deployment left: containers (after an
-    upgrade), host units and supervisor programs, namespace, files, the host's data."""
-    from undercroft.runtime.host import HostRuntime
-    from undercroft.runtime.supervisor import Supervisor
-
-    remove_labelled_containers(name)
-    rt = HostRuntime(root / "state")
-    for unit in rt.containers(name):
-        rt.remove(unit.name)
-    for conf in Path("/etc/supervisor/conf.d").glob(f"undercroft-{name}-*.conf"):
-        Supervisor().remove(conf.name[len("undercroft-"):-len(".conf")])
-    if Path("/run/netns", name).exists():
-        subprocess.run(["ip", "netns", "del", name], check=False)
-    shutil.rmtree(root, ignore_errors=True)
-    wipe_host_data()
-
-
 def host_processes_in_namespace(name: str) -> list[tuple[int, str]]:
-    """(pid, command line) of the processes in namespace ``name`` that no container holds
-    (podman's containers live in libpod cgroups): host processes."""
+    """(pid, command line) of the processes in namespace ``name`` that none of this
+    host's podman containers holds (by the container's cgroup, ``libpod-<id>``): host
+    processes. Run inside a test machine, whose own processes all sit in the machine
+    container's cgroup, it tells the machine's containers from its host processes."""
+    ids = Podman().call("ps", "-a", "-q", "--no-trunc").stdout.split()
     ns = f"net:[{os.stat(f'/run/netns/{name}').st_ino}]"
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if os.readlink(f"/proc/{pid}/ns/net") != ns or "libpod" in Path(f"/proc/{pid}/cgroup").read_text():
+            if os.readlink(f"/proc/{pid}/ns/net") != ns:
                 continue
+            cgroup = Path(f"/proc/{pid}/cgroup").read_text()
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        found.append((int(pid), cmdline))
+        if not any(f"libpod-{i}" in cgroup for i in ids):
+            found.append((int(pid), cmdline))
     return found
 
 

@@ -1,15 +1,20 @@
-"""Baremetal mode and the major upgrade to containers, on the full default role.
+"""Baremetal mode and the major upgrade to containers, on the full default role, on a
+throw-away machine with systemd as PID 1 (tests/e2e/machines.py).
 
-Deployment ``ucbm`` (namespace ucbm, files under /var/tmp/undercroft-bm) with
-``install --baremetal``: Debian packages on the host, helpers in /usr/local/bin,
-long-running services as supervisor programs started inside the namespace, one-shots as
-host commands. It is populated (user, glance image, ironic node with a port, swift
-object, heat stack, the ctlplane network), given a minor update (and a broken one, rolled
-back), upgraded to containers in place with a kill -9 half-way and a resumed run, cleaned
-up (host packages removed), rolled back to host processes (packages installed again)
-and destroyed; every item must survive each move. Like any
-baremetal undercloud it uses the distribution's paths (/var/lib/mysql, /etc/keystone,
-...): run this tier on a throw-away VM, as CI does.
+Deployment ``ucbm`` (namespace ucbm inside machine ``ucbm-machine``, files under
+/var/tmp/undercroft-bm, shared with the machine) with ``install --baremetal``: Debian
+packages on the machine, helpers in /usr/local/bin, every long-running service a
+systemd unit started inside the namespace, one-shots as host commands, the boot unit
+that runs ``undercroft start``. Real systemd proves what fakes could not: units start
+in step order, a killed service comes back, a reboot of the machine brings the whole
+undercloud back healthy by itself, ``stop`` leaves no process behind. The undercloud is
+populated (user, glance image, ironic node with a port, swift object, heat stack, the
+ctlplane network), given a minor update (and a broken one, rolled back), upgraded to
+containers in place with a kill -9 half-way and a resumed run, cleaned up (host
+packages removed), rolled back to host processes (packages installed again) and
+destroyed; every item must survive each move. Like any baremetal undercloud it uses
+the distribution's paths (/var/lib/mysql, /etc/keystone, ...): the machine's, never
+those of the host running the suite.
 """
 from __future__ import annotations
 
@@ -18,7 +23,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tarfile
 import time
 from pathlib import Path
@@ -26,47 +30,52 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import (BIN, deployment_conf, host_processes_in_namespace,
-                                labelled_containers, mark_host_data, run_openstack,
-                                run_undercroft, wipe_baremetal)
-from undercroft.runtime.supervisor import Supervisor
+from tests.e2e.conftest import BIN, deployment_conf, wait_for
+from tests.e2e.machines import Machine, build_base, machine_image
 
 pytestmark = pytest.mark.job("upgrade")
 
 NAME = "ucbm"
 ROOT = Path("/var/tmp/undercroft-bm")
+IMAGES_ROOT = Path("/var/tmp/undercroft-bm-images")
+M = Machine(f"{NAME}-machine", "", [ROOT], Path("/var/tmp/undercroft-bm-machine"))
 
 
-def undercroft(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return run_undercroft(ROOT / "undercloud.conf", *args, check=check)
+def undercroft(*args: str, check: bool = True, conf: Path = ROOT / "undercloud.conf"
+               ) -> subprocess.CompletedProcess:
+    return M.run(str(BIN / "undercroft"), *args, "--config", str(conf), check=check)
+
+
+def in_namespace(*argv: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    return M.run("ip", "netns", "exec", NAME, *argv, check=check, env=env)
 
 
 def openstack(*args: str) -> str:
-    return run_openstack(NAME, ROOT, *args)
+    return in_namespace(str(BIN / "openstack"), "--os-cloud", "undercloud", *args,
+                        env={"OS_CLIENT_CONFIG_FILE": str(ROOT / "home/.config/openstack/clouds.yaml")}).stdout
 
 
 def podman_names(running_only: bool = False) -> list[str]:
-    return labelled_containers(NAME, running_only)
+    return M.labelled_containers(NAME, running_only)
 
 
-def wipe() -> None:
-    wipe_baremetal(NAME, ROOT)
-
-
-IMAGES_ROOT = Path("/var/tmp/undercroft-bm-images")
+def units() -> dict[str, dict]:
+    return M.process_info(NAME)
 
 
 @pytest.fixture(scope="module")
 def image_build():
-    """The containers' images, built in the background while the baremetal undercloud
-    installs and serves the tests before the upgrade: both wait on the network and on
-    service start-ups as much as on the two CPUs, so a cold CI run saves most of the
-    build time. The upgrade waits for it (``finish_image_build``) rather than building
-    the same images a second time."""
+    """The containers' images, built on the host in the background while the baremetal
+    undercloud installs and serves the tests before the upgrade (the machine sees the
+    host's image store): both wait on the network and on service start-ups as much as
+    on the two CPUs, so a cold CI run saves most of the build time. The upgrade waits
+    for it (``finish_image_build``). The base image comes first: the machine's image
+    is built on it, beside the others."""
     shutil.rmtree(IMAGES_ROOT, ignore_errors=True)
     IMAGES_ROOT.mkdir(parents=True)
     conf = IMAGES_ROOT / "undercloud.conf"
     conf.write_text(deployment_conf(f"{NAME}-images", IMAGES_ROOT))
+    build_base(conf)
     log = IMAGES_ROOT / "build.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([str(BIN / "undercroft"), "images", "build", "--config", str(conf)],
@@ -83,33 +92,97 @@ def finish_image_build(image_build) -> None:
 
 
 @pytest.fixture(scope="module")
-def baremetal(image_build):
+def machine(image_build):
     assert os.geteuid() == 0, "the e2e tier needs root"
-    wipe()
+    shutil.rmtree(ROOT, ignore_errors=True)
     ROOT.mkdir(parents=True)
-    (ROOT / "undercloud.conf").write_text(deployment_conf(NAME, ROOT, undercroft="baremetal = true"))
+    conf = ROOT / "undercloud.conf"
+    conf.write_text(deployment_conf(NAME, ROOT, undercroft="baremetal = true"))
+    M.image = machine_image(conf)
+    M.boot()
+    yield M
+    if os.environ.get("UNDERCROFT_E2E_KEEP") != "1":
+        M.destroy()
+        shutil.rmtree(ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def baremetal(machine):
     proc = undercroft("install", check=False)
     print(proc.stdout + proc.stderr)
     assert proc.returncode == 0, f"baremetal install failed:\n{proc.stdout}\n{proc.stderr}"
-    mark_host_data(NAME)
     yield proc.stdout
-    undercroft("stop", check=False)
 
 
 def netns_of(pid: int) -> str:
-    return os.readlink(f"/proc/{pid}/ns/net")
+    return os.readlink(M.path(f"/proc/{pid}/ns/net"))
 
 
-def test_services_are_supervised_host_processes_inside_the_namespace(baremetal):
+UNIT_DIR = "/etc/systemd/system"
+STARTED = "39f53479d3a045ac8e11786248231fbf"  # systemd's MESSAGE_ID of "Started <unit>"
+
+
+def unit_files() -> list[Path]:
+    return sorted(M.path(UNIT_DIR).glob(f"undercroft-{NAME}-*.service"))
+
+
+def test_services_are_systemd_units_inside_the_namespace(baremetal):
     assert podman_names() == []  # no container at all
-    info = {n: i for n, i in Supervisor().all_info().items() if n.startswith(f"{NAME}-")}
+    info = units()
     assert len(info) > 30, sorted(info)  # every long-running service of the role
-    ns = os.stat(f"/run/netns/{NAME}").st_ino
+    ns = os.stat(M.path(f"/run/netns/{NAME}")).st_ino
     for name, i in info.items():
         assert i["statename"] == "RUNNING", i
         assert netns_of(i["pid"]) == f"net:[{ns}]", name
-    mysqld = Path(f"/proc/{info[f'{NAME}-mysql']['pid']}/cmdline").read_bytes()
+    mysqld = M.path(f"/proc/{info[f'{NAME}-mysql']['pid']}/cmdline").read_bytes()
     assert mysqld.startswith(b"mariadbd"), mysqld
+    text = M.path(f"{UNIT_DIR}/undercroft-{NAME}-keystone.service").read_text()
+    assert f"NetworkNamespacePath=/run/netns/{NAME}" in text and "KillMode=control-group" in text
+    # the distribution's own units of those packages are masked: only ours run them
+    assert os.readlink(M.path(f"{UNIT_DIR}/mariadb.service")) == "/dev/null"
+    boot = M.run("systemctl", "is-enabled", f"undercroft-{NAME}.service", check=False).stdout.strip()
+    assert boot == "enabled", boot
+
+
+def first_starts() -> dict[str, int]:
+    """unit name -> monotonic time (µs) systemd first reported it started."""
+    out = M.run("journalctl", "-o", "json", f"MESSAGE_ID={STARTED}", "--no-pager").stdout
+    first: dict[str, int] = {}
+    for line in out.splitlines():
+        entry = json.loads(line)
+        unit = entry.get("UNIT", "")
+        if unit.startswith(f"undercroft-{NAME}-"):
+            first.setdefault(unit[len("undercroft-"):-len(".service")], int(entry["__MONOTONIC_TIMESTAMP"]))
+    return first
+
+
+def test_units_start_in_step_order(baremetal):
+    """The step gates hold under systemd: no unit of step N started before every unit
+    of the steps below it had started (journal order, first start of each)."""
+    records = json.loads((ROOT / "state" / "host-units.json").read_text())
+    step = {n: int(r["labels"]["undercroft.step"]) for n, r in records.items() if not r["oneshot"]}
+    started = first_starts()
+    assert set(step) == set(started), set(step) ^ set(started)
+    steps = sorted(set(step.values()))
+    assert len(steps) >= 3, steps
+    for low, high in zip(steps, steps[1:]):
+        last_low = max(t for n, t in started.items() if step[n] <= low)
+        first_high = min(t for n, t in started.items() if step[n] == high)
+        assert last_low < first_high, f"a step {high} unit started before step {low} had"
+
+
+def test_a_killed_service_comes_back(baremetal):
+    """SIGKILL to keystone's whole unit: systemd restarts it (Restart=on-failure) and
+    the API answers again, without Undercroft doing anything."""
+    before = units()[f"{NAME}-keystone"]["pid"]
+    M.run("systemctl", "kill", "--signal=KILL", f"undercroft-{NAME}-keystone.service")
+    back = wait_for(lambda: (units()[f"{NAME}-keystone"]["statename"] == "RUNNING"
+                             and units()[f"{NAME}-keystone"]["pid"] != before), timeout=60)
+    assert back, units()[f"{NAME}-keystone"]
+    assert wait_for(lambda: in_namespace(str(BIN / "openstack"), "--os-cloud", "undercloud", "token",
+                                         "issue", check=False,
+                                         env={"OS_CLIENT_CONFIG_FILE": str(ROOT / "home/.config/openstack/clouds.yaml")}
+                                         ).returncode == 0, timeout=120)
 
 
 def test_status_and_logs_report_the_host_processes(baremetal):
@@ -134,9 +207,10 @@ def test_backup_of_the_host_processes_databases(baremetal):
     assert b"CREATE DATABASE" in dump and b"`keystone`" in dump
 
 
-def test_populate_with_real_clients(baremetal, tmp_path_factory):
+def test_populate_with_real_clients(baremetal):
     """The items the upgrade must keep; ``kept()`` checks them after each move."""
-    tmp = tmp_path_factory.mktemp("bm")
+    tmp = ROOT / "populate"
+    tmp.mkdir()
     token = json.loads(openstack("token", "issue", "-f", "json"))
     assert token["id"]
     openstack("user", "create", "--password", "bm-secret", "bm-user")
@@ -162,11 +236,10 @@ KEPT: dict = {}
 
 def kept() -> list[str]:
     """What is missing or different among the populated items (empty: all there)."""
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / "home/.config/openstack/clouds.yaml"))
     script = Path(__file__).with_name("cloud_items.py")
-    proc = subprocess.run(["ip", "netns", "exec", NAME, sys.executable, str(script),
-                           "bm-container", "kept.txt", "bm-image", "bm-node", "bm-stack"],
-                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    proc = in_namespace(str(BIN / "python"), str(script), "bm-container", "kept.txt", "bm-image",
+                        "bm-node", "bm-stack", check=False,
+                        env={"OS_CLIENT_CONFIG_FILE": str(ROOT / "home/.config/openstack/clouds.yaml")})
     assert proc.returncode == 0, f"reading the kept items failed:\n{proc.stderr}"
     found = json.loads(proc.stdout)
     problems = []
@@ -187,15 +260,28 @@ def kept() -> list[str]:
     return problems
 
 
-def test_no_secret_in_supervisor_programs(baremetal):
+def test_a_reboot_brings_the_undercloud_back_by_itself(baremetal):
+    """Shut the machine down (systemd stops every unit, the boot unit's ExecStop runs
+    ``undercroft stop``) and boot it: the boot unit's ``undercroft start`` recreates the
+    namespace and starts every unit in step order; nobody runs anything by hand."""
+    M.reboot()
+    boot = M.run("systemctl", "show", "-p", "ActiveState,Result", f"undercroft-{NAME}.service").stdout
+    assert "ActiveState=active" in boot and "Result=success" in boot, boot
+    assert not [n for n, i in units().items() if i["statename"] != "RUNNING"]
+    report = json.loads(undercroft("status", "--json").stdout)
+    assert all(s["healthy"] for s in report), [s for s in report if not s["healthy"]]
+    assert kept() == []
+
+
+def test_no_secret_in_the_unit_files(baremetal):
     passwords = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())
     secrets = [str(v) for v in passwords["parameter_defaults"].values() if len(str(v)) >= 8]
-    confs = list(Path("/etc/supervisor/conf.d").glob(f"undercroft-{NAME}-*.conf"))
-    assert len(confs) > 30
-    for conf in confs:
-        assert stat.S_IMODE(conf.stat().st_mode) == 0o600
-        text = conf.read_text()
-        assert not [s for s in secrets if s in text], conf
+    files = unit_files()
+    assert len(files) > 30
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        text = path.read_text()
+        assert not [s for s in secrets if s in text], path.name
 
 
 def test_a_takeover_reads_back_this_hosts_secrets_from_etc(baremetal):
@@ -205,7 +291,7 @@ def test_a_takeover_reads_back_this_hosts_secrets_from_etc(baremetal):
     from undercroft.lifecycle import deployment, takeover
 
     dep = deployment.load(ROOT / "undercloud.conf")
-    found = takeover.read_host(Path("/etc"), dep.database_passwords).values
+    found = takeover.read_host(M.path("/etc"), dep.database_passwords).values
     kept = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())["parameter_defaults"]
     same = ["KeystoneFernetKey0", "KeystoneFernetKey1", "KeystoneCredential0", "KeystoneCredential1",
             "SwiftHashSuffix", "RabbitPassword", "NovaPassword", "GlancePassword", "KeystonePassword",
@@ -219,11 +305,11 @@ def test_rerun_changes_nothing(baremetal):
     assert "Nothing to do" in out, out
 
 
-def test_stop_then_start_brings_everything_back_with_data(baremetal):
+def test_stop_leaves_no_process_and_start_brings_everything_back_with_data(baremetal):
     undercroft("stop")
-    info = Supervisor().all_info()
-    assert {info[f"{NAME}-{p}"]["statename"] for p in ("mysql", "keystone")} == {"STOPPED"}
-    assert host_processes_in_namespace(NAME) == []  # nothing a service forked off survives stop
+    info = units()
+    assert {i["statename"] for i in info.values()} == {"STOPPED"}, info
+    assert M.host_processes_in_namespace(NAME) == []  # nothing a service forked off survives stop
     undercroft("start")
     assert kept() == []
 
@@ -237,16 +323,15 @@ def update_with(env_text: str | None) -> subprocess.CompletedProcess:
         extra = f"custom_env_files = {env}"
     conf = ROOT / "undercloud-update.conf"
     conf.write_text(deployment_conf(NAME, ROOT, default=extra, undercroft="baremetal = true"))
-    return run_undercroft(conf, "update", check=False)
+    return undercroft("update", conf=conf, check=False)
 
 
 def running_programs() -> dict[str, int]:
-    return {n: i["pid"] for n, i in Supervisor().all_info().items()
-            if n.startswith(f"{NAME}-") and i["statename"] == "RUNNING"}
+    return {n: i["pid"] for n, i in units().items() if i["statename"] == "RUNNING"}
 
 
 def test_update_restarts_only_the_changed_host_process_and_rolls_back_a_broken_one(baremetal):
-    """The minor update on the host runtime: the same UpdateExecutor, supervisor programs
+    """The minor update on the host runtime: the same UpdateExecutor, systemd units
     instead of containers (the replaced one kept as <name>-previous until the new one is
     healthy)."""
     before = running_programs()
@@ -255,7 +340,7 @@ def test_update_restarts_only_the_changed_host_process_and_rolls_back_a_broken_o
     assert proc.returncode == 0, proc.stdout + proc.stderr
     after = running_programs()
     assert {n for n in after if after[n] != before.get(n)} == {f"{NAME}-glance_api"}, proc.stdout
-    assert not [n for n in Supervisor().all_info() if n.endswith("-previous")]
+    assert not [p for p in unit_files() if p.name.endswith("-previous.service")]
     proc = update_with("parameter_defaults:\n  MemcachedMaxConnections: -1\n")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1 and f"the previous {NAME}-memcached is back and healthy" in out, out
@@ -272,22 +357,20 @@ def auth_url() -> str:
 
 def token_works(token: str) -> bool:
     """Authenticate with the token itself: keystone must still decrypt it."""
-    proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-auth-type",
-                           "token", "--os-token", token, "--os-auth-url", auth_url(),
-                           "--os-project-name", "admin", "--os-project-domain-name", "Default",
-                           "--os-identity-api-version", "3", "--os-cacert",
-                           str(ROOT / "home" / "undercloud-ca.pem"), "project", "list", "-f", "json"],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          env={"PATH": os.environ["PATH"], "HOME": str(ROOT)})  # no clouds.yaml
+    proc = in_namespace(str(BIN / "openstack"), "--os-auth-type", "token", "--os-token", token,
+                        "--os-auth-url", auth_url(), "--os-project-name", "admin",
+                        "--os-project-domain-name", "Default", "--os-identity-api-version", "3",
+                        "--os-cacert", str(ROOT / "home" / "undercloud-ca.pem"), "project", "list",
+                        "-f", "json", check=False, env={"HOME": str(ROOT)})  # no clouds.yaml
     return proc.returncode == 0 and "admin" in proc.stdout
 
 
 def host_units_left() -> list[str]:
-    return [n for n in Supervisor().all_info() if n.startswith(f"{NAME}-")]
+    return [p.name for p in unit_files()]
 
 
 def assert_upgraded(report_file: Path) -> dict:
-    assert host_processes_in_namespace(NAME) == []  # epmd, say, must not outlive its host unit
+    assert M.host_processes_in_namespace(NAME) == []  # epmd, say, must not outlive its unit
     running = set(podman_names(running_only=True))
     assert {f"{NAME}-{c}" for c in ("mysql", "rabbitmq", "keystone", "nova_compute",
                                     "neutron_dhcp", "ironic_conductor", "swift_proxy")} <= running
@@ -305,23 +388,21 @@ def test_an_interrupted_upgrade_resumes_and_keeps_every_item_and_token(baremetal
     finish_image_build(image_build)
     programs = len(host_units_left())
     log = ROOT / "upgrade-1.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(BIN / "undercroft"), "upgrade", "--config",
-                                 str(ROOT / "undercloud.conf")], stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 900
-        while "host process stopped" not in log.read_text() and proc.poll() is None \
-                and time.monotonic() < deadline:
-            time.sleep(0.2)
-        proc.kill()
-        proc.wait()
+    proc = subprocess.Popen([*M.exec_argv(), "sh", "-c", f'exec "$0" upgrade --config "$1" > "$2" 2>&1',
+                             str(BIN / "undercroft"), str(ROOT / "undercloud.conf"), str(log)],
+                            stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 900
+    while not (log.exists() and "host process stopped" in log.read_text()) and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    M.run("pkill", "-KILL", "-f", f"upgrade --config {ROOT}/undercloud.conf", check=False)
+    proc.wait()
     first = log.read_text()
     assert "host process stopped" in first and "bind-mounted into the containers as is" in first, first
     assert 0 < len(host_units_left()) < programs  # interrupted half-way
     undercroft("upgrade")
     assert_upgraded(ROOT / "state" / "upgrade-report.json")
-    mounts = json.loads(subprocess.run(["podman", "--runtime", "runc", "inspect", f"{NAME}-mysql"],
-                                       capture_output=True, text=True).stdout)[0]["Mounts"]
+    mounts = json.loads(M.podman("inspect", f"{NAME}-mysql").stdout)[0]["Mounts"]
     assert {"/var/lib/mysql"} == {m["Source"] for m in mounts if m["Destination"] == "/var/lib/mysql"}
     assert kept() == []
     assert token_works(KEPT["token"]), "a token issued before the upgrade no longer validates"
@@ -330,20 +411,15 @@ def test_an_interrupted_upgrade_resumes_and_keeps_every_item_and_token(baremetal
     KEPT["programs"] = programs
 
 
-def installed(package: str) -> bool:
-    proc = subprocess.run(["dpkg-query", "-W", "-f", "${Status}", package], capture_output=True, text=True)
-    return proc.stdout.endswith(" installed")
-
-
 def test_cleanup_removes_the_old_service_packages_and_keeps_data(baremetal):
     """``--cleanup``: no package left that would start an old service at boot; the
     containers do not need them (the next baremetal install puts them back)."""
     out = undercroft("upgrade", "--cleanup").stdout
     assert "removed" in out, out
     gone = ("keystone", "mariadb-server", "rabbitmq-server", "ironic-conductor", "nova-compute")
-    assert [p for p in gone if installed(p)] == []
-    assert installed("sudo") and installed("iptables") and installed("python3-keystone")
-    assert Path("/etc/keystone/keystone.conf").exists()  # configuration stays (remove, not purge)
+    assert [p for p in gone if M.installed(p)] == []
+    assert M.installed("sudo") and M.installed("iptables") and M.installed("python3-keystone")
+    assert M.path("/etc/keystone/keystone.conf").exists()  # configuration stays (remove, not purge)
     assert kept() == []
     assert token_works(KEPT["token"])
     assert "no host service package left" in undercroft("upgrade", "--cleanup").stdout
@@ -354,7 +430,7 @@ def test_rollback_returns_to_host_processes_with_every_item(baremetal):
     host processes over the same data."""
     undercroft("upgrade", "--rollback")
     assert podman_names() == [] and len(host_units_left()) == KEPT["programs"]
-    assert installed("keystone") and installed("mariadb-server")
+    assert M.installed("keystone") and M.installed("mariadb-server")
     assert kept() == []
     assert token_works(KEPT["token"])
 
@@ -364,6 +440,7 @@ def test_destroy_removes_the_host_processes_and_keeps_the_data(baremetal):
     paths stays (its packages own it)."""
     out = undercroft("destroy").stdout
     assert "distribution's paths" in out, out
-    assert host_units_left() == [] and not list(Path("/etc/supervisor/conf.d").glob(f"undercroft-{NAME}-*"))
-    assert not Path("/run/netns", NAME).exists()
-    assert Path("/var/lib/mysql/keystone").is_dir() and Path("/etc/keystone/keystone.conf").exists()
+    assert host_units_left() == [] and units() == {}
+    assert not M.path(f"{UNIT_DIR}/undercroft-{NAME}.service").exists()  # the boot unit too
+    assert not M.path(f"/run/netns/{NAME}").exists()
+    assert M.path("/var/lib/mysql/keystone").is_dir() and M.path("/etc/keystone/keystone.conf").exists()

@@ -1,16 +1,18 @@
 """Taking over an undercloud Undercroft did not install: services run by the Debian
 packages' own init scripts, secrets only in their configuration files, no passwords file.
 
-Deployment ``uctk`` (namespace uctk, files under /var/tmp/undercroft-tk), the identity
-slice of an undercloud (VIPs, haproxy, mariadb, rabbitmq, memcached, keystone). To get a
-host laid out the way packages lay it out, Undercroft's own baremetal install puts the
-packages, /etc configuration and databases in place; then everything Undercroft knows
-of it is removed (its supervisor programs, state directory, passwords file, credentials)
-and the services are started by ``/etc/init.d/NAME start`` inside the namespace, with
-the operator's layout in /etc/default (APIs on the ctlplane address, as haproxy expects).
-The operator's old instack ``undercloud.conf`` (with its ``[auth]`` admin password) goes
-through ``config migrate``; ``upgrade`` takes the host over; ``--rollback`` gives it back.
-Runs after test_baremetal.py in the upgrade job, over the same distribution paths.
+Deployment ``uctk`` (namespace uctk, files under /var/tmp/undercroft-tk) on a throw-away
+machine of its own without systemd (``uctk-machine``: dumb-init as PID 1, sysv-rc init
+scripts, supervisor for Undercroft's host processes; tests/e2e/machines.py), the
+identity slice of an undercloud (VIPs, haproxy, mariadb, rabbitmq, memcached, keystone).
+To get a host laid out the way packages lay it out, Undercroft's own baremetal install
+puts the packages, /etc configuration and databases in place; then everything
+Undercroft knows of it is removed (its supervisor programs, state directory, passwords
+file, credentials) and the services are started by ``/etc/init.d/NAME start`` inside the
+namespace, with the operator's layout in /etc/default (APIs on the ctlplane address, as
+haproxy expects). The operator's old instack ``undercloud.conf`` (with its ``[auth]``
+admin password) goes through ``config migrate``; ``upgrade`` takes the host over;
+``--rollback`` gives it back.
 """
 from __future__ import annotations
 
@@ -24,15 +26,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import (BIN, deployment_conf, host_processes_in_namespace,
-                                labelled_containers, mark_host_data, remove_labelled_containers,
-                                run_undercroft, wipe_baremetal)
-from undercroft.runtime.host import HostRuntime
+from tests.e2e.conftest import BIN, deployment_conf
+from tests.e2e.machines import Machine, build_base, machine_image
 
 pytestmark = pytest.mark.job("upgrade")
 
 NAME = "uctk"
 ROOT = Path("/var/tmp/undercroft-tk")
+M = Machine(f"{NAME}-machine", "", [ROOT], Path("/var/tmp/undercroft-tk-machine"), systemd=False)
 LOCAL_IP = "192.168.24.1"  # the default local_ip, where the APIs listen behind haproxy
 ROLE = ("name: Undercloud\ndescription: The identity slice of a package-installed undercloud.\n"
         "services: [keepalived, haproxy, mariadb, rabbitmq, memcached, keystone]\n")
@@ -40,65 +41,48 @@ ROLE = ("name: Undercloud\ndescription: The identity slice of a package-installe
 INIT = ("keepalived", "mariadb", "rabbitmq-server", "memcached", "keystone", "haproxy")
 # the operator's layout: keystone's uwsgi on the ctlplane address (haproxy holds the VIPs
 # on the same ports), memcached where keystone.conf looks for it
-DEFAULT_KEYSTONE = Path("/etc/default/keystone")
-MEMCACHED_CONF = Path("/etc/memcached.conf")
 LAYOUT = {
-    DEFAULT_KEYSTONE: f'DAEMON_ARGS="--http-socket {LOCAL_IP}:5000 --http-socket {LOCAL_IP}:35357 '
-                      f'--processes 2 --threads 4 --ini /etc/keystone/keystone-uwsgi.ini"\n',
-    MEMCACHED_CONF: f"-d\nlogfile /var/log/memcached.log\n-m 64\n-p 11211\n-u memcache\n"
-                    f"-l {LOCAL_IP}\n-P /var/run/memcached/memcached.pid\n",
+    "/etc/default/keystone": f'DAEMON_ARGS="--http-socket {LOCAL_IP}:5000 --http-socket {LOCAL_IP}:35357 '
+                             f'--processes 2 --threads 4 --ini /etc/keystone/keystone-uwsgi.ini"\n',
+    "/etc/memcached.conf": f"-d\nlogfile /var/log/memcached.log\n-m 64\n-p 11211\n-u memcache\n"
+                           f"-l {LOCAL_IP}\n-P /var/run/memcached/memcached.pid\n",
 }
 
 
 def undercroft(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return run_undercroft(ROOT / "undercloud.conf", *args, check=check)
+    return M.run(str(BIN / "undercroft"), *args, "--config", str(ROOT / "undercloud.conf"), check=check)
 
 
 def init_script(name: str, verb: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["nsenter", f"--net=/run/netns/{NAME}", f"/etc/init.d/{name}", verb],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd="/")
+    return M.run("nsenter", f"--net=/run/netns/{NAME}", f"/etc/init.d/{name}", verb, check=False)
 
 
 def podman_names() -> list[str]:
-    return labelled_containers(NAME)
+    return M.labelled_containers(NAME)
 
 
 def enabled_at_boot(name: str) -> bool:
-    return any(Path("/etc/rc2.d").glob(f"S??{name}"))
-
-
-def stop_init_services() -> None:
-    if Path("/run/netns", NAME).exists():
-        for name in reversed(INIT):
-            init_script(name, "stop")
-
-
-def wipe() -> None:
-    stop_init_services()
-    wipe_baremetal(NAME, ROOT)
+    return any(M.path("/etc/rc2.d").glob(f"S??{name}"))
 
 
 def keystone(*args: str, password: str, user: str = "admin") -> subprocess.CompletedProcess:
     """openstack straight at keystone on the ctlplane address (no clouds.yaml, no CA)."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(ROOT), "OS_AUTH_URL": f"http://{LOCAL_IP}:5000/v3",
+    env = {"HOME": str(ROOT), "OS_AUTH_URL": f"http://{LOCAL_IP}:5000/v3",
            "OS_USERNAME": user, "OS_PASSWORD": password, "OS_PROJECT_NAME": "admin",
            "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
            "OS_IDENTITY_API_VERSION": "3", "OS_INTERFACE": "internal"}  # http: no CA needed
     if user != "admin":  # a user without a role: an unscoped token
         del env["OS_PROJECT_NAME"], env["OS_PROJECT_DOMAIN_NAME"]
-    return subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), *args],
-                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    return M.run("ip", "netns", "exec", NAME, str(BIN / "openstack"), *args, check=False, env=env)
 
 
 def token_works(token: str) -> bool:
     """Authenticate with the token itself: keystone must still decrypt it."""
-    proc = subprocess.run(["ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-auth-type", "token",
-                           "--os-token", token, "--os-auth-url", f"http://{LOCAL_IP}:5000/v3",
-                           "--os-project-name", "admin", "--os-project-domain-name", "Default",
-                           "--os-identity-api-version", "3", "--os-interface", "internal",
-                           "project", "list", "-f", "json"],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          env={"PATH": os.environ["PATH"], "HOME": str(ROOT)})
+    proc = M.run("ip", "netns", "exec", NAME, str(BIN / "openstack"), "--os-auth-type", "token",
+                 "--os-token", token, "--os-auth-url", f"http://{LOCAL_IP}:5000/v3",
+                 "--os-project-name", "admin", "--os-project-domain-name", "Default",
+                 "--os-identity-api-version", "3", "--os-interface", "internal",
+                 "project", "list", "-f", "json", check=False, env={"HOME": str(ROOT)})
     return proc.returncode == 0 and "admin" in proc.stdout
 
 
@@ -113,28 +97,29 @@ KEPT: dict = {}
 
 
 def make_package_installed(conf: Path) -> str:
-    """Lay the host out with Undercroft's baremetal install, forget it, and start it with
-    the init scripts. Returns the admin password (what the operator knows)."""
+    """Lay the machine out with Undercroft's baremetal install, forget it, and start it
+    with the init scripts. Returns the admin password (what the operator knows)."""
     (ROOT / "role.yaml").write_text(ROLE)
     conf.write_text(deployment_conf(NAME, ROOT, default=f"roles_file = {ROOT}/role.yaml",
                                     undercroft="baremetal = true"))
     undercroft("install")
-    mark_host_data(NAME)
     passwords = ROOT / "home" / "undercloud-passwords.yaml"
     admin = yaml.safe_load(passwords.read_text())["parameter_defaults"]["AdminPassword"]
     # forget: Undercroft's programs, state, passwords and credentials go; packages,
     # /etc and data stay
     undercroft("stop")
-    rt = HostRuntime(ROOT / "state")
-    for unit in rt.containers(NAME):
-        rt.remove(unit.name)
+    M.python("import json, sys\nfrom pathlib import Path\n"
+             "from undercroft.runtime.host import HostRuntime\n"
+             "rt = HostRuntime(Path(sys.argv[1]))\n"
+             "for unit in rt.containers(sys.argv[2]):\n    rt.remove(unit.name)\n"
+             "print(json.dumps(True))", str(ROOT / "state"), NAME)
     for path in (ROOT / "state", ROOT / "home"):
         shutil.rmtree(path)
     conf.unlink()
     for path, text in LAYOUT.items():
-        path.write_text(text)
+        M.path(path).write_text(text)
     for name in INIT:
-        subprocess.run(["update-rc.d", name, "enable"], check=True, capture_output=True)
+        M.run("update-rc.d", name, "enable")
         proc = init_script(name, "start")
         assert proc.returncode == 0, f"/etc/init.d/{name} start:\n{proc.stdout}{proc.stderr}"
     wait_for_keystone(admin)
@@ -147,8 +132,8 @@ def migrate_old_conf(conf: Path, admin: str) -> None:
     old = ROOT / "instack.conf"
     old.write_text(deployment_conf(NAME, ROOT)
                    + f"\n[auth]\nundercloud_admin_password = {admin}\n")
-    proc = subprocess.run([str(BIN / "undercroft"), "config", "migrate", str(old), "--output", str(conf)],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    proc = M.run(str(BIN / "undercroft"), "config", "migrate", str(old), "--output", str(conf),
+                 check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "undercloud_admin_password" in proc.stdout and admin not in proc.stdout
     conf.write_text(conf.read_text().replace("[DEFAULT]\n", f"[DEFAULT]\nroles_file = {ROOT}/role.yaml\n", 1))
@@ -156,30 +141,29 @@ def migrate_old_conf(conf: Path, admin: str) -> None:
 
 @pytest.fixture(scope="module")
 def package_installed():
-    """The host as a package-installed undercloud: init scripts run it, Undercroft knows
-    nothing of it; the migrated undercloud.conf is at ROOT/undercloud.conf."""
+    """The machine as a package-installed undercloud: init scripts run it, Undercroft
+    knows nothing of it; the migrated undercloud.conf is at ROOT/undercloud.conf."""
     assert os.geteuid() == 0, "the e2e tier needs root"
-    wipe()
-    saved = {path: path.read_text() if path.exists() else None for path in LAYOUT}
+    shutil.rmtree(ROOT, ignore_errors=True)
     ROOT.mkdir(parents=True)
     conf = ROOT / "undercloud.conf"
+    conf.write_text(deployment_conf(NAME, ROOT, undercroft="baremetal = true"))
+    build_base(conf)
+    M.image = machine_image(conf)
+    M.boot()
     try:
         KEPT["admin"] = make_package_installed(conf)
         migrate_old_conf(conf, KEPT["admin"])
         yield conf
     finally:
-        stop_init_services()
-        remove_labelled_containers(NAME)
-        for path, text in saved.items():
-            if text is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_text(text)
+        if os.environ.get("UNDERCROFT_E2E_KEEP") != "1":
+            M.destroy()
+            shutil.rmtree(ROOT, ignore_errors=True)
 
 
 def test_the_init_scripts_run_the_identity_slice(package_installed):
     assert podman_names() == [] and not (ROOT / "state").exists()
-    running = {Path(cmd.split()[0]).name for _, cmd in host_processes_in_namespace(NAME) if cmd}
+    running = {Path(cmd.split()[0]).name for _, cmd in M.host_processes_in_namespace(NAME) if cmd}
     assert {"keepalived", "mariadbd", "beam.smp", "memcached", "uwsgi_python311", "haproxy"} <= running
     admin = KEPT["admin"]
     proc = keystone("user", "create", "--password", "tk-secret", "tk-user", password=admin)
@@ -198,10 +182,10 @@ def test_upgrade_takes_the_host_over_with_its_keys_and_data(package_installed):
     for name in ("KeystoneFernetKey0", "KeystoneFernetKey1", "KeystoneCredential0",
                  "KeystoneCredential1", "KeystonePassword", "RabbitCookie"):
         assert f"{name}" in out and "carried over from" in out, name
-    fernet = [p.read_text().strip() for p in Path("/etc/keystone/fernet-keys").iterdir()]
+    fernet = [p.read_text().strip() for p in M.path("/etc/keystone/fernet-keys").iterdir()]
     assert not [k for k in fernet if k in out]  # names printed, never values
     # no init-script process left in the namespace: the containers serve
-    assert host_processes_in_namespace(NAME) == []
+    assert M.host_processes_in_namespace(NAME) == []
     assert {f"{NAME}-{c}" for c in ("mysql", "rabbitmq", "memcached", "keystone", "haproxy",
                                     "keepalived")} <= set(podman_names())
     record = json.loads((ROOT / "state" / "takeover.json").read_text())

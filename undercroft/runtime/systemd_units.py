@@ -11,12 +11,13 @@ in the deployment's namespace without ``ip netns exec``, and ``KillMode=control-
 stops everything the service forked, daemons included (rabbitmq's epmd), as a
 container's cgroup does.
 
-Not exercised on the build VM (systemd is not PID 1 there): the unit text and the
-systemctl calls are unit-tested against a fake ``systemctl``.
+Unit-tested against a fake ``systemctl``; run for real by the baremetal e2e tier on a
+machine container with systemd as PID 1 (tests/e2e/machines.py, docs/testing.md).
 """
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -25,7 +26,8 @@ from undercroft.errors import DeployError
 UNIT_DIR = Path("/etc/systemd/system")
 PREFIX = "undercroft-"
 STOP_TIMEOUT = 15
-SHOWN = ("Id", "LoadState", "ActiveState", "SubState", "MainPID", "ExecMainStatus")
+SHOWN = ("Id", "LoadState", "ActiveState", "SubState", "MainPID", "ExecMainStatus",
+         "ExecMainStartTimestampMonotonic")
 
 Run = Callable[[list[str]], subprocess.CompletedProcess]
 
@@ -52,6 +54,15 @@ def statename(props: Mapping[str, str]) -> str:
     active = props.get("ActiveState", "")
     return {"active": "RUNNING", "reloading": "RUNNING", "activating": "STARTING",
             "deactivating": "STOPPING", "failed": "FATAL"}.get(active, "STOPPED")
+
+
+def started_at(props: Mapping[str, str]) -> int:
+    """Unix time the main process started (supervisor's ``start``), from systemd's
+    monotonic stamp: CLOCK_MONOTONIC is the kernel's, the same for systemd and us."""
+    mono = int(props.get("ExecMainStartTimestampMonotonic") or 0)
+    if not mono:
+        return 0
+    return int(time.time() - (time.clock_gettime(time.CLOCK_MONOTONIC) - mono / 1e6))
 
 
 def parse_show(text: str) -> list[dict[str, str]]:
@@ -153,7 +164,8 @@ class SystemdUnits:
                 continue
             out[name] = {"name": name, "statename": statename(props),
                          "pid": int(props.get("MainPID") or 0),
-                         "exitstatus": int(props.get("ExecMainStatus") or 0)}
+                         "exitstatus": int(props.get("ExecMainStatus") or 0),
+                         "start": started_at(props)}
         return out
 
     def info(self, name: str) -> dict:

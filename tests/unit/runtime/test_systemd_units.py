@@ -96,3 +96,15 @@ def test_units_stop_together_in_one_systemctl_call(tmp_path):
         (tmp_path / f"{units.unit(name)}").write_text("[Service]\n")
     units.stop_many(["uc-a", "uc-b", "uc-never-installed"])
     assert fake.calls == [["stop", units.unit("uc-a"), units.unit("uc-b")]]
+
+
+def test_start_time_is_unix_time_from_systemds_monotonic_stamp():
+    """``status`` shows uptimes from supervisor's ``start``: systemd gives a monotonic
+    stamp, which must become the same unix time (a real systemd reported none)."""
+    import time
+
+    from undercroft.runtime.systemd_units import started_at
+
+    thirty_s_ago = int((time.clock_gettime(time.CLOCK_MONOTONIC) - 30) * 1e6)
+    assert abs(started_at({"ExecMainStartTimestampMonotonic": str(thirty_s_ago)}) - (time.time() - 30)) < 2
+    assert started_at({"ExecMainStartTimestampMonotonic": "0"}) == 0  # never started
