@@ -115,7 +115,10 @@ class ConfigMigrate(UndercroftCommand):
 
     Writes a new undercloud.conf with current option names, plus an environment file
     for values that have no option (instack's [auth] passwords), and prints what became
-    of every old option. Existing files are replaced only with --force, after a backup.
+    of every old option. Nothing is lost silently: an unknown option or section, or an
+    option set twice with different values, is an error naming the line (exit 1, nothing
+    written) unless --force, which drops, renames or keeps the last as each error says.
+    Existing files are replaced only with --force, after a backup.
     """
 
     needs_config = False
@@ -127,15 +130,19 @@ class ConfigMigrate(UndercroftCommand):
                             help="where to write the new file (default: replace OLD.conf, "
                                  "which needs --force)")
         parser.add_argument("--force", action="store_true",
-                            help="replace existing files (each is backed up first)")
+                            help="migrate despite unknown options or sections and options set "
+                                 "twice (each reported: dropped, renamed to the closest known "
+                                 "section, or the last value kept), and replace existing "
+                                 "files (each is backed up first)")
         parser.add_argument("--dry-run", action="store_true",
                             help="print the report and the new file; write nothing")
         return parser
 
     def act(self, args):
         console = Console(highlight=False, soft_wrap=True)
+        errors = Console(stderr=True, highlight=False, soft_wrap=True)
         m = migrate.build(Path(args.old))
-        warnings = migrate.check(m)
+        refused = bool(m.problems) and not args.force
         console.print(f"[bold]Migrating {escape(str(m.source))}[/bold] "
                       f"({m.era} era): {len(m.report)} option(s)")
         for line in m.report:
@@ -144,8 +151,17 @@ class ConfigMigrate(UndercroftCommand):
                           f"[/{style}] {escape(line.text())}")
         for note in m.notes:
             console.print(f"  [cyan]note[/cyan]    {escape(note)}")
-        for w in warnings:
-            console.print(f"[yellow]WARNING[/yellow] {escape(w)}")
+        level = "[bold red]ERROR[/bold red]" if refused else "[yellow]WARNING[/yellow]"
+        for problem in m.problems:
+            errors.print(f"{level} {escape(problem)}")
+        if refused:
+            n = len(m.problems)
+            errors.print(f"{n} problem{'s' if n > 1 else ''}: the migration would lose or "
+                         f"change what {m.source} says; nothing written. Correct it, or pass "
+                         f"--force to migrate as each line says", markup=False)
+            return 1
+        for w in migrate.check(m):  # raises, naming the old file's line, if it would not load
+            errors.print(f"[yellow]WARNING[/yellow] {escape(w)}")
         if args.dry_run:
             console.print(escape(m.conf_text(migrate.ENV_NAME if m.parameters else None)),
                           markup=True)

@@ -22,76 +22,83 @@ from undercroft.config import options
 from undercroft.errors import ConfigError
 
 
-class _SyntaxCheck(iniparser.BaseParser):
-    def new_section(self, section):
-        pass
-
-    def assignment(self, key, value):
-        pass
-
-
-class _Values(iniparser.BaseParser):
-    """Raw values per (section, key), as oslo's parser sees them (multi-line aware)."""
+class _Assignments(iniparser.BaseParser):
+    """Every assignment as oslo.config reads it: (section, key, line, value lines)."""
 
     def __init__(self):
         super().__init__()
-        self.section = None
-        self.values: dict[tuple[str, str], str] = {}
+        self.section: str | None = None
+        self.found: list[tuple[str | None, str, int, list[str]]] = []
+        self._line = 0
 
     def new_section(self, section):
         self.section = section
 
+    def _split_key_value(self, line):
+        # oslo reports an assignment only once its value has ended; remember where it began
+        self._line = self.lineno
+        return super()._split_key_value(line)
+
     def assignment(self, key, value):
-        self.values[(self.section, key)] = "\n".join(value)
+        self.found.append((self.section, key, self._line, value))
 
 
-_SECTION = re.compile(r"^\s*\[([^\]]+)\]")
-_KEY = re.compile(r"^([A-Za-z0-9_.-]+)\s*[=:]")
-
-
-def scan(path: Path) -> list[tuple[str, str, int]]:
-    """(section, key, line) of every assignment; oslo's parser checks the syntax first."""
+def assignments(path: Path) -> list[tuple[str, str, int, str]]:
+    """(section, key, line, value) of every assignment, in file order, parsed by oslo's own
+    ini parser (quotes removed as oslo.config does). A value continued on an indented line
+    is refused: oslo.config would join the lines into one value, which would then land
+    verbatim in a rendered file (a dnsmasq option, a line of neutron.conf)."""
+    parser = _Assignments()
     try:
         with open(path) as f:
-            _SyntaxCheck().parse(f)
+            parser.parse(f)
     except iniparser.ParseError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: {exc.msg}: {exc.line!r}; "
                           f"fix the syntax (key = value under a [section])")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a text file (undecodable bytes); "
                           f"undercloud.conf must be UTF-8 text")
-    entries, section = [], None
-    continued: list[str] = []
-    last: tuple[str, int] | None = None  # the assignment an indented line would continue
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            last = None  # a blank line ends a value for oslo.config too
-        elif line[0] in " \t" and last is not None:
-            continued.append(
-                f"{path}:{n}: this indented line continues the value of '{last[0]}' (line "
-                f"{last[1]}): every undercloud.conf value is one line; remove the indentation "
-                f"if it is an option of its own, or the line")
-        elif m := _SECTION.match(line):
-            section, last = m.group(1).strip(), None
-        elif m := _KEY.match(line):
-            if section is None:
-                raise ConfigError(f"{path}:{n}: '{m.group(1)}' is set before any [section]; "
-                                  f"put it under [DEFAULT]")
-            entries.append((section, m.group(1), n))
-            last = (m.group(1), n)
+    out, continued = [], []
+    for section, key, line, value in parser.found:
+        if section is None:
+            raise ConfigError(f"{path}:{line}: '{key}' is set before any [section]; "
+                              f"put it under [DEFAULT]")
+        continued += [
+            f"{path}:{line + i}: this indented line continues the value of '{key}' (line "
+            f"{line}): every undercloud.conf value is one line; remove the indentation "
+            f"if it is an option of its own, or the line" for i in range(1, len(value))]
+        out.append((section, key, line, "\n".join(value)))
     if continued:
-        # oslo.config would join the lines into one value, which would then land verbatim
-        # in a rendered file (a dnsmasq option, a line of neutron.conf)
         raise ConfigError(continued[0], detail="\n".join(continued[1:]))
-    return entries
+    return out
 
 
-def raw_values(path: Path) -> dict[tuple[str, str], str]:
-    """(section, key) -> the value text as written (no type conversion)."""
-    parser = _Values()
-    with open(path) as f:
-        parser.parse(f)
-    return parser.values
+def scan(path: Path) -> list[tuple[str, str, int]]:
+    """(section, key, line) of every assignment (see ``assignments``)."""
+    return [(section, key, line) for section, key, line, _ in assignments(path)]
+
+
+def check_file(path: str | os.PathLike, option: str = "--config") -> Path:
+    """The absolute path of a readable undercloud.conf, or one ConfigError saying what
+    is wrong with the path (oslo.config would say "not found" or raise Errno 13).
+    ``option`` is how the command takes the path ("" for a positional argument)."""
+    p = Path(path).expanduser().resolve()
+    give = f"{option} " if option else ""
+    if not p.is_file():
+        if p.is_dir():
+            raise ConfigError(f"{p}: is a directory; pass the undercloud.conf file itself "
+                              f"({give}{p}/undercloud.conf?)")
+        raise ConfigError(f"{p}: configuration file not found; " + (
+            f"pass {option} PATH or create ~/undercloud.conf (etc/undercloud.conf is a "
+            f"working example)" if option else "give the path of an existing undercloud.conf"))
+    if not os.access(p, os.R_OK):
+        raise ConfigError(f"{p}: not readable by this user; install runs as root, or "
+                          f"fix the file's permissions")
+    if p.read_bytes().startswith(b"\xef\xbb\xbf"):
+        raise ConfigError(f"{p}:1: the file starts with a UTF-8 byte-order mark, which "
+                          f"oslo.config cannot read; save it without one "
+                          f"(sed -i '1s/^\\xEF\\xBB\\xBF//' {p})")
+    return p
 
 
 @contextlib.contextmanager
@@ -106,7 +113,7 @@ def _quiet_oslo():
         log.disabled = was
 
 
-def _canonical(section: str, groups: list[str]) -> str | None:
+def canonical(section: str, groups: list[str]) -> str | None:
     """The registered group a file section belongs to (group names match case-insensitively,
     as in oslo.config); None if there is none."""
     if section == "DEFAULT":
@@ -117,43 +124,73 @@ def _canonical(section: str, groups: list[str]) -> str | None:
     return None
 
 
-def _check_known(path: Path, entries, subnets: list[str], local_subnet: str) -> None:
+@dataclass(frozen=True)
+class Unknown:
+    """A section or option that oslo.config would silently ignore.
+
+    ``key`` is None for a whole section (reported once, on its first option's line);
+    ``hint`` is the closest known name, if any; ``message`` says it, without the path.
+    """
+
+    section: str
+    key: str | None
+    line: int
+    hint: str | None
+    message: str
+
+
+def unknown_names(entries, subnets: list[str], local_subnet: str) -> list[Unknown]:
+    """Every unknown section and option of ``entries`` (section, key, line), with the
+    closest known name (difflib), in file order. Shared by load and config migrate."""
     known = options.known_options(subnets, local_subnet)
     groups = list(known)
     subnet_keys = set(options.SUBNET_OPTION_NAMES)
-    problems = []
+    found: list[Unknown] = []
     reported: set[str] = set()  # an unknown section is one problem, not one per option
     for section, key, line in entries:
-        group = _canonical(section, groups)
+        group = canonical(section, groups)
         if group is None:
             if section in reported:
                 continue
             reported.add(section)
             hint = difflib.get_close_matches(section, [g for g in groups if g != "auth"], n=1)
             if hint:
-                problems.append(f"{path}:{line}: unknown section [{section}]; did you mean "
-                                f"[{hint[0]}]?")
+                text = f"unknown section [{section}]; did you mean [{hint[0]}]?"
             elif key in subnet_keys:
-                problems.append(
-                    f"{path}:{line}: section [{section}] is not listed in subnets "
-                    f"(subnets = {','.join(subnets)}); add '{section}' to subnets in "
-                    f"[DEFAULT] or remove the section")
+                text = (f"section [{section}] is not listed in subnets (subnets = "
+                        f"{','.join(subnets)}); add '{section}' to subnets in [DEFAULT] or "
+                        f"remove the section")
             else:
-                problems.append(f"{path}:{line}: unknown section [{section}]")
+                text = f"unknown section [{section}]"
+            found.append(Unknown(section, None, line, hint[0] if hint else None, text))
             continue
         if key not in known[group]:
             hint = difflib.get_close_matches(key, sorted(known[group]), n=1, cutoff=0.6)
             fix = f"did you mean '{hint[0]}'?" if hint else "remove it or check the option reference"
             where = ("a subnet option belongs in a subnet section"
                      if group == "DEFAULT" and key in subnet_keys else fix)
-            problems.append(f"{path}:{line}: unknown option '{key}' in [{section}]; {where}")
+            found.append(Unknown(section, key, line, hint[0] if hint else None,
+                                 f"unknown option '{key}' in [{section}]; {where}"))
+    return found
+
+
+def duplicates(entries) -> list[tuple[str, str, int, int]]:
+    """(section, key, first line, line) for every option set again in the same section."""
     seen: dict[tuple[str, str], int] = {}
+    found = []
     for section, key, line in entries:
         k = (section.lower(), key)
         if k in seen:
-            problems.append(f"{path}:{line}: option '{key}' in [{section}] is set twice "
-                            f"(first on line {seen[k]}); keep one")
+            found.append((section, key, seen[k], line))
         seen.setdefault(k, line)
+    return found
+
+
+def _check_known(path: Path, entries, subnets: list[str], local_subnet: str) -> None:
+    problems = [f"{path}:{u.line}: {u.message}"
+                for u in unknown_names(entries, subnets, local_subnet)]
+    problems += [f"{path}:{line}: option '{key}' in [{section}] is set twice (first on line "
+                 f"{first}); keep one" for section, key, first, line in duplicates(entries)]
     if problems:
         raise ConfigError(problems[0], detail="\n".join(problems[1:]))
 
@@ -201,7 +238,7 @@ def _short(exc: Exception) -> str:
     return text
 
 
-def _subnet_names(p: Path, lines: dict) -> tuple[list[str], str]:
+def subnet_names(p: Path, lines: dict) -> tuple[list[str], str]:
     """Read ``subnets``/``local_subnet`` first: they decide which sections exist."""
     probe = cfg.ConfigOpts()
     probe.register_opts([o for o in options.DEFAULT_OPTS if o.dest in ("subnets", "local_subnet")])
@@ -244,7 +281,7 @@ def _warnings(uc: UndercloudConf, entries, subnets, local) -> list[str]:
     groups = ["DEFAULT", "undercroft", "auth", *subnets]
     auth_lines = []
     for section, key, line in entries:
-        group = _canonical(section, groups)
+        group = canonical(section, groups)
         if group == "auth":
             auth_lines.append(line)
             continue
@@ -298,26 +335,13 @@ def load(path: str | os.PathLike | None) -> UndercloudConf:
     entries: list[tuple[str, str, int]] = []
     p = None
     if path is not None:
-        p = Path(path).expanduser().resolve()
-        if not p.is_file():
-            if p.is_dir():
-                raise ConfigError(f"{p}: is a directory; pass the undercloud.conf file itself "
-                                  f"(--config {p}/undercloud.conf?)")
-            raise ConfigError(f"{p}: configuration file not found; pass --config PATH or create "
-                              f"~/undercloud.conf (etc/undercloud.conf is a working example)")
-        if not os.access(p, os.R_OK):
-            raise ConfigError(f"{p}: not readable by this user; install runs as root, or "
-                              f"fix the file's permissions")
-        if p.read_bytes().startswith(b"\xef\xbb\xbf"):
-            raise ConfigError(f"{p}:1: the file starts with a UTF-8 byte-order mark, which "
-                              f"oslo.config cannot read; save it without one "
-                              f"(sed -i '1s/^\\xEF\\xBB\\xBF//' {p})")
+        p = check_file(path)
         entries = scan(p)
         default_lines = {k: n for s, k, n in entries if s == "DEFAULT"}
-        subnets, local = _subnet_names(p, default_lines)
+        subnets, local = subnet_names(p, default_lines)
         _check_known(p, entries, subnets, local)
         groups = ["DEFAULT", "undercroft", "auth", *subnets]
-        lines = {(_canonical(s, groups), k): n for s, k, n in entries}
+        lines = {(canonical(s, groups), k): n for s, k, n in entries}
         _map_deprecated_lines(lines, subnets, local)
         _check_subnet_sections(p, entries, subnets, local, default_lines)
         files = [str(p)]

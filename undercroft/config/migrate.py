@@ -18,9 +18,9 @@ of the option-by-option table in docs/migration.md.
 """
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -29,10 +29,11 @@ from pathlib import Path
 
 import yaml
 
-from undercroft.config import loader, options
+from undercroft.config import loader, old_file, options
 from undercroft.config.translate import translate
 from undercroft.errors import ConfigError
 from undercroft.fileio import write_atomic
+from undercroft.render import quoting
 
 ENV_NAME = "undercloud-migrated-env.yaml"
 
@@ -75,15 +76,15 @@ AUTH_PARAMETERS: dict[str, str | tuple[None, str]] = {
 }
 NOT_SECRET = {"undercloud_ceilometer_snmpd_user"}
 
-# instack-undercloud classic driver -> hardware type (None: no replacement).
+# instack-undercloud classic driver -> hardware type (None: no replacement; ironic removed
+# the Cisco UCS and virtualbox/ssh ones, use ipmi with virtualbmc or redfish with sushy-tools).
 DRIVER_TYPES = {
     "pxe_ipmitool": "ipmi", "agent_ipmitool": "ipmi", "pxe_ipmitool_socat": "ipmi",
     "agent_ipmitool_socat": "ipmi", "pxe_drac": "idrac", "agent_drac": "idrac",
     "pxe_ilo": "ilo", "iscsi_ilo": "ilo", "agent_ilo": "ilo", "pxe_irmc": "irmc",
-    "iscsi_irmc": "irmc", "agent_irmc": "irmc", "pxe_ucs": "cisco-ucs-managed",
-    "agent_ucs": "cisco-ucs-managed", "pxe_iscsi_cimc": "cisco-ucs-standalone",
-    "pxe_agent_cimc": "cisco-ucs-standalone", "pxe_snmp": "snmp", "fake": "fake-hardware",
+    "iscsi_irmc": "irmc", "agent_irmc": "irmc", "pxe_snmp": "snmp", "fake": "fake-hardware",
     "fake_pxe": "fake-hardware", "fake_agent": "fake-hardware",
+    "pxe_ucs": None, "agent_ucs": None, "pxe_iscsi_cimc": None, "pxe_agent_cimc": None,
     "pxe_ssh": None, "agent_ssh": None, "pxe_vbox": None, "agent_vbox": None,
 }
 # Defaults that changed since instack-undercloud (noted when the old file does not set them).
@@ -101,13 +102,14 @@ class Line:
     old: str                 # "[DEFAULT] network_cidr"
     line: int | None
     new: str | None          # "[ctlplane-subnet] cidr", "parameter AdminPassword", None
-    value: str = ""          # carried value ("(secret)" for passwords)
+    value: str = ""          # the value carried, or dropped ("(secret)" for passwords)
     why: str = ""            # why dropped, or how converted
 
     def text(self) -> str:
         at = f" (line {self.line})" if self.line else ""
         if self.new is None:
-            return f"{self.old}{at}: {self.why}"
+            was = f" = {self.value}" if self.value else ""
+            return f"{self.old}{at}{was}: {self.why}"
         how = f" ({self.why})" if self.why else ""
         return f"{self.old}{at} -> {self.new} = {self.value}{how}"
 
@@ -123,24 +125,51 @@ class Migration:
     secret: bool = False
     report: list[Line] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # information the migration would lose or change (old_file.Problem messages):
+    # nothing is written unless the operator passes --force
+    problems: list[str] = field(default_factory=list)
+    # (section, option) of the new file -> the old file's line it comes from, so that a
+    # message about the new file names the operator's file and line
+    origin: dict[tuple[str, str], int | None] = field(default_factory=dict)
 
-    def conf_text(self, env_name: str | None) -> str:
-        out = [f"# Written by `undercroft config migrate` from {self.source}",
-               f"# ({self.era} era) on {time.strftime('%Y-%m-%d')}. Options not set here keep",
-               "# their defaults; see docs/undercloud-conf.md.", "[DEFAULT]"]
+    def put(self, section: str, key: str, value: str, line: int | None) -> None:
+        target = {"DEFAULT": self.default, "undercroft": self.undercroft}.get(section)
+        if target is None:
+            target = self.subnet_sections.setdefault(section, {})
+        target[key] = value
+        self.origin[(section, key)] = line
+
+    def conf_lines(self, env_name: str | None) -> list[tuple[str, int | None]]:
+        """The new file's lines, each with the old line it comes from (None: none)."""
+        out: list[tuple[str, int | None]] = [
+            (f"# Written by `undercroft config migrate` from {self.source}", None),
+            (f"# ({self.era} era) on {time.strftime('%Y-%m-%d')}. Options not set here keep",
+             None),
+            ("# their defaults; see docs/undercloud-conf.md.", None), ("[DEFAULT]", None)]
         order = [o.dest for o in options.DEFAULT_OPTS]
         default = dict(self.default)
         if env_name:
             envs = [e for e in default.get("custom_env_files", "").split(",") if e.strip()]
             default["custom_env_files"] = ",".join([*envs, env_name])
-        for key in sorted(default, key=lambda k: order.index(k) if k in order else 999):
-            out.append(f"{key} = {default[key]}")
+
+        def assign(section, values):
+            # quoted where oslo.config's strip-and-unquote would change the value on reading
+            # it back; '$' stays as written (it was not interpolated in the old file either)
+            return [(f"{k} = {quoting.option_file(v)}", self.origin.get((section, k)))
+                    for k, v in values]
+
+        out += assign("DEFAULT", sorted(default.items(), key=lambda kv: order.index(kv[0])
+                                        if kv[0] in order else 999))
         for name, values in self.subnet_sections.items():
             if values:
-                out += ["", f"[{name}]"] + [f"{k} = {v}" for k, v in values.items()]
+                out += [("", None), (f"[{name}]", None)] + assign(name, values.items())
         if self.undercroft:
-            out += ["", "[undercroft]"] + [f"{k} = {v}" for k, v in self.undercroft.items()]
-        return "\n".join(out) + "\n"
+            out += [("", None), ("[undercroft]", None)] + assign("undercroft",
+                                                                 self.undercroft.items())
+        return out
+
+    def conf_text(self, env_name: str | None) -> str:
+        return "\n".join(text for text, _ in self.conf_lines(env_name)) + "\n"
 
     def env_text(self) -> str:
         head = ("# Written by `undercroft config migrate`: values of the old undercloud.conf "
@@ -201,77 +230,52 @@ def _is_path(value: str) -> bool:
 
 
 def build(old: Path) -> Migration:
-    """Work out the new configuration and the report; nothing is written."""
-    old = Path(old).expanduser().resolve()
-    if not old.is_file():
-        raise ConfigError(f"{old}: file not found; give the path of the old undercloud.conf")
-    entries = loader.scan(old)  # refuses a value continued on an indented line
-    raw = loader.raw_values(old)
-    val = lambda s, k: raw.get((s, k), "")  # noqa: E731
-    default_keys = {k: n for s, k, n in entries if s == "DEFAULT"}
-    subnets = [s.strip() for s in val("DEFAULT", "subnets").split(",") if s.strip()] \
-        if "subnets" in default_keys else [options.LOCAL_SUBNET_DEFAULT]
-    local = val("DEFAULT", "local_subnet") or options.LOCAL_SUBNET_DEFAULT
-    instack_keys = set(options.SUBNET_DEPRECATED_DEFAULT) | {o.dest for o in options.INSTACK_OPTS}
-    instack_keys |= {"discovery_interface", "discovery_runbench", "ipxe_deploy"}
-    era = "instack-undercloud" if (instack_keys & set(default_keys)) or any(
-        s == "auth" for s, _, _ in entries) else "tripleoclient"
-    m = Migration(old, era, subnet_sections={s: {} for s in subnets})
-    by_lower = {s.lower(): s for s in subnets}
+    """Work out the new configuration, the report and the problems; nothing is written."""
+    f = old_file.read(old)
+    era = "instack-undercloud" if old_file.instack_era(f) else "tripleoclient"
+    m = Migration(f.path, era, subnet_sections={s: {} for s in f.subnets},
+                  problems=[p.message for p in f.problems])
+    live = [e for e in f.entries if e.line not in f.dropped]
+    m.report += [Line(e.label, e.line, None, e.shown, f.dropped[e.line])
+                 for e in f.entries if e.line in f.dropped]
+    default_keys = {e.key: e.line for e in live if e.group == "DEFAULT"}
 
-    def subnet_set(name, key, value, line, old_label, why=""):
+    def subnet_set(name, key, e, why=""):
         section = m.subnet_sections.setdefault(name, {})
         if key in section:
-            m.report.append(Line(old_label, line, None,
-                                 why=f"superseded by [{name}] {key} set in the file"))
+            m.report.append(Line(e.label, e.line, None, e.shown,
+                                 f"superseded by [{name}] {key} set in the file"))
             return
-        section[key] = value
-        m.report.append(Line(old_label, line, f"[{name}] {key}", value, why))
+        m.put(name, key, e.value, e.line)
+        m.report.append(Line(e.label, e.line, f"[{name}] {key}", e.value, why))
 
     # Subnet sections first: their own values win over [DEFAULT]'s old names.
-    for section, key, line in entries:
-        name = by_lower.get(section.lower()) if section not in ("DEFAULT", "auth") else None
-        if name is None:
-            continue
-        label = f"[{section}] {key}"
-        if key in options.SUBNET_OPTION_NAMES:
-            subnet_set(name, key, val(section, key), line, label)
-        else:
-            hint = difflib.get_close_matches(key, options.SUBNET_OPTION_NAMES, n=1)
-            m.report.append(Line(label, line, None, why="unknown subnet option"
-                                 + (f" (did you mean '{hint[0]}'?)" if hint else "")))
-
+    for e in live:
+        if e.group in f.subnets:
+            subnet_set(e.group, e.key, e, _renamed(e))
     current = {o.dest for o in options.DEFAULT_OPTS}
     renamed = {old_: o.dest for o in options.DEFAULT_OPTS
                for _, old_ in options.deprecated_names(o)}
-    for section, key, line in entries:
-        label = f"[{section}] {key}"
-        value = val(section, key)
-        if section == "DEFAULT":
-            _default(m, key, value, line, label, current, renamed, default_keys, local,
-                      subnet_set, old)
-        elif section == "auth":
-            target, why = rule("auth", key)
-            if target and value:
+    for e in live:
+        if e.group == "DEFAULT":
+            _default(m, e, current, renamed, default_keys, f.local_subnet, subnet_set)
+        elif e.group == "auth":
+            target, why = rule("auth", e.key)
+            if target and e.value:
                 param = target.split()[1]
-                m.parameters[param] = value
-                m.secret |= key not in NOT_SECRET
-                shown = value if key in NOT_SECRET else "(secret)"
-                m.report.append(Line(label, line, f"parameter {param} in {ENV_NAME}", shown))
+                m.parameters[param] = e.value
+                m.secret |= e.key not in NOT_SECRET
+                shown = e.value if e.key in NOT_SECRET else "(secret)"
+                m.report.append(Line(e.label, e.line, f"parameter {param} in {ENV_NAME}", shown))
             else:
-                m.report.append(Line(label, line, None, why=why if not target else "empty"))
-        elif section.lower() == "undercroft":
-            known = {o.dest for o in options.UNDERCROFT_OPTS}
-            if key in known:
-                m.undercroft[key] = value
-                m.report.append(Line(label, line, f"[undercroft] {key}", value))
-            else:
-                m.report.append(Line(label, line, None, why="unknown [undercroft] option"))
-        elif section.lower() not in by_lower:
-            m.report.append(Line(label, line, None,
-                                 why=f"section [{section}] is not a subnet listed in subnets"))
-    _masquerade(m, default_keys, local, raw)
-    _drivers(m, raw, default_keys)
+                m.report.append(Line(e.label, e.line, None, e.shown, why if target is None
+                                     else "empty"))
+        elif e.group == "undercroft":
+            m.put("undercroft", e.key, e.value, e.line)
+            m.report.append(Line(e.label, e.line, f"[undercroft] {e.key}", e.value,
+                                 _renamed(e)))
+    _masquerade(m, f, default_keys)
+    _hardware_types(m, f, default_keys)
     if era == "instack-undercloud":
         for key, (then, now) in INSTACK_DEFAULTS.items():
             if key not in default_keys:
@@ -282,34 +286,35 @@ def build(old: Path) -> Migration:
     return m
 
 
-def _default(m, key, value, line, label, current, renamed, default_keys, local, subnet_set,
-             old: Path):
-    if key in ("masquerade_network", "enabled_drivers"):
+def _renamed(e: old_file.Entry) -> str:
+    return f"section [{e.section}] renamed" if e.group.lower() != e.section.lower() else ""
+
+
+def _default(m, e, current, renamed, default_keys, local, subnet_set):
+    key, value, line, label = e.key, e.value, e.line, e.label
+    if key in ("masquerade_network", "enabled_drivers", "enabled_hardware_types",
+               "discovery_default_driver"):
         return  # handled once all values are known
     if key in options.SUBNET_DEPRECATED_DEFAULT:
-        subnet_set(local, options.SUBNET_DEPRECATED_DEFAULT[key], value, line, label,
+        subnet_set(local, options.SUBNET_DEPRECATED_DEFAULT[key], e,
                    "moved into the local subnet")
         return
     if key in renamed:
         new = renamed[key]
         if new in default_keys:
-            m.report.append(Line(label, line, None, why=f"superseded by {new} (line "
-                                                        f"{default_keys[new]})"))
+            m.report.append(Line(label, line, None, e.shown, f"superseded by {new} (line "
+                                                             f"{default_keys[new]})"))
         else:
-            m.default[new] = value
+            m.put("DEFAULT", new, value, line)
             m.report.append(Line(label, line, new, value, "renamed"))
         return
     if key not in current:
-        target, why = rule("DEFAULT", key)
-        hint = difflib.get_close_matches(key, sorted(current), n=1) if why == "unknown option" \
-            else []
-        m.report.append(Line(label, line, None,
-                             why=why + (f" (did you mean '{hint[0]}'?)" if hint else "")))
+        m.report.append(Line(label, line, None, e.shown, rule("DEFAULT", key)[1]))
         return
     meaning = options.meaning("DEFAULT", key)
     if key == "roles_file" and _is_path(value):
-        m.report.append(Line(label, line, None, why="a tripleo-heat-templates roles file does "
-                             "not apply; Undercroft bundles the Undercloud role (write an "
+        m.report.append(Line(label, line, None, value, "a tripleo-heat-templates roles file "
+                             "does not apply; Undercroft bundles the Undercloud role (write an "
                              "Undercroft role file if you need another, docs/templates.md)"))
         return
     if key == "hieradata_override" and value:
@@ -320,28 +325,29 @@ def _default(m, key, value, line, label, current, renamed, default_keys, local, 
             why = "file not found" if data is _MISSING else (
                 "it holds hieradata, which has no effect (there is no puppet); put the "
                 "equivalent parameters in an environment file")
-            m.report.append(Line(label, line, None, why=f"{p}: {why}"))
+            m.report.append(Line(label, line, None, value, f"{p}: {why}"))
             return
         value = str(p)
     if key == "custom_env_files":
         kept = []
         for item in [x.strip() for x in value.split(",") if x.strip()]:
             p = Path(os.path.expanduser(item))
-            p = p if p.is_absolute() else old.parent / p
+            p = p if p.is_absolute() else m.source.parent / p
             problem = _env_problem(p)
             if problem:
                 m.report.append(Line(f"{label} {item}", line, None, why=problem))
             else:
                 kept.append(str(p))
         if kept:
-            m.default[key] = ",".join(kept)
+            m.put("DEFAULT", key, ",".join(kept), line)
             m.report.append(Line(label, line, key, ",".join(kept), "as absolute paths"))
         return
     if meaning.ignored:
-        m.report.append(Line(label, line, None, why=f"no effect in Undercroft: {meaning.ignored}"))
+        m.report.append(Line(label, line, None, e.shown,
+                             f"no effect in Undercroft: {meaning.ignored}"))
         return
-    m.default[key] = value
-    m.report.append(Line(label, line, key, value))
+    m.put("DEFAULT", key, value, line)
+    m.report.append(Line(label, line, key, value, _renamed(e)))
 
 
 _MISSING = object()
@@ -368,14 +374,14 @@ def _env_problem(p: Path) -> str:
     return ""
 
 
-def _masquerade(m: Migration, default_keys, local, raw) -> None:
+def _masquerade(m: Migration, f: old_file.OldFile, default_keys) -> None:
     """masquerade_network -> masquerade = true in the subnet with that cidr.
 
     instack-undercloud masqueraded 192.168.24.0/24 by default, so an instack-era file
     without the option keeps masquerading its default network.
     """
     if "masquerade_network" in default_keys:
-        value, line = raw[("DEFAULT", "masquerade_network")], default_keys["masquerade_network"]
+        value, line = f.value("DEFAULT", "masquerade_network"), default_keys["masquerade_network"]
         why = "instack-undercloud option"
     elif m.era == "instack-undercloud":
         value, line, why = "192.168.24.0/24", None, "instack-undercloud's default"
@@ -394,61 +400,77 @@ def _masquerade(m: Migration, default_keys, local, raw) -> None:
             same = False
         if same:
             if "masquerade" not in section:
-                section["masquerade"] = "true"
+                m.put(name, "masquerade", "true", line)
                 m.report.append(Line(label, line, f"[{name}] masquerade", "true",
                                      f"{why}; {value} is that subnet's cidr"))
             return
     if line:
-        m.report.append(Line(label, line, None,
-                             why=f"{value} is no subnet's cidr; set masquerade = true in the "
-                                 f"subnet to NAT"))
+        m.report.append(Line(label, line, None, value,
+                             f"{value} is no subnet's cidr; set masquerade = true in the "
+                             f"subnet to NAT"))
 
 
-def _drivers(m: Migration, raw, default_keys) -> None:
-    if "enabled_drivers" not in default_keys:
-        return
-    line = default_keys["enabled_drivers"]
-    label = "[DEFAULT] enabled_drivers"
-    if "enabled_hardware_types" in default_keys:
-        m.report.append(Line(label, line, None, why="enabled_hardware_types is set"))
-        return
-    types_, gone = [], []
-    for d in [x.strip() for x in raw[("DEFAULT", "enabled_drivers")].split(",") if x.strip()]:
-        t = DRIVER_TYPES.get(d, d if d in ("ipmi", "redfish", "idrac", "ilo") else None)
-        if t is None:
-            gone.append(d)
-        elif t not in types_:
-            types_.append(t)
-    if not types_:
-        m.report.append(Line(label, line, None, why=f"no hardware type replaces "
-                                                    f"{', '.join(gone)}; the default list applies"))
-        return
-    m.default["enabled_hardware_types"] = ",".join(types_)
-    extra = f"; {', '.join(gone)} dropped (removed from ironic)" if gone else ""
-    m.report.append(Line(label, line, "enabled_hardware_types", ",".join(types_),
-                         f"classic drivers converted to hardware types{extra}"))
+def _hardware_types(m: Migration, f: old_file.OldFile, default_keys) -> None:
+    """Retired classic driver names (in enabled_hardware_types, discovery_default_driver or
+    instack's enabled_drivers) become the hardware types that replaced them."""
+    for key in ("enabled_hardware_types", "enabled_drivers", "discovery_default_driver"):
+        if key not in default_keys:
+            continue
+        line, value = default_keys[key], f.value("DEFAULT", key)
+        label = next(e.label for e in f.entries if e.line == line)
+        if key == "enabled_drivers" and "enabled_hardware_types" in default_keys:
+            m.report.append(Line(label, line, None, value, "enabled_hardware_types is set"))
+            continue
+        new, changes = [], []
+        for name in [x.strip() for x in value.split(",") if x.strip()]:
+            hw = DRIVER_TYPES.get(name, name)
+            if hw is None:
+                changes.append(f"{name} dropped: retired from ironic with no replacement")
+            elif hw not in new:
+                new.append(hw)
+            if hw and hw != name:
+                changes.append(f"{name} -> {hw}")
+        target = "enabled_hardware_types" if key == "enabled_drivers" else key
+        if not new and (changes or key != "enabled_hardware_types"):
+            m.report.append(Line(label, line, None, value, "; ".join(changes or ["empty"])
+                                 + "; the default applies"))
+            continue
+        m.put("DEFAULT", target, ",".join(new), line)
+        why = ("retired classic driver names replaced by hardware types: " + ", ".join(changes)
+               if changes else "")
+        m.report.append(Line(label, line, target, ",".join(new), why))
 
 
 def check(m: Migration) -> list[str]:
     """Load and translate the new file in a scratch directory; return its warnings.
 
-    A problem (the new file would not load) raises ConfigError naming it.
+    A problem (the new file would not load) raises ConfigError naming it. Messages name
+    the operator's old file and line, not the scratch copy (deleted on return).
     """
     from undercroft.config import validations
     with tempfile.TemporaryDirectory() as tmp:
         conf = Path(tmp) / "undercloud.conf"
-        conf.write_text(m.conf_text(ENV_NAME if m.parameters else None))
+        lines = m.conf_lines(ENV_NAME if m.parameters else None)
+        conf.write_text("\n".join(text for text, _ in lines) + "\n")
         if m.parameters:
             (Path(tmp) / ENV_NAME).write_text(m.env_text())
+
+        def mine(text: str) -> str:
+            def at(match):
+                n = int(match.group(1) or 0)
+                old = lines[n - 1][1] if 0 < n <= len(lines) else None
+                return f"{m.source}:{old}" if old else str(m.source)
+            text = re.sub(re.escape(str(conf)) + r"(?::(\d+))?", at, text)
+            return text.replace(str(conf.parent / ENV_NAME), ENV_NAME).replace(
+                str(conf.parent), "(the migrated file's directory)")
+
         try:
             uc = loader.load(conf)
             tr = translate(uc)
         except ConfigError as exc:
-            raise ConfigError(f"the migrated file would not load: {exc.message}",
-                              detail=exc.detail,
-                              hint="fix the old file (or this one after writing it by hand)")
-        return [w.replace(str(conf), "new file") for w in
-                list(tr.warnings) + validations.check_config(uc, tr).problems]
+            raise ConfigError(f"{mine(exc.message)} (the migrated file would not load; "
+                              f"nothing was written)", detail=mine(exc.detail))
+        return [mine(w) for w in list(tr.warnings) + validations.check_config(uc, tr).problems]
 
 
 def write(m: Migration, output: Path, force: bool = False) -> tuple[list[Path], list[Path]]:

@@ -75,6 +75,11 @@ def test_tripleoclient_file_keeps_its_options_and_drops_the_meaningless(tmp_path
     dropped = {r.old for r in m.report if r.new is None}
     assert dropped == {"[DEFAULT] docker_bip", "[DEFAULT] roles_file", "[DEFAULT] templates",
                        "[DEFAULT] typo_option", "[leftover] x"}
+    # what oslo.config would ignore silently is a problem (refused unless --force)
+    assert m.problems == [
+        f"{old}:6: unknown option 'typo_option' in [DEFAULT]; remove it or check the option "
+        f"reference (--force drops it)",
+        f"{old}:14: unknown section [leftover] (--force drops its 1 option(s))"]
     assert migrate.check(m) == []
 
 
@@ -94,8 +99,11 @@ def test_broken_result_is_not_written(tmp_path):
     old = tmp_path / "old.conf"
     old.write_text("[DEFAULT]\nlocal_ip = 10.0.0.1\n")
     m = migrate.build(old)
-    with pytest.raises(ConfigError, match="the migrated file would not load: .*local_ip"):
+    with pytest.raises(ConfigError) as err:
         migrate.check(m)
+    # the operator's file and line, not the scratch copy the check loads
+    assert err.value.message.startswith(f"{old}:2: local_ip = 10.0.0.1: needs a prefix length")
+    assert err.value.message.endswith("(the migrated file would not load; nothing was written)")
 
 
 def test_cli_migrate(tmp_path, capsys):
@@ -132,3 +140,86 @@ def test_a_value_continued_on_an_indented_line_is_refused_not_joined(tmp_path):
         migrate.build(old)
     assert err.value.message.startswith(f"{old}:3: this indented line continues the value "
                                         f"of 'undercloud_nameservers' (line 2)")
+
+
+def test_a_misspelled_option_is_refused_not_dropped(tmp_path, capsys):
+    """The issue's case: the typo'd interface was dropped and the new file silently used
+    the default one. Now: exit 1, nothing written, the line and the option named."""
+    old = tmp_path / "undercloud.conf"
+    old.write_text("[DEFAULT]\nlocal_ip = 192.168.24.1/24\nlocal_interfce = eth2\n")
+    new = tmp_path / "new.conf"
+    assert cli_main.main(["config", "migrate", str(old), "--output", str(new)]) == 1
+    out, err = capsys.readouterr()
+    assert not new.exists()
+    assert (f"ERROR {old}:3: unknown option 'local_interfce' in [DEFAULT]; did you mean "
+            f"'local_interface'? (--force drops it)") in err
+    assert "1 problem: " in err and "Traceback" not in out + err
+    # --force migrates without it, and says so in the report and a warning
+    assert cli_main.main(["config", "migrate", str(old), "--output", str(new), "--force"]) == 0
+    out, err = capsys.readouterr()
+    assert "local_interfce" not in new.read_text()
+    assert "dropped [DEFAULT] local_interfce (line 3) = eth2: unknown option" in out
+    assert f"WARNING {old}:3: unknown option 'local_interfce'" in err
+
+
+def test_dry_run_with_a_problem_exits_1_and_writes_nothing(tmp_path, capsys):
+    old = tmp_path / "undercloud.conf"
+    old.write_text("[DEFAULT]\nlocal_ip = 192.168.24.1/24\nlocal_ip = 192.168.24.9/24\n")
+    assert cli_main.main(["config", "migrate", str(old), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert (f"{old}:3: option 'local_ip' in [DEFAULT] is set twice: line 2 = 192.168.24.1/24, "
+            f"line 3 = 192.168.24.9/24") in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["undercloud.conf"]
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda p: p.mkdir(), "is a directory; pass the undercloud.conf file itself"),
+    (lambda p: None, "configuration file not found; give the path of an existing"),
+])
+def test_a_path_that_is_no_file_is_one_line(tmp_path, capsys, make, says):
+    path = tmp_path / "undercloud.conf"
+    make(path)
+    assert cli_main.main(["config", "migrate", str(path), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [err.splitlines()[0]] and f"ERROR {path}: {says}" in err
+
+
+def test_an_unreadable_file_is_one_line(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "undercloud.conf"
+    path.write_text("[DEFAULT]\n")
+    monkeypatch.setattr("os.access", lambda p, mode: False)  # tests run as root
+    assert cli_main.main(["config", "migrate", str(path), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"ERROR {path}: not readable by this user; install runs as "
+                                f"root, or fix the file's permissions"]
+
+
+def test_a_continued_value_is_refused_by_the_cli_with_one_line(tmp_path, capsys):
+    """The issue's case: two lines joined became 'undercloud_nameservers = 10.0.0.53
+    undercloud_ntp_servers = ...'."""
+    old = tmp_path / "undercloud.conf"
+    old.write_text("[DEFAULT]\nundercloud_nameservers = 10.0.0.53\n"
+                   "  undercloud_ntp_servers = pool.ntp.org\n")
+    new = tmp_path / "new.conf"
+    assert cli_main.main(["config", "migrate", str(old), "-o", str(new), "--force"]) == 1
+    out, err = capsys.readouterr()
+    assert not new.exists() and out == ""
+    assert err.splitlines() == [
+        f"ERROR {old}:3: this indented line continues the value of 'undercloud_nameservers' "
+        f"(line 2): every undercloud.conf value is one line; remove the indentation if it is "
+        f"an option of its own, or the line"]
+
+
+def test_every_driver_replacement_is_a_hardware_type_ironic_has():
+    from undercroft.config.translate import HARDWARE_TYPES
+    assert {t for t in migrate.DRIVER_TYPES.values() if t} <= set(HARDWARE_TYPES)
+
+
+def test_a_value_oslo_would_unquote_again_is_written_quoted(tmp_path):
+    old = tmp_path / "old.conf"
+    old.write_text("[DEFAULT]\novercloud_domain_name = '\"lab\"'\n")
+    m = migrate.build(old)
+    out = tmp_path / "new.conf"
+    migrate.write(m, out)
+    assert loader.load(old).get("overcloud_domain_name") == '"lab"'
+    assert loader.load(out).get("overcloud_domain_name") == '"lab"'
