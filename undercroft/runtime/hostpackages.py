@@ -27,6 +27,8 @@ APT_HELPER = TEMPLATES / "images" / "base" / "undercroft-apt-install"
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 HOST_ONLY = ["supervisor", "iproute2"]  # the process manager, and ip netns exec
 INSTALLED_FILES = "host-files"  # in state_dir: helper files written, for destroy
+MASKED_UNITS = "masked-units"  # in state_dir: the distro units masked (unmasked to reinstall)
+UNIT_DIR = Path("/etc/systemd/system")
 # general-purpose tools an image installs that the host keeps using after an upgrade
 KEEP_ON_CLEANUP = {"sudo", "iptables", "iproute2", "dnsmasq-base", "procps", "ca-certificates"}
 
@@ -59,6 +61,8 @@ def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
     services are masked (mask_distro_units)."""
     packages = recipe.packages + [p for p in HOST_ONLY if p not in recipe.packages]
     missing = missing_packages(packages)
+    if missing and systemd_is_pid1():
+        unmask_recorded(state_dir, reporter)
     if missing:
         reporter.line("run", "packages", f"installing {len(missing)} Debian packages on the host: "
                                          f"{' '.join(missing)}")
@@ -74,7 +78,7 @@ def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
                                    "installed are kept")
         reporter.line("ok", "packages", f"installed {len(missing)} packages")
     if systemd_is_pid1():
-        mask_distro_units(recipe.packages, reporter)
+        record_masked(state_dir, mask_distro_units(recipe.packages, reporter))
     written = []
     for src, dest in recipe.files:
         target = Path(dest)
@@ -163,6 +167,37 @@ def mask_distro_units(packages: list[str], reporter: Reporter, run=subprocess.ru
     reporter.line("ok", "systemd", f"masked {len(units)} distro units (Undercroft's units run "
                                    f"these services): {' '.join(units)}")
     return units
+
+
+def record_masked(state_dir: Path, units: list[str]) -> None:
+    path = state_dir / MASKED_UNITS
+    known = path.read_text().split() if path.exists() else []
+    new = [u for u in units if u not in known]
+    if new:
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text("".join(f"{u}\n" for u in known + new))
+
+
+def unmask_recorded(state_dir: Path, reporter: Reporter, run=subprocess.run,
+                    unit_dir: Path = UNIT_DIR) -> list[str]:
+    """A package's postinst enables its unit and fails on a masked one ("Unit file
+    keystone.service is masked"): before packages are installed again (a rollback after
+    ``upgrade --cleanup``), the units Undercroft masked are unmasked; the install masks
+    them again once the packages are in. Units masked by anyone else stay masked."""
+    path = state_dir / MASKED_UNITS
+    recorded = path.read_text().split() if path.exists() else []
+    masked = [u for u in recorded
+              if (unit_dir / u).is_symlink() and os.readlink(unit_dir / u) == "/dev/null"]
+    if not masked:
+        return []
+    proc = run(["systemctl", "unmask", *masked], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DeployError("host prep: unmasking the packages' own systemd units failed",
+                          detail=(proc.stderr or proc.stdout).strip()[-1500:],
+                          hint=f"systemctl unmask {' '.join(masked)}, then re-run")
+    reporter.line("ok", "systemd", f"unmasked {len(masked)} distro units for the package "
+                                   f"install (masked again after it)")
+    return masked
 
 
 def remove(packages: list[str], reporter: Reporter, run=subprocess.run) -> None:
