@@ -230,8 +230,8 @@ class Plan(UndercroftCommand):
         reporter = Reporter()
         _, dep = preview(self, args, reporter)
         rt = runtime.for_settings(dep.settings)
-        if not dep.settings.baremetal:
-            refs = rt.image_refs(REPO)
+        if not dep.settings.baremetal:  # a containerized deployment's images are podman's
+            refs = runtime.as_podman(rt, "the images to build").image_refs(REPO)
             missing = [i.name for i in dep.needed_images if i.ref not in refs]
             if missing:
                 reporter.info(f"Images to build: {', '.join(missing)}")

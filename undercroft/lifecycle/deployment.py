@@ -31,10 +31,10 @@ from undercroft.render.parameters import (
 from undercroft.render.services import Rendered, Renderer, labels
 from undercroft.report import Reporter
 from undercroft.images import recipe
-from undercroft.runtime import hostpackages, hostprep
+from undercroft.runtime import as_podman, hostpackages, hostprep
 from undercroft.runtime.host import STATE_FILE as HOST_STATE_FILE
 from undercroft.runtime.executor import StepExecutor, UpdateExecutor
-from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
 
 STEP_NAMES = {1: "load balancer and VIPs", 2: "database, messaging and cache",
               3: "bootstrap (databases, schemas, keys)", 4: "services", 5: "post-deploy"}
@@ -237,8 +237,8 @@ def public_tls(settings: Settings, values: Mapping, services: list[str],
     return certificates.generated(settings.state_dir / "tls", [n for n in names if n], persist)
 
 
-def compute_plan(dep: Deployment, podman: Podman) -> Plan:
-    return make_plan(dep.rendered.desired, podman.containers(dep.settings.deployment_name))
+def compute_plan(dep: Deployment, runtime: Runtime) -> Plan:
+    return make_plan(dep.rendered.desired, runtime.containers(dep.settings.deployment_name))
 
 
 def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
@@ -249,7 +249,7 @@ def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
     reporter.info(f"Plan: {plan.summary()}")
 
 
-def converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: StepExecutor,
+def converge(dep: Deployment, runtime: Runtime, reporter: Reporter, executor: StepExecutor,
               build_images: bool = True, steps: frozenset[int] | None = None) -> tuple[Plan, list[Path]]:
     """What install, update and upgrade share: host prep, images, plan, execution, credentials."""
     s = dep.settings
@@ -259,16 +259,18 @@ def converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: Step
         hostpackages.install(recipe.for_images(dep.images, dep.image_names), s.state_dir, reporter)
         hostpackages.run_setup([(n, cmd) for n in dep.services
                                 for cmd in dep.catalog.services[n].baremetal.setup], reporter)
-    elif build_images:
-        builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
-        builder.ensure(dep.needed_images)
-    else:
-        refs = podman.image_refs(image_catalog.REPO)
-        missing = [i.ref for i in dep.needed_images if i.ref not in refs]
-        if missing:
-            raise DeployError(f"images missing: {', '.join(missing)}",
-                              hint="run 'undercroft images build' first")
-    plan = compute_plan(dep, podman)
+    else:  # containers: their images are podman's
+        podman = as_podman(runtime, "a containerized deployment's images")
+        if build_images:
+            builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
+            builder.ensure(dep.needed_images)
+        else:
+            refs = podman.image_refs(image_catalog.REPO)
+            missing = [i.ref for i in dep.needed_images if i.ref not in refs]
+            if missing:
+                raise DeployError(f"images missing: {', '.join(missing)}",
+                                  hint="run 'undercroft images build' first")
+    plan = compute_plan(dep, runtime)
     if steps is not None:
         plan = plan.only_steps(steps)
     reporter.phase("Plan")
@@ -286,18 +288,18 @@ def _write_config(dep: Deployment):
     return lambda d: write_config_dir(dep.by_name(d.name))
 
 
-def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
+def update(dep: Deployment, runtime: Runtime, reporter: Reporter) -> Plan:
     """Minor update: rebuild changed images, then recreate only what changed, one
     container at a time, each gated on its healthcheck with rollback (UpdateExecutor)."""
     t0 = time.monotonic()
     s = dep.settings
     reporter.event("update_start", deployment=s.deployment_name)
     executor = UpdateExecutor(
-        podman, reporter, dep.labels_for, before_start=_write_config(dep),
+        runtime, reporter, dep.labels_for, before_start=_write_config(dep),
         keep_config=lambda n: keep_previous_config(s.state_dir, n),
         restore_config=lambda n: restore_previous_config(s.state_dir, n),
         drop_config=lambda n: drop_previous_config(s.state_dir, n))
-    plan, _ = converge(dep, podman, reporter, executor)
+    plan, _ = converge(dep, runtime, reporter, executor)
     took = time.monotonic() - t0
     reporter.event("update_done", seconds=round(took, 2), writes=len(plan.writes))
     reporter.phase("Summary")
@@ -306,13 +308,13 @@ def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
     return plan
 
 
-def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: bool = True,
+def install(dep: Deployment, runtime: Runtime, reporter: Reporter, build_images: bool = True,
             steps: frozenset[int] | None = None) -> Plan:
     t0 = time.monotonic()
     s = dep.settings
     reporter.event("install_start", deployment=s.deployment_name, services=dep.services)
-    executor = StepExecutor(podman, reporter, dep.labels_for, before_start=_write_config(dep))
-    plan, written = converge(dep, podman, reporter, executor, build_images, steps)
+    executor = StepExecutor(runtime, reporter, dep.labels_for, before_start=_write_config(dep))
+    plan, written = converge(dep, runtime, reporter, executor, build_images, steps)
     took = time.monotonic() - t0
     reporter.event("install_done", seconds=round(took, 2), writes=len(plan.writes),
                    unchanged=len(plan.unchanged))

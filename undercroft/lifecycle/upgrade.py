@@ -49,6 +49,7 @@ from undercroft.runtime import hostpackages, hostprep, initservices
 from undercroft.runtime.executor import StepExecutor
 from undercroft.runtime.host import STATE_FILE as HOST_UNITS, HostRuntime
 from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
 
 BEFORE = "upgrade-before.json"
 REPORT = "upgrade-report.json"
@@ -134,7 +135,9 @@ def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
 
 def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
             init=None, etc: Path = Path("/etc")) -> dict:
-    """``init``/``etc``: the host's init system and configuration (tests pass fakes)."""
+    """``init``/``etc``: the host's init system and configuration (tests pass fakes).
+    ``podman``: Podman itself, not just any runtime: the upgrade builds the images and
+    counts rows with the mariadb client in the mysql container (``podman exec``)."""
     podman = podman or Podman()
     s = deployment.settings(config, overrides)
     host = HostRuntime(s.state_dir)
@@ -220,10 +223,11 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
     return report
 
 
-def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None,
+def rollback(config, overrides, reporter: Reporter, podman: Runtime | None = None,
              init=None) -> None:
     """Back to host processes over the same data: containers removed, units installed
-    (after a takeover: the init services disabled by it enabled and started again)."""
+    (after a takeover: the init services disabled by it enabled and started again).
+    ``podman``: the containers' runtime (tests pass a fake)."""
     s = deployment.settings(config, overrides)
     upgraded = [s.state_dir / n for n in (deployment.HOST_LAYOUT, BEFORE, takeover.RECORD,
                                           HOST_UNITS)]

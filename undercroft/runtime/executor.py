@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Callable, Mapping, Union
+from typing import Callable, Mapping
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
 
@@ -22,13 +22,8 @@ from undercroft.errors import DeployError
 from undercroft.plan.model import Action, ActionKind, DesiredContainer, Plan
 from undercroft.report import Reporter
 from undercroft.runtime import health
-from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
 from undercroft.runtime.service_logs import recent_errors
-
-if TYPE_CHECKING:  # pragma: no cover
-    from undercroft.runtime.host import HostRuntime
-
-Runtime = Union[Podman, "HostRuntime"]
 
 LOG_TAIL = 30
 PODMAN_EVERY = 10.0  # seconds between podman healthchecks while the cheap probe fails
