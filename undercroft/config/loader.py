@@ -35,8 +35,8 @@ class _Values(iniparser.BaseParser):
 
     def __init__(self):
         super().__init__()
-        self.section = None
-        self.values: dict[tuple[str, str], str] = {}
+        self.section: str | None = None  # None: a value before any [section]
+        self.values: dict[tuple[str | None, str], str] = {}
 
     def new_section(self, section):
         self.section = section
@@ -86,7 +86,7 @@ def scan(path: Path) -> list[tuple[str, str, int]]:
     return entries
 
 
-def raw_values(path: Path) -> dict[tuple[str, str], str]:
+def raw_values(path: Path) -> dict[tuple[str | None, str], str]:
     """(section, key) -> the value text as written (no type conversion)."""
     parser = _Values()
     with open(path) as f:
@@ -169,7 +169,7 @@ class UndercloudConf:
 
     path: Path | None
     conf: cfg.ConfigOpts
-    lines: dict[tuple[str, str], int]
+    lines: dict[tuple[str | None, str], int]  # group None: a section of no known group
     subnets: tuple[str, ...] = (options.LOCAL_SUBNET_DEFAULT,)
     local_subnet: str = options.LOCAL_SUBNET_DEFAULT
     warnings: list[str] = field(default_factory=list)
@@ -283,7 +283,7 @@ def _warnings(uc: UndercloudConf, entries, subnets, local) -> list[str]:
     return out
 
 
-def _current_names(group: str, subnets, local) -> set[str]:
+def _current_names(group: str | None, subnets, local) -> set[str]:
     if group == "DEFAULT":
         return {o.dest for o in options.DEFAULT_OPTS + options.INSTACK_OPTS}
     return set(options.SUBNET_OPTION_NAMES)
@@ -293,7 +293,7 @@ def load(path: str | os.PathLike | None) -> UndercloudConf:
     """Load undercloud.conf (or defaults if ``path`` is None). Values are checked eagerly."""
     conf = cfg.ConfigOpts()
     files: list[str] = []
-    lines: dict[tuple[str, str], int] = {}
+    lines: dict[tuple[str | None, str], int] = {}
     subnets, local = [options.LOCAL_SUBNET_DEFAULT], options.LOCAL_SUBNET_DEFAULT
     entries: list[tuple[str, str, int]] = []
     p = None

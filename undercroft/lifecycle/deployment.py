@@ -9,7 +9,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from undercroft.config import certificates, loader, passwords
 from undercroft.config.translate import Settings, Translated, translate
@@ -35,6 +35,13 @@ from undercroft.runtime import as_podman, hostpackages, hostprep
 from undercroft.runtime.host import STATE_FILE as HOST_STATE_FILE
 from undercroft.runtime.executor import StepExecutor, UpdateExecutor
 from undercroft.runtime.protocol import Runtime
+
+if TYPE_CHECKING:  # pragma: no cover
+    from undercroft.config import validations
+
+# The command line's [undercroft] options (str, or True for a flag) and, under the key
+# ROLE_CHOICE, deploy's role_choice.RoleChoice.
+Overrides = Mapping[str, object]
 
 STEP_NAMES = {1: "load balancer and VIPs", 2: "database, messaging and cache",
               3: "bootstrap (databases, schemas, keys)", 4: "services", 5: "post-deploy"}
@@ -83,7 +90,7 @@ class Deployment:
         return next(c for c in self.rendered.containers if c.desired.name == name)
 
 
-def configure(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+def configure(config: str | Path | None, overrides: Overrides | None = None,
               upgrading: bool = False) -> tuple[loader.UndercloudConf, Translated]:
     """undercloud.conf loaded and translated, with the command line's [undercroft] overrides.
 
@@ -94,17 +101,19 @@ def configure(config: str | Path | None, overrides: Mapping[str, str] | None = N
     uc = loader.load(config)
     overrides = dict(overrides or {})
     given = overrides.pop(ROLE_CHOICE, None)  # undercroft deploy's -r/-e
+    if not isinstance(given, (role_choice.RoleChoice, type(None))):
+        raise TypeError(f"overrides[{ROLE_CHOICE!r}]: a RoleChoice, not {given!r}")
     for key, value in overrides.items():
         uc.conf.set_override(key, value, group="undercroft")
     tr = with_role_choice(translate(uc), given)
     state = tr.settings.state_dir
     if upgrading or (state / HOST_LAYOUT).exists():
-        layout = dict(baremetal=False, host_layout=True)
+        layout = dataclasses.replace(tr.settings, baremetal=False, host_layout=True)
     elif (state / HOST_STATE_FILE).exists():
-        layout = dict(baremetal=True)
+        layout = dataclasses.replace(tr.settings, baremetal=True)
     else:
         return uc, tr
-    return uc, dataclasses.replace(tr, settings=dataclasses.replace(tr.settings, **layout))
+    return uc, dataclasses.replace(tr, settings=layout)
 
 
 ROLE_CHOICE = "role_choice"  # the overrides key for a RoleChoice (see role_choice.py)
@@ -121,12 +130,12 @@ def with_role_choice(tr: Translated, given: role_choice.RoleChoice | None) -> Tr
         s, roles_file=choice.roles_file or s.roles_file, env_files=s.env_files + choice.env_files))
 
 
-def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
+def settings(config: str | Path | None, overrides: Overrides | None = None) -> Settings:
     """Only the deployment's settings (paths, namespace, name): no templates rendered."""
     return configure(config, overrides)[1].settings
 
 
-def validate(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+def validate(config: str | Path | None, overrides: Overrides | None = None,
              host=None) -> "validations.Findings":
     """Every problem install would refuse, from every stage at once: the configuration's
     own checks, the templates and parameters it leads to, and with ``host`` (HostFacts)
@@ -152,7 +161,7 @@ def validate(config: str | Path | None, overrides: Mapping[str, str] | None = No
     return findings
 
 
-def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+def load(config: str | Path | None, overrides: Overrides | None = None,
          reporter: Reporter | None = None, persist_secrets: bool = False,
          upgrading: bool = False) -> Deployment:
     reporter = reporter or Reporter(quiet=True)

@@ -89,10 +89,9 @@ def _start_upgrade(dep, config, databases, reporter: Reporter) -> dict:
         passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)
     backup.create(src, archive, (), reporter)  # raises: nothing has changed yet
     reporter.line("ok", "backup", f"{archive} (0600)")
-    before = {"backup": str(archive), "started": int(time.time()),
-              "rows": counts.row_counts((), databases)}
-    reporter.line("ok", "counts", f"{len(before['rows'])} tables, "
-                                  f"{sum(before['rows'].values())} rows recorded")
+    rows = counts.row_counts((), databases)
+    before = {"backup": str(archive), "started": int(time.time()), "rows": rows}
+    reporter.line("ok", "counts", f"{len(rows)} tables, {sum(rows.values())} rows recorded")
     write_atomic(s.state_dir / BEFORE, json.dumps(before, indent=1) + "\n", 0o600)
     write_atomic(s.state_dir / deployment.HOST_LAYOUT, "upgraded from baremetal\n", 0o600)
     return before

@@ -173,10 +173,11 @@ class HostRuntime:
             return {}
         if rec["oneshot"]:
             proc = self._procs.get(name)
-            running = proc is not None and proc.poll() is None
-            return {"Id": name, "State": {"Status": "running" if running else "exited",
+            live = proc if proc is not None and proc.poll() is None else None
+            return {"Id": name, "State": {"Status": "exited" if live is None else "running",
                                          "ExitCode": rec.get("exit_code") or 0,
-                                         "Pid": proc.pid if running else 0}, "RestartCount": 0}
+                                         "Pid": 0 if live is None else live.pid},
+                    "RestartCount": 0}
         i = self.manager.info(name)
         running = i.get("statename") in RUNNING
         # supervisor restarts a crashed program with a new pid: count that as a restart
