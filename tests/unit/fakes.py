@@ -1,21 +1,24 @@
 """Test doubles for the unit tier.
 
-``FakePodman`` implements the methods of ``undercroft.runtime.podman.Podman`` that
-``StepExecutor`` (and the status/plan code) call, records every call, and answers from
-per-container scripts instead of running anything.
+``FakePodman`` implements ``undercroft.runtime.protocol.Runtime`` (the verbs
+``StepExecutor`` and the lifecycle call; mypy checks it, see the end of this module),
+records every call, and answers from per-container scripts instead of running anything.
 """
 from __future__ import annotations
 
 import json
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from undercroft.plan.hashing import config_hash
 from undercroft.plan.model import (
     HASH_LABEL, INPUTS_LABEL, ONESHOT_LABEL, SERVICE_LABEL, STEP_LABEL, DesiredContainer,
     ObservedContainer,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from undercroft.runtime.protocol import Runtime
 
 NO_LOG_DIR = "/nonexistent-undercroft-unit-log"  # plan-only tests never execute
 WRITE_METHODS = {"run_detached", "remove", "start", "stop", "stop_many", "rename"}
@@ -154,6 +157,10 @@ class FakePodman:
         if isinstance(code, BaseException):
             raise code
         return code
+
+
+if TYPE_CHECKING:  # mypy checks the fake against the protocol
+    _runtime: Runtime = FakePodman()
 
 
 def spec(log_path: str, timeout: float = 5, healthcheck: str = "true",

@@ -30,6 +30,7 @@ class UndercroftCommand(Command):
 
     auth_required = False  # python-openstackclient: do not authenticate for these commands
     needs_config = True
+    refused = False  # set by cli/deploy.py:preview: install would refuse the configuration
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)

@@ -46,8 +46,6 @@ class ConfigShow(UndercroftCommand, Lister):
                             help="list the deployment's services instead of its parameters")
         return parser
 
-    refused = False  # set by preview: install would refuse this configuration
-
     def run(self, parsed_args):
         try:
             rc = super().run(parsed_args)

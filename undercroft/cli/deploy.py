@@ -29,7 +29,7 @@ def warn_config(reporter: Reporter, tr, services=None) -> None:
                               f"it is not deployed")
 
 
-def preview(command, args, reporter: Reporter):
+def preview(command: UndercroftCommand, args, reporter: Reporter):
     """Load the deployment read-only and warn about anything install would refuse; the
     command then exits 1 (``command.refused``), so a script can rely on the exit code."""
     path, overrides = command.config_path(args), command.overrides(args)
@@ -78,7 +78,7 @@ class Install(UndercroftCommand):
 
     def act(self, args):
         if args.dry_run:
-            return Plan.show(self, args)
+            return show_plan(self, args)
         path, overrides = self.config_path(args), self.overrides(args)
         # Everything below up to host prep is read-only: configuration, templates and the
         # preflight validations fail before anything on the host changes.
@@ -224,17 +224,19 @@ class Plan(UndercroftCommand):
     """
 
     def act(self, args):
-        return self.show(args)
+        return show_plan(self, args)
 
-    def show(self, args):
-        reporter = Reporter()
-        _, dep = preview(self, args, reporter)
-        rt = runtime.for_settings(dep.settings)
-        if not dep.settings.baremetal:
-            refs = rt.image_refs(REPO)
-            missing = [i.name for i in dep.needed_images if i.ref not in refs]
-            if missing:
-                reporter.info(f"Images to build: {', '.join(missing)}")
-        plan = deployment.compute_plan(dep, rt)
-        deployment.print_plan(plan, reporter, verbose=True)
-        return 1 if self.refused else 0
+
+def show_plan(command: UndercroftCommand, args) -> int:
+    """``plan`` and ``install --dry-run``; exits 1 if install would refuse."""
+    reporter = Reporter()
+    _, dep = preview(command, args, reporter)
+    rt = runtime.for_settings(dep.settings)
+    if not dep.settings.baremetal:  # a containerized deployment's images are podman's
+        refs = runtime.as_podman(rt, "the images to build").image_refs(REPO)
+        missing = [i.name for i in dep.needed_images if i.ref not in refs]
+        if missing:
+            reporter.info(f"Images to build: {', '.join(missing)}")
+    plan = deployment.compute_plan(dep, rt)
+    deployment.print_plan(plan, reporter, verbose=True)
+    return 1 if command.refused else 0

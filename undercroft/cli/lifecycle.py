@@ -14,6 +14,7 @@ from undercroft.redact import redact
 from undercroft.lifecycle import backup, deployment, destroy, restart, upgrade
 from undercroft.report import Reporter
 from undercroft import runtime
+from undercroft.runtime.host import HostRuntime
 from undercroft.runtime.podman import Podman
 
 
@@ -96,8 +97,8 @@ class Logs(UndercroftCommand):
 
     def act(self, args):
         settings = deployment.settings(self.config_path(args), self.overrides(args))
-        podman = runtime.for_settings(settings)
-        observed = podman.containers(settings.deployment_name)
+        rt = runtime.for_settings(settings)
+        observed = rt.containers(settings.deployment_name)
         full = f"{settings.container_prefix}{args.name}"
         names = [o.name for o in observed if o.service == args.name] or \
             [o.name for o in observed if o.name in (args.name, full)]
@@ -106,12 +107,13 @@ class Logs(UndercroftCommand):
             raise DeployError(f"no service or container '{args.name}' in deployment "
                               f"'{settings.deployment_name}'",
                               hint=f"services: {', '.join(services) or 'none (not installed)'}")
-        if settings.baremetal:  # host processes write to files: tail prints a header per file
-            paths = [p for p in (podman.log_path(n) for n in names) if p and Path(p).exists()]
+        if isinstance(rt, HostRuntime):  # host processes' files: tail prints a header per file
+            paths = [p for p in (rt.log_path(n) for n in names) if p and Path(p).exists()]
             if not paths:
                 raise DeployError(f"no output file yet for {', '.join(names)}")
             argv = ["tail", "-n", str(args.tail), *(["-F"] if args.follow else []), *paths]
         else:
+            podman = runtime.as_podman(rt, "logs of containers")
             argv = podman.cmd("logs", "--tail", str(args.tail), *(["--names"] if len(names) > 1
                                                                    else []),
                               *(["-f"] if args.follow else []), *names)

@@ -52,10 +52,10 @@ class Status(UndercroftCommand):
         expected: dict[str, list[str]] = {}
         for c in dep.rendered.containers:
             expected.setdefault(c.desired.service, []).append(c.desired.name)
-        podman = runtime.for_settings(dep.settings)  # host processes of a baremetal one
-        observed = podman.containers(dep.settings.deployment_name)
+        rt = runtime.for_settings(dep.settings)  # host processes of a baremetal one
+        observed = rt.containers(dep.settings.deployment_name)
         endpoints = {} if args.no_endpoints or not observed else endpoint_status(dep)
-        result = status.collect(podman, dep.settings.deployment_name, expected, endpoints,
+        result = status.collect(rt, dep.settings.deployment_name, expected, endpoints,
                                 observed)
         if args.json:
             print(json.dumps(status.as_dict(result), indent=2))

@@ -282,6 +282,8 @@ def _warnings(uc: UndercloudConf, entries, subnets, local) -> list[str]:
     auth_lines = []
     for section, key, line in entries:
         group = canonical(section, groups)
+        if group is None:  # an unknown section: refused by _check_known already
+            continue
         if group == "auth":
             auth_lines.append(line)
             continue
@@ -341,7 +343,8 @@ def load(path: str | os.PathLike | None) -> UndercloudConf:
         subnets, local = subnet_names(p, default_lines)
         _check_known(p, entries, subnets, local)
         groups = ["DEFAULT", "undercroft", "auth", *subnets]
-        lines = {(canonical(s, groups), k): n for s, k, n in entries}
+        lines = {(g, k): n for s, k, n in entries  # unknown sections were refused above
+                 if (g := canonical(s, groups)) is not None}
         _map_deprecated_lines(lines, subnets, local)
         _check_subnet_sections(p, entries, subnets, local, default_lines)
         files = [str(p)]

@@ -287,7 +287,7 @@ def build(old: Path) -> Migration:
 
 
 def _renamed(e: old_file.Entry) -> str:
-    return f"section [{e.section}] renamed" if e.group.lower() != e.section.lower() else ""
+    return f"section [{e.section}] renamed" if (e.group or "").lower() != e.section.lower() else ""
 
 
 def _default(m, e, current, renamed, default_keys, local, subnet_set):
@@ -381,7 +381,7 @@ def _masquerade(m: Migration, f: old_file.OldFile, default_keys) -> None:
     without the option keeps masquerading its default network.
     """
     if "masquerade_network" in default_keys:
-        value, line = f.value("DEFAULT", "masquerade_network"), default_keys["masquerade_network"]
+        value, line = f.value("DEFAULT", "masquerade_network") or "", default_keys["masquerade_network"]
         why = "instack-undercloud option"
     elif m.era == "instack-undercloud":
         value, line, why = "192.168.24.0/24", None, "instack-undercloud's default"
@@ -416,7 +416,7 @@ def _hardware_types(m: Migration, f: old_file.OldFile, default_keys) -> None:
     for key in ("enabled_hardware_types", "enabled_drivers", "discovery_default_driver"):
         if key not in default_keys:
             continue
-        line, value = default_keys[key], f.value("DEFAULT", key)
+        line, value = default_keys[key], f.value("DEFAULT", key) or ""
         label = next(e.label for e in f.entries if e.line == line)
         if key == "enabled_drivers" and "enabled_hardware_types" in default_keys:
             m.report.append(Line(label, line, None, value, "enabled_hardware_types is set"))

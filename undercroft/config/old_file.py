@@ -105,7 +105,7 @@ def read(path: str | Path) -> OldFile:
                 f"{a.shown}, line {line} = {b.shown}; keep one (--force keeps the last, as "
                 f"oslo.config did)")))
     for r, key, line in known:
-        last = old.line(at[line].group, key)
+        last = old.line(at[line].group or "", key)  # known: every entry has a group
         if last != line:
             old.dropped[line] = f"set again on line {last}, which wins (as in oslo.config)"
     old.problems.sort(key=lambda pr: pr.line)

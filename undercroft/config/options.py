@@ -477,7 +477,7 @@ def register(conf: cfg.ConfigOpts, subnets: list[str] | None = None,
         conf.register_opts(subnet_opts(local=name == local_subnet), group=name)
 
 
-def deprecated_names(opt: cfg.Opt) -> list[tuple[str, str]]:
+def deprecated_names(opt: cfg.Opt) -> list[tuple[str | None, str]]:
     """(group or None, old name) for every deprecated name of ``opt``."""
     return [(d.group, d.name.replace("-", "_")) for d in opt.deprecated_opts if d.name]
 

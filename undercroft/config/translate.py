@@ -160,7 +160,7 @@ def vip_address(uc: UndercloudConf, opt: str) -> str:
     except ValueError:
         pass
     try:
-        found = {a[4][0] for a in socket.getaddrinfo(raw, None)}
+        found = {str(a[4][0]) for a in socket.getaddrinfo(raw, None)}  # IPv4/6: a str
     except (socket.gaierror, UnicodeError):
         found = set()
     found = {a for a in found if not ipaddress.ip_address(a).is_loopback}
@@ -218,7 +218,7 @@ def subnets(uc: UndercloudConf, problems: Problems) -> list[Subnet]:
         gateway, start, end = addr("gateway"), addr("dhcp_start"), addr("dhcp_end")
         rng = uc.get("inspection_iprange", name)
         parts = [x.strip() for x in rng.split(",")]
-        ins = (None, None)
+        ins: tuple[IPAddress | None, IPAddress | None] = (None, None)
         try:
             if len(parts) != 2:
                 raise ValueError
@@ -245,8 +245,11 @@ def subnets(uc: UndercloudConf, problems: Problems) -> list[Subnet]:
                 problems.append(f"{uc.line_of(name, 'host_routes')}: [{name}] host_routes: "
                                 f"{route} needs destination (a CIDR) and nexthop (an address), "
                                 f"e.g. {{destination: 10.10.10.0/24, nexthop: 192.168.24.1}}")
-        if len(problems) == bad:
-            out.append(Subnet(name, cidr, gateway, start, end, ins[0], ins[1], rng,
+        ins_start, ins_end = ins
+        # each value left None added a problem
+        if len(problems) == bad and cidr is not None and ins_start is not None \
+                and ins_end is not None:
+            out.append(Subnet(name, cidr, gateway, start, end, ins_start, ins_end, rng,
                               uc.get("masquerade", name), tuple(excludes), tuple(routes)))
     return out
 
@@ -636,12 +639,12 @@ def translate(uc: UndercloudConf) -> Translated:
     # --- services -------------------------------------------------------------------------------------
     disabled: list[str] = []
     requested: list[str] = []
-    for opt, names in SERVICE_TOGGLES.items():
+    for opt, switched in SERVICE_TOGGLES.items():
         on = uc.get(opt)
         if not on:
-            disabled += [n for n in names if n not in disabled]
+            disabled += [n for n in switched if n not in disabled]
         elif uc.is_set("DEFAULT", opt):
-            requested += [n for n in names if n not in requested]
+            requested += [n for n in switched if n not in requested]
     if mode == "off":
         # Like tripleoclient: haproxy and keepalived only come with public TLS; without
         # it every endpoint is http://local_ip:port.

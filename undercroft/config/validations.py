@@ -315,11 +315,11 @@ def check_config(uc: UndercloudConf, tr: Translated | None = None) -> Findings:
                         p.append(f"{where(uc, 'DEFAULT', opt)}: with TLS the VIP must be "
                                  f"inside cidr {s.cidr} of [{grp}]; pick an address in it")
     names = list(by_name)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            na, nb = by_name[a].cidr, by_name[b].cidr
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            na, nb = by_name[first].cidr, by_name[second].cidr
             if na.version == nb.version and na.overlaps(nb):
-                p.append(f"{where(uc, b, 'cidr')}: overlaps cidr {na} of [{a}]; "
+                p.append(f"{where(uc, second, 'cidr')}: overlaps cidr {na} of [{first}]; "
                          f"give every subnet its own network")
     if len(uc.subnets) > 1 and not uc.get("enable_routed_networks"):
         p.append(f"{where(uc, 'DEFAULT', 'enable_routed_networks')}: subnets lists "

@@ -97,6 +97,7 @@ class ImageBuilder:
                               ROOTFS_RECIPE["suite"], str(tmp), self.mirror],
                              log, "debootstrap of the base root filesystem")
             tar = subprocess.Popen(["tar", "-C", str(tmp), "-c", "."], stdout=subprocess.PIPE)
+            assert tar.stdout is not None  # stdout=PIPE
             try:
                 self.podman.writes.append("import rootfs")
                 self._run_logged([self.podman.binary, *GLOBAL_FLAGS, "import",
@@ -110,6 +111,7 @@ class ImageBuilder:
 
     def _build_layer(self, img: ImageDef, parent: ImageDef, log: Path) -> None:
         """Build from a scratch context: the image's directory plus ``_common/``."""
+        assert img.context is not None  # only the rootfs (built by debootstrap) has none
         log.write_text("")
         self.podman.writes.append(f"build {img.name}")
         ctx = Path(tempfile.mkdtemp(prefix=f"ctx-{img.name}-", dir=self.build_dir))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from undercroft.model.loader import TEMPLATES, read_yaml
 from undercroft.plan.hashing import digest
@@ -10,7 +11,18 @@ from undercroft.plan.hashing import digest
 REPO = "localhost/undercroft"
 ROOTFS = "rootfs"
 COMMON = "common"  # shared files, visible to every build as _common/<name>
-ROOTFS_RECIPE = {"suite": "bookworm", "variant": "minbase", "include": ["python3"], "recipe": 1}
+
+
+class RootfsRecipe(TypedDict):
+    """debootstrap's inputs for the base root filesystem (part of its tag)."""
+    suite: str
+    variant: str
+    include: list[str]
+    recipe: int
+
+
+ROOTFS_RECIPE: RootfsRecipe = {"suite": "bookworm", "variant": "minbase", "include": ["python3"],
+                               "recipe": 1}
 
 
 @dataclass(frozen=True)

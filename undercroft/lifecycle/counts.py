@@ -38,7 +38,8 @@ def compare(before: dict[str, int], after: dict[str, int]) -> tuple[list[str], l
     """(lost, grew): one line per table with fewer rows (or gone) after, and per table
     with more. Running services add rows on their own (a nova-compute registering its
     node, keystone keeping password history); only fewer rows means data was lost."""
-    lost, grew = [], []
+    lost: list[str] = []
+    grew: list[str] = []
     for key in sorted(set(before) | set(after)):
         b, a = before.get(key), after.get(key)
         if b == a:

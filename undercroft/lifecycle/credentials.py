@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import yaml
 
@@ -54,7 +54,7 @@ def write(output_dir: Path, values: Mapping, ca_pem: str = "") -> list[Path]:
         "export OS_CLOUDNAME=undercloud",
         "export PS1=${PS1:-}'(undercloud) '", ""]))
     clouds = clouds_yaml_path(output_dir)
-    data = {}
+    data: dict[str, Any] = {}
     if clouds.exists():
         data = yaml.safe_load(clouds.read_text()) or {}
     data.setdefault("clouds", {})[CLOUD_NAME] = {

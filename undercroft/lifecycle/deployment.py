@@ -9,7 +9,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from undercroft.config import certificates, loader, passwords
 from undercroft.config.translate import Settings, Translated, translate
@@ -31,10 +31,17 @@ from undercroft.render.parameters import (
 from undercroft.render.services import Rendered, Renderer, labels
 from undercroft.report import Reporter
 from undercroft.images import recipe
-from undercroft.runtime import hostpackages, hostprep
+from undercroft.runtime import as_podman, hostpackages, hostprep
 from undercroft.runtime.host import STATE_FILE as HOST_STATE_FILE
 from undercroft.runtime.executor import StepExecutor, UpdateExecutor
-from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
+
+if TYPE_CHECKING:  # pragma: no cover
+    from undercroft.config import validations
+
+# The command line's [undercroft] options (str, or True for a flag) and, under the key
+# ROLE_CHOICE, deploy's role_choice.RoleChoice.
+Overrides = Mapping[str, object]
 
 STEP_NAMES = {1: "load balancer and VIPs", 2: "database, messaging and cache",
               3: "bootstrap (databases, schemas, keys)", 4: "services", 5: "post-deploy"}
@@ -83,7 +90,7 @@ class Deployment:
         return next(c for c in self.rendered.containers if c.desired.name == name)
 
 
-def configure(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+def configure(config: str | Path | None, overrides: Overrides | None = None,
               upgrading: bool = False) -> tuple[loader.UndercloudConf, Translated]:
     """undercloud.conf loaded and translated, with the command line's [undercroft] overrides.
 
@@ -94,17 +101,19 @@ def configure(config: str | Path | None, overrides: Mapping[str, str] | None = N
     uc = loader.load(config)
     overrides = dict(overrides or {})
     given = overrides.pop(ROLE_CHOICE, None)  # undercroft deploy's -r/-e
+    if not isinstance(given, (role_choice.RoleChoice, type(None))):
+        raise TypeError(f"overrides[{ROLE_CHOICE!r}]: a RoleChoice, not {given!r}")
     for key, value in overrides.items():
         uc.conf.set_override(key, value, group="undercroft")
     tr = with_role_choice(translate(uc), given)
     state = tr.settings.state_dir
     if upgrading or (state / HOST_LAYOUT).exists():
-        layout = dict(baremetal=False, host_layout=True)
+        layout = dataclasses.replace(tr.settings, baremetal=False, host_layout=True)
     elif (state / HOST_STATE_FILE).exists():
-        layout = dict(baremetal=True)
+        layout = dataclasses.replace(tr.settings, baremetal=True)
     else:
         return uc, tr
-    return uc, dataclasses.replace(tr, settings=dataclasses.replace(tr.settings, **layout))
+    return uc, dataclasses.replace(tr, settings=layout)
 
 
 ROLE_CHOICE = "role_choice"  # the overrides key for a RoleChoice (see role_choice.py)
@@ -121,12 +130,12 @@ def with_role_choice(tr: Translated, given: role_choice.RoleChoice | None) -> Tr
         s, roles_file=choice.roles_file or s.roles_file, env_files=s.env_files + choice.env_files))
 
 
-def settings(config: str | Path | None, overrides: Mapping[str, str] | None = None) -> Settings:
+def settings(config: str | Path | None, overrides: Overrides | None = None) -> Settings:
     """Only the deployment's settings (paths, namespace, name): no templates rendered."""
     return configure(config, overrides)[1].settings
 
 
-def validate(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+def validate(config: str | Path | None, overrides: Overrides | None = None,
              host=None) -> "validations.Findings":
     """Every problem install would refuse, from every stage at once: the configuration's
     own checks, the templates and parameters it leads to, and with ``host`` (HostFacts)
@@ -152,7 +161,7 @@ def validate(config: str | Path | None, overrides: Mapping[str, str] | None = No
     return findings
 
 
-def load(config: str | Path | None, overrides: Mapping[str, str] | None = None,
+def load(config: str | Path | None, overrides: Overrides | None = None,
          reporter: Reporter | None = None, persist_secrets: bool = False,
          upgrading: bool = False) -> Deployment:
     reporter = reporter or Reporter(quiet=True)
@@ -237,8 +246,8 @@ def public_tls(settings: Settings, values: Mapping, services: list[str],
     return certificates.generated(settings.state_dir / "tls", [n for n in names if n], persist)
 
 
-def compute_plan(dep: Deployment, podman: Podman) -> Plan:
-    return make_plan(dep.rendered.desired, podman.containers(dep.settings.deployment_name))
+def compute_plan(dep: Deployment, runtime: Runtime) -> Plan:
+    return make_plan(dep.rendered.desired, runtime.containers(dep.settings.deployment_name))
 
 
 def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
@@ -249,7 +258,7 @@ def print_plan(plan: Plan, reporter: Reporter, verbose: bool = True) -> None:
     reporter.info(f"Plan: {plan.summary()}")
 
 
-def converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: StepExecutor,
+def converge(dep: Deployment, runtime: Runtime, reporter: Reporter, executor: StepExecutor,
               build_images: bool = True, steps: frozenset[int] | None = None) -> tuple[Plan, list[Path]]:
     """What install, update and upgrade share: host prep, images, plan, execution, credentials."""
     s = dep.settings
@@ -259,16 +268,18 @@ def converge(dep: Deployment, podman: Podman, reporter: Reporter, executor: Step
         hostpackages.install(recipe.for_images(dep.images, dep.image_names), s.state_dir, reporter)
         hostpackages.run_setup([(n, cmd) for n in dep.services
                                 for cmd in dep.catalog.services[n].baremetal.setup], reporter)
-    elif build_images:
-        builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
-        builder.ensure(dep.needed_images)
-    else:
-        refs = podman.image_refs(image_catalog.REPO)
-        missing = [i.ref for i in dep.needed_images if i.ref not in refs]
-        if missing:
-            raise DeployError(f"images missing: {', '.join(missing)}",
-                              hint="run 'undercroft images build' first")
-    plan = compute_plan(dep, podman)
+    else:  # containers: their images are podman's
+        podman = as_podman(runtime, "a containerized deployment's images")
+        if build_images:
+            builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
+            builder.ensure(dep.needed_images)
+        else:
+            refs = podman.image_refs(image_catalog.REPO)
+            missing = [i.ref for i in dep.needed_images if i.ref not in refs]
+            if missing:
+                raise DeployError(f"images missing: {', '.join(missing)}",
+                                  hint="run 'undercroft images build' first")
+    plan = compute_plan(dep, runtime)
     if steps is not None:
         plan = plan.only_steps(steps)
     reporter.phase("Plan")
@@ -286,18 +297,18 @@ def _write_config(dep: Deployment):
     return lambda d: write_config_dir(dep.by_name(d.name))
 
 
-def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
+def update(dep: Deployment, runtime: Runtime, reporter: Reporter) -> Plan:
     """Minor update: rebuild changed images, then recreate only what changed, one
     container at a time, each gated on its healthcheck with rollback (UpdateExecutor)."""
     t0 = time.monotonic()
     s = dep.settings
     reporter.event("update_start", deployment=s.deployment_name)
     executor = UpdateExecutor(
-        podman, reporter, dep.labels_for, before_start=_write_config(dep),
+        runtime, reporter, dep.labels_for, before_start=_write_config(dep),
         keep_config=lambda n: keep_previous_config(s.state_dir, n),
         restore_config=lambda n: restore_previous_config(s.state_dir, n),
         drop_config=lambda n: drop_previous_config(s.state_dir, n))
-    plan, _ = converge(dep, podman, reporter, executor)
+    plan, _ = converge(dep, runtime, reporter, executor)
     took = time.monotonic() - t0
     reporter.event("update_done", seconds=round(took, 2), writes=len(plan.writes))
     reporter.phase("Summary")
@@ -306,13 +317,13 @@ def update(dep: Deployment, podman: Podman, reporter: Reporter) -> Plan:
     return plan
 
 
-def install(dep: Deployment, podman: Podman, reporter: Reporter, build_images: bool = True,
+def install(dep: Deployment, runtime: Runtime, reporter: Reporter, build_images: bool = True,
             steps: frozenset[int] | None = None) -> Plan:
     t0 = time.monotonic()
     s = dep.settings
     reporter.event("install_start", deployment=s.deployment_name, services=dep.services)
-    executor = StepExecutor(podman, reporter, dep.labels_for, before_start=_write_config(dep))
-    plan, written = converge(dep, podman, reporter, executor, build_images, steps)
+    executor = StepExecutor(runtime, reporter, dep.labels_for, before_start=_write_config(dep))
+    plan, written = converge(dep, runtime, reporter, executor, build_images, steps)
     took = time.monotonic() - t0
     reporter.event("install_done", seconds=round(took, 2), writes=len(plan.writes),
                    unchanged=len(plan.unchanged))

@@ -23,22 +23,22 @@ from undercroft.lifecycle.materialize import remove_config_dir
 from undercroft.plan.restart import stop_order
 from undercroft.report import Reporter
 from undercroft.runtime import hostprep
-from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
 
 
 def _inside(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
-def destroy(settings: Settings, podman: Podman, reporter: Reporter, purge_data: bool) -> None:
-    """``podman``: the deployment's runtime (Podman, or the host runtime for baremetal)."""
+def destroy(settings: Settings, runtime: Runtime, reporter: Reporter, purge_data: bool) -> None:
+    """``runtime``: the deployment's (Podman, or the host runtime for baremetal)."""
     watch.stop(settings)
-    observed = podman.containers(settings.deployment_name)
+    observed = runtime.containers(settings.deployment_name)
     reporter.phase("Host processes" if settings.baremetal else "Containers")
     for names in stop_order(observed):  # services first, last step first, then the rest
-        podman.stop_many(names)
+        runtime.stop_many(names)
     for o in sorted(observed, key=lambda o: -o.step):
-        podman.remove(o.name)
+        runtime.remove(o.name)
         remove_config_dir(settings.state_dir, o.name)
         reporter.event("removed", container=o.name, reason="destroy")
     reporter.line("ok", "host processes" if settings.baremetal else "containers",

@@ -16,13 +16,13 @@ from undercroft.plan.restart import start_plan, stop_order
 from undercroft.report import Reporter
 from undercroft.runtime import hostprep
 from undercroft.runtime.executor import StepExecutor
-from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
 
 
-def start(settings: Settings, podman: Podman, reporter: Reporter) -> int:
+def start(settings: Settings, runtime: Runtime, reporter: Reporter) -> int:
     """Start every stopped container of the deployment; return how many were started."""
     t0 = time.monotonic()
-    observed = podman.containers(settings.deployment_name)
+    observed = runtime.containers(settings.deployment_name)
     if not observed:
         raise DeployError(f"deployment '{settings.deployment_name}' has no containers",
                           hint="run 'undercroft install' first")
@@ -34,7 +34,7 @@ def start(settings: Settings, podman: Podman, reporter: Reporter) -> int:
     for c in changes:
         reporter.line("ok", "network", c)
     plan = start_plan(observed, settings.log_dir)
-    executor = StepExecutor(podman, reporter, labels_for=lambda d: {})
+    executor = StepExecutor(runtime, reporter, labels_for=lambda d: {})
     executor.execute(plan, STEP_NAMES)
     started = len(plan.writes)
     report_watcher(watch.start(settings), reporter)
@@ -50,13 +50,13 @@ def report_watcher(pid: int | None, reporter: Reporter) -> None:
                       f"{watch.INTERVAL:.0f} s (no systemd here to run them)")
 
 
-def stop(settings: Settings, podman: Podman, reporter: Reporter, timeout: int = 10) -> int:
+def stop(settings: Settings, runtime: Runtime, reporter: Reporter, timeout: int = 10) -> int:
     """Stop the running services, last step first (APIs before the database)."""
     watch.stop(settings)  # or it would count the stopped services as failing
-    groups = stop_order(podman.containers(settings.deployment_name))
+    groups = stop_order(runtime.containers(settings.deployment_name))
     for names in groups:
         reporter.line("run", ", ".join(names), "stopping")
-        podman.stop_many(names, timeout)
+        runtime.stop_many(names, timeout)
     n = sum(len(g) for g in groups)
     reporter.info(f"Stopped {n} containers." if n else "Nothing is running.")
     return n

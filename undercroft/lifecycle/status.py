@@ -1,5 +1,6 @@
-"""Per-service health, read from podman: container states, a fresh healthcheck, uptime,
-restarts, image, and whether the service's API endpoints answer where clients are.
+"""Per-service health, read from the runtime (podman, or a baremetal deployment's host
+processes): container states, a fresh healthcheck, uptime, restarts, image, and whether
+the service's API endpoints answer where clients are.
 
 Running a healthcheck also feeds podman's ``--health-on-failure restart``: a service
 whose check keeps failing is restarted by podman, which ``restarts`` then shows.
@@ -11,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from undercroft.plan.model import INPUTS_LABEL, ObservedContainer
-from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
 
 
 @dataclass
@@ -51,7 +52,7 @@ def _image(o: ObservedContainer) -> str:
         return o.image
 
 
-def _container_status(podman: Podman, o: ObservedContainer, restarts: int,
+def _container_status(runtime: Runtime, o: ObservedContainer, restarts: int,
                       now: float) -> ContainerStatus:
     image = _image(o)
     if o.oneshot:
@@ -59,25 +60,25 @@ def _container_status(podman: Podman, o: ObservedContainer, restarts: int,
         return ContainerStatus(o.name, o.state, "completed" if ok else "failed", image)
     if o.state != "running":
         return ContainerStatus(o.name, o.state, "unhealthy", image, restarts=restarts)
-    health = "healthy" if podman.healthcheck(o.name) == 0 else "unhealthy"
+    health = "healthy" if runtime.healthcheck(o.name) == 0 else "unhealthy"
     uptime = int(now - o.started_at) if o.started_at else None
     return ContainerStatus(o.name, o.state, health, image, uptime, restarts)
 
 
-def collect(podman: Podman, deployment: str, expected: dict[str, list[str]] | None = None,
+def collect(runtime: Runtime, deployment: str, expected: dict[str, list[str]] | None = None,
             endpoints: dict[str, list[EndpointStatus]] | None = None,
             observed: list[ObservedContainer] | None = None) -> list[ServiceStatus]:
     """Status per service; ``expected`` (service -> container names) adds missing ones,
     ``endpoints`` (service -> probed endpoints) adds API reachability. Pass ``observed``
     when the caller already listed the containers."""
     if observed is None:
-        observed = podman.containers(deployment)
-    restarts = podman.restart_counts([o.name for o in observed if not o.oneshot])
+        observed = runtime.containers(deployment)
+    restarts = runtime.restart_counts([o.name for o in observed if not o.oneshot])
     now = time.time()
     by_service: dict[str, ServiceStatus] = {}
     for o in sorted(observed, key=lambda o: (o.step, o.service, o.name)):
         st = by_service.setdefault(o.service, ServiceStatus(o.service))
-        st.containers.append(_container_status(podman, o, restarts.get(o.name, 0), now))
+        st.containers.append(_container_status(runtime, o, restarts.get(o.name, 0), now))
     for service, names in (expected or {}).items():
         st = by_service.setdefault(service, ServiceStatus(service))
         present = {c.name for c in st.containers}

@@ -49,6 +49,7 @@ from undercroft.runtime import hostpackages, hostprep, initservices
 from undercroft.runtime.executor import StepExecutor
 from undercroft.runtime.host import STATE_FILE as HOST_UNITS, HostRuntime
 from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
 
 BEFORE = "upgrade-before.json"
 REPORT = "upgrade-report.json"
@@ -88,10 +89,9 @@ def _start_upgrade(dep, config, databases, reporter: Reporter) -> dict:
         passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)
     backup.create(src, archive, (), reporter)  # raises: nothing has changed yet
     reporter.line("ok", "backup", f"{archive} (0600)")
-    before = {"backup": str(archive), "started": int(time.time()),
-              "rows": counts.row_counts((), databases)}
-    reporter.line("ok", "counts", f"{len(before['rows'])} tables, "
-                                  f"{sum(before['rows'].values())} rows recorded")
+    rows = counts.row_counts((), databases)
+    before = {"backup": str(archive), "started": int(time.time()), "rows": rows}
+    reporter.line("ok", "counts", f"{len(rows)} tables, {sum(rows.values())} rows recorded")
     write_atomic(s.state_dir / BEFORE, json.dumps(before, indent=1) + "\n", 0o600)
     write_atomic(s.state_dir / deployment.HOST_LAYOUT, "upgraded from baremetal\n", 0o600)
     return before
@@ -134,7 +134,9 @@ def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
 
 def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
             init=None, etc: Path = Path("/etc")) -> dict:
-    """``init``/``etc``: the host's init system and configuration (tests pass fakes)."""
+    """``init``/``etc``: the host's init system and configuration (tests pass fakes).
+    ``podman``: Podman itself, not just any runtime: the upgrade builds the images and
+    counts rows with the mariadb client in the mysql container (``podman exec``)."""
     podman = podman or Podman()
     s = deployment.settings(config, overrides)
     host = HostRuntime(s.state_dir)
@@ -220,10 +222,11 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
     return report
 
 
-def rollback(config, overrides, reporter: Reporter, podman: Podman | None = None,
+def rollback(config, overrides, reporter: Reporter, podman: Runtime | None = None,
              init=None) -> None:
     """Back to host processes over the same data: containers removed, units installed
-    (after a takeover: the init services disabled by it enabled and started again)."""
+    (after a takeover: the init services disabled by it enabled and started again).
+    ``podman``: the containers' runtime (tests pass a fake)."""
     s = deployment.settings(config, overrides)
     upgraded = [s.state_dir / n for n in (deployment.HOST_LAYOUT, BEFORE, takeover.RECORD,
                                           HOST_UNITS)]

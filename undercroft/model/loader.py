@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Type, TypeVar
+from typing import Literal, Type, TypeVar, overload
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -15,7 +15,17 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 M = TypeVar("M", bound=BaseModel)
 
 
+@overload
+def read_yaml(path: Path, allow_list: Literal[False] = False) -> dict: ...
+
+
+@overload
+def read_yaml(path: Path, allow_list: bool) -> dict | list: ...
+
+
 def read_yaml(path: Path, allow_list: bool = False) -> dict | list:
+    """A YAML file's top-level mapping (empty if the file is); with ``allow_list``, a
+    list is accepted too."""
     try:
         data = yaml.safe_load(path.read_text())
     except FileNotFoundError:

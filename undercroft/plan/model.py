@@ -108,6 +108,13 @@ class Action:
     desired: Optional[DesiredContainer] = None
     observed: Optional[ObservedContainer] = None
 
+    @property
+    def wanted(self) -> DesiredContainer:
+        """``desired``, which every action but a removal has (what the executor runs)."""
+        if self.desired is None:
+            raise ValueError(f"{self.kind.value} {self.name}: no desired container")
+        return self.desired
+
     def describe(self) -> str:
         return f"{self.kind.value:<8} {self.name:<28} step {self.step}  {self.reason}"
 

@@ -17,7 +17,7 @@ from undercroft.model.schema import ContainerTemplate, ServiceTemplate
 from undercroft.render import quoting
 
 if TYPE_CHECKING:  # pragma: no cover
-    from undercroft.render.services import Renderer, RenderedContainer
+    from undercroft.render.services import Renderer, RenderedContainer, RenderedFile
 
 # Names come from templates (schema-checked identifiers); passwords only ever as quoted
 # literals (render/quoting.py), so no value can end a statement.

@@ -71,7 +71,7 @@ class EndpointMap:
 
     def listeners(self, services: Iterable[ServiceTemplate]) -> list[dict[str, Any]]:
         """haproxy.cfg's ``listen`` blocks: one per API port, binding the VIPs."""
-        out = []
+        out: list[dict[str, Any]] = []
         for svc in services:
             for e in svc.keystone.services if svc.keystone else ():
                 out.append({"name": e.name, "port": e.port, "backend": f"{self.local_ip}:{e.port}",

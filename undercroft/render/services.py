@@ -89,6 +89,7 @@ class Renderer:
     def file(self, cf: ConfigFile, where: str) -> str:
         if cf.content is not None:
             return self.text(cf.content, f"{where}: config_files {cf.dest}")
+        assert cf.template is not None  # the schema wants exactly one of content and template
         try:
             # ConfigDir: where this file lands, for files it names beside itself
             return self.jinja.get_template(cf.template).render(

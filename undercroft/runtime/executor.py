@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Callable, Mapping, Union
+from typing import Callable, Mapping
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
 
@@ -22,13 +22,8 @@ from undercroft.errors import DeployError
 from undercroft.plan.model import Action, ActionKind, DesiredContainer, Plan
 from undercroft.report import Reporter
 from undercroft.runtime import health
-from undercroft.runtime.podman import Podman
+from undercroft.runtime.protocol import Runtime
 from undercroft.runtime.service_logs import recent_errors
-
-if TYPE_CHECKING:  # pragma: no cover
-    from undercroft.runtime.host import HostRuntime
-
-Runtime = Union[Podman, "HostRuntime"]
 
 LOG_TAIL = 30
 PODMAN_EVERY = 10.0  # seconds between podman healthchecks while the cheap probe fails
@@ -43,7 +38,7 @@ def _dependency_order(chains: Mapping[str, list[Action]]) -> list[list[Action]]:
              for svc, acts in chains.items()}
     ordered: list[str] = []
 
-    def visit(svc: str, path: tuple = ()) -> None:
+    def visit(svc: str, path: tuple[str, ...] = ()) -> None:
         if svc in ordered:
             return
         if svc in path:
@@ -84,12 +79,12 @@ class StepExecutor:
                 futures = [pool.submit(self._run_chain, actions, abort, done_events)
                            for actions in _dependency_order(chains)]
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-                failed = [f for f in done if f.exception()]
+                failed = [exc for exc in (f.exception() for f in done) if exc is not None]
                 if failed:
                     abort.set()  # other chains stop before their next container
                     for other in futures:
                         other.cancel()
-                    raise failed[0].exception()
+                    raise failed[0]
             self.reporter.event("step_done", step=step, seconds=round(time.monotonic() - t0, 2))
         removals = plan.removals()
         if removals:
@@ -122,7 +117,7 @@ class StepExecutor:
         if first_oneshot is None:
             return
         for a in actions[first_oneshot + 1:]:
-            if a.kind is ActionKind.RECREATE and not a.desired.oneshot:
+            if a.kind is ActionKind.RECREATE and not a.wanted.oneshot:
                 self.reporter.line("run", a.name, "stopping the old container: a one-shot "
                                                   "before it in the chain runs again")
                 self.reporter.event("removed", container=a.name, reason="bootstrap re-runs")
@@ -132,7 +127,7 @@ class StepExecutor:
         if a.kind is ActionKind.KEEP:
             self.reporter.line("keep", a.name, a.reason)
             return
-        d = a.desired
+        d = a.wanted
         t0 = time.monotonic()
         self._started[a.name] = time.time() - 1  # log files' mtimes have 1 s granularity at worst
         self.reporter.event("container_start", container=a.name, service=a.service, step=a.step,
@@ -159,7 +154,7 @@ class StepExecutor:
         self.reporter.event("container_failed", container=a.name, service=a.service,
                             step=a.step, problem=what, exit_code=code)
         self.reporter.line("fail", a.name, what)
-        spec = a.desired.spec
+        spec = a.wanted.spec
         log_file, errors = recent_errors(spec.get("volumes", ()), a.name,
                                          since=self._started.get(a.name, time.time() - spec["timeout"]))
         tail = self.runtime.logs_tail(a.name, LOG_TAIL // 3 if errors else LOG_TAIL)
@@ -173,7 +168,7 @@ class StepExecutor:
                            hint=f"full logs: {logs}; fix and re-run — finished work is kept")
 
     def _wait_exit(self, a: Action) -> None:
-        timeout = a.desired.spec["timeout"]
+        timeout = a.wanted.spec["timeout"]
         try:
             code = self.runtime.wait(a.name, timeout=timeout)
         except Exception as exc:  # subprocess.TimeoutExpired and podman errors
@@ -207,7 +202,7 @@ class StepExecutor:
         """One poll of the health gate. With a declarative check (``probe``), poll it from
         here (a socket, no podman) while the container's process lives, and ask podman's
         healthcheck once it passes, or at least every PODMAN_EVERY seconds."""
-        spec = a.desired.spec
+        spec = a.wanted.spec
         if probe is None:
             return lambda: self._probe(a.name)
         pid = self.runtime.inspect(a.name).get("State", {}).get("Pid") or None
@@ -224,8 +219,8 @@ class StepExecutor:
         return poll
 
     def _wait_healthy(self, a: Action) -> None:
-        timeout = a.desired.spec["timeout"]
-        probe = health.parse(a.desired.spec.get("healthcheck", ""))
+        timeout = a.wanted.spec["timeout"]
+        probe = health.parse(a.wanted.spec.get("healthcheck", ""))
         poll = self._gate(a, probe)
         cheap = probe is not None
         retry = Retrying(stop=stop_after_delay(timeout),
@@ -275,7 +270,7 @@ class UpdateExecutor(StepExecutor):
         self.drop_config = drop_config
 
     def _apply(self, a: Action) -> None:
-        if a.kind is not ActionKind.RECREATE or a.desired.oneshot or not self.runtime.exists(a.name):
+        if a.kind is not ActionKind.RECREATE or a.wanted.oneshot or not self.runtime.exists(a.name):
             return super()._apply(a)
         previous = a.name + PREVIOUS_SUFFIX
         if self.runtime.exists(previous):  # left by an interrupted update: the current one wins

@@ -17,8 +17,9 @@ In namespace placement the command runs under ``ip netns exec``.
 
 Volumes are not mounted: a process on the host uses the container-side paths
 (/var/lib/mysql, /var/log/keystone, /var/lib/ironic/httpboot, /srv/node), the distro's standard layout.
-This class offers the podman verbs the step executor uses, ``rename`` included, so a
-minor update keeps the unit it replaces as ``<name>-previous`` and can put it back.
+This class implements ``runtime.protocol.Runtime`` (the verbs the step executor and the
+lifecycle use), ``rename`` included, so a minor update keeps the unit it replaces as
+``<name>-previous`` and can put it back.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
@@ -158,7 +159,7 @@ class HostRuntime:
                                              int(i.get("start") or 0) if running else 0))
         return out
 
-    def restart_counts(self, names) -> dict[str, int]:
+    def restart_counts(self, names: Sequence[str]) -> dict[str, int]:
         """For ``status``: a program the process manager restarted after a crash."""
         return {n: int(self.inspect(n).get("RestartCount", 0)) for n in names}
 
@@ -172,10 +173,11 @@ class HostRuntime:
             return {}
         if rec["oneshot"]:
             proc = self._procs.get(name)
-            running = proc is not None and proc.poll() is None
-            return {"Id": name, "State": {"Status": "running" if running else "exited",
+            live = proc if proc is not None and proc.poll() is None else None
+            return {"Id": name, "State": {"Status": "exited" if live is None else "running",
                                          "ExitCode": rec.get("exit_code") or 0,
-                                         "Pid": proc.pid if running else 0}, "RestartCount": 0}
+                                         "Pid": 0 if live is None else live.pid},
+                    "RestartCount": 0}
         i = self.manager.info(name)
         running = i.get("statename") in RUNNING
         # supervisor restarts a crashed program with a new pid: count that as a restart
@@ -274,7 +276,7 @@ class HostRuntime:
     def stop(self, name: str, timeout: int = 10) -> None:
         self.stop_many([name], timeout)
 
-    def stop_many(self, names, timeout: int = 10) -> None:
+    def stop_many(self, names: Sequence[str], timeout: int = 10) -> None:
         """All at once, as podman stops containers: the process manager stops the
         long-running units in parallel, then each unit's leftovers go."""
         units = self._units()

@@ -64,10 +64,10 @@ def ensure_dirs(dirs: Iterable[tuple[Path | str, str]], reporter: Reporter) -> l
 
 
 def record_created(state_dir: Path, created: Iterable[Path]) -> None:
-    created = [str(p) for p in created]
-    if created:
+    paths = [str(p) for p in created]
+    if paths:
         with open(state_dir / CREATED_DIRS, "a") as f:
-            f.write("".join(f"{p}\n" for p in created))
+            f.write("".join(f"{p}\n" for p in paths))
 
 
 def created_dirs(state_dir: Path) -> list[Path]:

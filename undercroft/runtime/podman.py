@@ -3,6 +3,9 @@
 runc (crun fails on cgroups v1), cgroupfs (no systemd as PID 1), file events, and explicit
 nofile/nproc ulimits (runc refuses to start containers without them). Every state-changing
 call is counted in ``writes`` so idempotency can be asserted.
+
+``Podman`` implements ``runtime.protocol.Runtime``; ``image_refs`` and ``cmd`` are its
+own (images, and podman's command line for ``logs -f`` and ``exec``).
 """
 from __future__ import annotations
 
@@ -187,7 +190,7 @@ class Podman:
         self.call("run", "-d", *ULIMITS, *args)
 
     def launch(self, d: DesiredContainer, labels: Mapping[str, str]) -> None:
-        """Start a desired container (the runtimes' common verb; see runtime/host.py)."""
+        """Start a desired container (runtime/protocol.py's verb; see runtime/host.py)."""
         self.run_detached(run_args(d, labels))
 
     def wait(self, name: str, timeout: float) -> int:

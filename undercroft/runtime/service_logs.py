@@ -52,10 +52,12 @@ def recent_errors(volumes: Iterable[str], container: str, since: float,
              for p in d.iterdir() if p.is_file() and p.stat().st_mtime >= since]
     mine = [p for p in files if _belongs(p, container)]
     for path in sorted(mine, key=lambda p: p.stat().st_mtime, reverse=True):
-        lines = [ln for ln in _tail_bytes(path).splitlines() if SEVERE.search(ln)]
-        if not lines:
+        severe = [(ln, m.group(1)) for ln in _tail_bytes(path).splitlines()
+                  if (m := SEVERE.match(ln))]
+        if not severe:
             continue
-        critical = [ln for ln in lines if SEVERE.match(ln).group(1) == "CRITICAL"]
+        lines = [ln for ln, _ in severe]
+        critical = [ln for ln, level in severe if level == "CRITICAL"]
         # traceback frames and blank lines repeat the ERROR prefix; keep the messages
         messages = [ln for ln in lines if not NOISE.search(ln)]
         picked = (messages or lines)[-limit:]

@@ -67,7 +67,8 @@ def started_at(props: Mapping[str, str]) -> int:
 
 def parse_show(text: str) -> list[dict[str, str]]:
     """``systemctl show`` output of several units: blank-line separated KEY=VALUE blocks."""
-    units, current = [], {}
+    units: list[dict[str, str]] = []
+    current: dict[str, str] = {}
     for line in text.splitlines() + [""]:
         if not line.strip():
             if current:

@@ -72,7 +72,8 @@ def _parser() -> configparser.RawConfigParser:
     """[DEFAULT] as a plain section: its options must not leak into [undercroft]."""
     parser = configparser.RawConfigParser(strict=False, default_section="__no_default__",
                                           interpolation=None)
-    parser.optionxform = str
+    # keep the options' case: configparser's documented way, which typeshed declares a method
+    parser.optionxform = str  # type: ignore[method-assign,assignment]
     return parser
 
 
