@@ -1,11 +1,10 @@
 """Ironic hardware types and interfaces: tripleoclient's parameters, rule by rule, and an
 ironic.conf that only enables what the image's ironic has.
 
-The rules are python-tripleoclient's ``_process_drivers_and_hardware_types``
-(tripleoclient/v1/undercloud_config.py) as stable/rocky left it (rocky-eol). The later
-branches changed them; the rows marked so say how, and ``test_ironic_conf_*`` checks
-that Undercroft's deliberate differences follow those later changes where the newer
-ironic needs them.
+The parameters follow python-tripleoclient's ``_process_drivers_and_hardware_types``
+(tripleoclient/v1/undercloud_config.py) as stable/rocky left it (rocky-eol): RULES, one
+row per rule. The later branches changed the rules (LATER_BRANCHES); ironic.conf
+follows the changes the newer ironic needs, the parameters stay Rocky's.
 """
 from __future__ import annotations
 
@@ -157,6 +156,28 @@ def test_no_ironic_parameters_without_ironic(tmp_path):
 
 
 # --- ironic.conf ----------------------------------------------------------------------------
+
+# What the later branches changed (stable/stein .. stable/zed), and what ironic.conf does
+# about it: (types, ipxe_enabled, kind, names it has (True) or lacks (False)).
+# Not followed: Stein's bios and inspect lists (ironic's own enabled_bios_interfaces and
+# tripleo-heat-templates' inspector,no-inspect serve), Train's unsorted lists and network
+# interface options (options Rocky does not have).
+LATER_BRANCHES = {
+    "stein: boot ipxe": (["ipmi"], True, "boot", {"ipxe": True}),
+    "train: no Cisco UCS types (refused here)": (["ipmi"], True, "management",
+                                                 {"ucsm": False, "cimc": False}),
+    "wallaby: no iscsi deploy": (["ipmi"], True, "deploy", {"iscsi": False}),
+    "wallaby: ramdisk deploy": (["ipmi"], True, "deploy", {"ramdisk": True}),
+}
+
+
+@pytest.mark.parametrize("change", LATER_BRANCHES)
+def test_ironic_conf_follows_later_branches_where_ironic_needs_it(change):
+    types, ipxe, kind, names = LATER_BRANCHES[change]
+    conf = conf_of(types, ipxe)
+    assert {n: n in conf[kind] for n in names} == names
+    if "Cisco" in change:
+        assert {"cisco-ucs-managed", "cisco-ucs-standalone"} <= set(UNSERVED_HARDWARE_TYPES)
 
 
 def conf_of(types, ipxe=True, discovery=None):
