@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from undercroft.cli.base import UndercroftCommand, print_error
 from undercroft.cli.deploy import preview
-from undercroft.config import docs, migrate
+from undercroft.config import docs, hardware, migrate
 from undercroft.errors import ConfigError, UndercroftError
 from undercroft.report import Reporter
 
@@ -30,7 +30,9 @@ class ConfigShow(UndercroftCommand, Lister):
 
     Sources: the default of a template, an undercloud.conf option (file:line, or the
     option's default), a computation, an environment file, or the passwords file.
-    Secrets are masked. Nothing is written: missing secrets are generated in memory.
+    Values are tripleoclient's; where a service's configuration deliberately uses
+    something else, the source says so ("deliberate difference: ..."). Secrets are
+    masked. Nothing is written: missing secrets are generated in memory.
     """
 
     def get_parser(self, prog_name):
@@ -66,10 +68,14 @@ class ConfigShow(UndercroftCommand, Lister):
         secret = dep.resolved.secret_names | set(tr.secret_parameters)
         values = dict(dep.resolved.values)
         sources = dict(dep.resolved.sources)
+        differ = hardware.differences(values) if "ironic" in dep.services else {}
         rows = []
         for name in sorted(values):
             value = MASK if name in secret and values[name] not in (None, "") else values[name]
-            rows.append((name, _show(value), sources.get(name, "")))
+            source = sources.get(name, "")
+            if name in differ:
+                source = f"{source}; {differ[name]}" if source else differ[name]
+            rows.append((name, _show(value), source))
         return ("Parameter", "Value", "Source"), rows
 
 

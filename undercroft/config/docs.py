@@ -10,7 +10,7 @@ from pathlib import Path
 
 from oslo_config import cfg
 
-from undercroft.config import migrate, options
+from undercroft.config import hardware, migrate, options, translate
 
 REFERENCE = "undercloud-conf.md"
 MIGRATION = "migration.md"
@@ -149,6 +149,45 @@ def _table(group: str, opts) -> list[str]:
     return rows
 
 
+def differences() -> list[str]:
+    """The section listing where Undercroft deliberately differs from tripleoclient."""
+    out = ["## Deliberate differences from tripleoclient", "",
+           "The parameters are the ones python-tripleoclient (stable/rocky) computes from the "
+           "same file, defaults included; `undercroft config show` prints them. The "
+           "services are a newer OpenStack (Debian's packages) than the Rocky that "
+           "tripleoclient's values were made for: where a service's configuration "
+           "deliberately uses something else, the parameter's source in `config show` "
+           "says so (\"deliberate difference: …\"), and where a value would keep a "
+           "service from starting, it is refused (`config validate` exits 1). Each "
+           "difference and why:", "",
+           "### ironic: `enabled_hardware_types` and the interface lists", "",
+           "Set or not, `enabled_hardware_types` gives `IronicEnabledHardwareTypes` and the "
+           "`IronicEnabled*Interfaces` lists by tripleoclient's rules (sorted, without "
+           "duplicates; with `enable_node_discovery`, `discovery_default_driver` is added "
+           "to the types): writing the default `ipmi,redfish,ilo,idrac` out gives exactly "
+           "what leaving it out gives. ironic.conf's `enabled_*` options are those lists, "
+           "except:", "",
+           "| parameter | ironic.conf | when | why |", "|---|---|---|---|"]
+    for d in hardware.DIFFERENCES:
+        what = f"adds `{d.name}`" if d.added else f"leaves out `{d.name}`"
+        out.append(f"| `{d.parameter}` | {what} | {_cell(d.when)} | {_cell(d.why)}. |")
+    out += ["",
+            "- `enabled_inspect_interfaces` has no tripleoclient parameter in Rocky: "
+            "`inspector,no-inspect` (tripleo-heat-templates' default), plus `fake` with "
+            "`fake-hardware`. `default_deploy_interface = direct` (when `direct` is "
+            "enabled); every other default is ironic's own: the first interface of the "
+            "node's hardware type that is enabled.",
+            "- The `idrac` management, power, RAID and vendor interfaces tripleoclient "
+            "enables are kept: this ironic still has them (deprecated aliases of "
+            "`idrac-wsman`; ironic logs a deprecation warning when it starts).",
+            "- Hardware types with which ironic-conductor would not start are refused "
+            "(tripleoclient accepts them; ironic would fail only when it starts):", "",
+            "| hardware type | why |", "|---|---|"]
+    for name, why in translate.UNSERVED_HARDWARE_TYPES.items():
+        out.append(f"| `{name}` | {_cell(why)}. |")
+    return out + [""]
+
+
 def reference() -> str:
     out = [_INTRO.rstrip("\n"), ""]
     out += ["## [DEFAULT]", ""] + _table("DEFAULT", options.DEFAULT_OPTS) + [""]
@@ -169,6 +208,7 @@ def reference() -> str:
     out += ["## [auth] (instack-undercloud)", "",
             f"Accepted and ignored, with one warning: {options.AUTH_MEANING.ignored}. "
             "Options: " + ", ".join(f"`{n}`" for n in options.AUTH_OPTION_NAMES) + ".", ""]
+    out += differences()
     out += [_OUTRO.rstrip("\n")]
     return "\n".join(out) + "\n"
 

@@ -386,10 +386,10 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
         "the host's service packages are removed (as 'upgrade --cleanup'); configuration "
         "and data stay"),
     ("DEFAULT", "enabled_hardware_types"): Meaning(
-        "IronicEnabledHardwareTypes and the Ironic*Interfaces lists, when set (or with "
-        "enable_node_discovery); unset, the ironic service template's own default applies "
-        "(it also enables fake-hardware, and leaves out vendor types whose libraries the "
-        "images may lack)"),
+        "IronicEnabledHardwareTypes and the IronicEnabled*Interfaces lists by "
+        "tripleoclient's rules, set or not (the default written out gives the same); "
+        "ironic.conf enables them with the deliberate differences listed below. A test "
+        "lab's nodes without a BMC need fake-hardware added"),
     ("DEFAULT", "enable_routed_networks"): Meaning("UndercloudEnableRoutedNetworks"),
     ("DEFAULT", "enable_swift_encryption"): Meaning(
         "SwiftEncryptionEnabled, BarbicanSimpleCryptoGlobalDefault"),

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from undercroft.config import hardware as ironic_hardware
 from undercroft.config.loader import UndercloudConf
 from undercroft.errors import ConfigError
 from undercroft.model.loader import is_role_name
@@ -355,63 +356,57 @@ def _pem(uc: UndercloudConf, problems: Problems) -> tuple[str, str] | None:
 HARDWARE_TYPES = ("fake-hardware", "ibmc", "idrac", "ilo", "ilo5", "intel-ipmi", "ipmi", "irmc",
                   "manual-management", "redfish", "snmp", "xclarity", "staging-amt",
                   "staging-iboot", "staging-libvirt", "staging-ovirt", "staging-wol")
+_STAGING = ("an ironic-staging-drivers type; the ironic image does not carry "
+            "ironic-staging-drivers, and ironic-conductor would not start")
+# Types with which ironic-conductor would not start (checked against the ironic image):
+# why, and what to use instead.
+UNSERVED_HARDWARE_TYPES = {
+    "ibmc": "ironic-conductor would not start: tripleoclient's rules enable no ibmc "
+            "interfaces, and the ironic image lacks python-ibmcclient",
+    "ilo5": "ironic-conductor would not start: tripleoclient's rules enable no ilo5 "
+            "management interface; use 'ilo', which manages iLO 5 too",
+    "intel-ipmi": "ironic-conductor would not start: tripleoclient's rules enable no "
+                  "intel-ipmitool management interface; use 'ipmi'",
+    **{t: _STAGING for t in HARDWARE_TYPES if t.startswith("staging-")},
+    # in tripleoclient Rocky's rules, no longer in ironic
+    **{t: "ironic no longer has the Cisco UCS hardware types; use 'ipmi' or 'redfish'"
+       for t in ("cisco-ucs-managed", "cisco-ucs-standalone")},
+}
+USABLE_HARDWARE_TYPES = tuple(t for t in HARDWARE_TYPES if t not in UNSERVED_HARDWARE_TYPES)
 
 
 def check_hardware_types(uc: UndercloudConf, problems: Problems) -> None:
-    """Every hardware type a name ironic knows; a retired classic driver name gets its
-    replacement (ironic would only fail when it starts)."""
+    """Every hardware type a name ironic knows, with which it starts; a retired classic
+    driver name gets its replacement (ironic would only fail when it starts)."""
     from undercroft.config.migrate import DRIVER_TYPES
 
     chosen = [("enabled_hardware_types", t) for t in uc.get("enabled_hardware_types")]
     if uc.get("enable_node_discovery"):
         chosen.append(("discovery_default_driver", uc.get("discovery_default_driver")))
     for option, value in chosen:
-        if value in HARDWARE_TYPES:
+        if value in USABLE_HARDWARE_TYPES:
             continue
         where = uc.line_of("DEFAULT", option)
-        if value in DRIVER_TYPES:
+        if value in UNSERVED_HARDWARE_TYPES:
+            problems.append(f"{where}: {option}: '{value}': {UNSERVED_HARDWARE_TYPES[value]}")
+        elif value in DRIVER_TYPES:
             new = DRIVER_TYPES[value]
             problems.append(f"{where}: {option}: '{value}' is a classic driver ironic no longer "
                             f"has; " + (f"use the hardware type '{new}'" if new else
                                         "it has no replacement; remove it"))
         else:
-            hint = difflib.get_close_matches(value, HARDWARE_TYPES, n=1)
+            hint = difflib.get_close_matches(value, USABLE_HARDWARE_TYPES, n=1)
             problems.append(f"{where}: {option}: unknown hardware type '{value}'"
                             + (f"; did you mean '{hint[0]}'?" if hint else "")
-                            + f" (known: {', '.join(HARDWARE_TYPES)})")
+                            + f" (known: {', '.join(USABLE_HARDWARE_TYPES)})")
 
 
 def hardware(uc: UndercloudConf) -> dict[str, list[str]]:
-    """Ironic hardware types and interfaces (tripleoclient Rocky's rules)."""
-    types_ = list(uc.get("enabled_hardware_types"))
-    if uc.get("enable_node_discovery") and uc.get("discovery_default_driver") not in types_:
-        types_.append(uc.get("discovery_default_driver"))
-    mgmt = {"fake", "ipmitool"}
-    for hw in ("redfish", "idrac", "ilo", "irmc", "staging-ovirt", "xclarity"):
-        if hw in types_:
-            mgmt.add(hw)
-    for hw, iface in (("cisco-ucs-managed", "ucsm"), ("cisco-ucs-standalone", "cimc")):
-        if hw in types_:
-            mgmt.add(iface)
-    boot = {"pxe"} | {f"{hw}-pxe" for hw in ("ilo", "irmc") if hw in types_}
-    raid = {"no-raid"} | ({"idrac"} if "idrac" in types_ else set())
-    vendor = {"no-vendor"} | {i for hw, i in (("ipmi", "ipmitool"), ("idrac", "idrac"))
-                              if hw in types_}
-    power = set(mgmt) | ({"snmp"} if "snmp" in types_ else set())
-    mgmt.add("noop")
-    deploy = {"iscsi", "direct", "ansible"}
-    if "fake-hardware" in types_:
-        deploy.add("fake")
-        boot.add("fake")
-    return {
-        "IronicEnabledHardwareTypes": sorted(set(types_)),
-        "IronicEnabledBootInterfaces": sorted(boot),
-        "IronicEnabledDeployInterfaces": sorted(deploy),
-        "IronicEnabledManagementInterfaces": sorted(mgmt),
-        "IronicEnabledPowerInterfaces": sorted(power),
-        "IronicEnabledRaidInterfaces": sorted(raid),
-        "IronicEnabledVendorInterfaces": sorted(vendor),
-    }
+    """Ironic's hardware types and interface lists: tripleoclient's rules
+    (``undercroft.config.hardware.parameters``), whether enabled_hardware_types is set or
+    not; with node discovery, discovery_default_driver is enabled too."""
+    discovery = uc.get("discovery_default_driver") if uc.get("enable_node_discovery") else None
+    return ironic_hardware.parameters(uc.get("enabled_hardware_types"), discovery)
 
 
 def _range_minus(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -580,12 +575,14 @@ def translate(uc: UndercloudConf) -> Translated:
 
     # --- ironic ---------------------------------------------------------------------------------
     if uc.get("enable_ironic"):
-        # Only when the file chooses hardware types: otherwise the ironic service's own
-        # default applies (tripleoclient's default list includes vendor types whose
-        # libraries the images may not carry).
-        if uc.is_set("DEFAULT", "enabled_hardware_types") or uc.get("enable_node_discovery"):
-            for name, value in hardware(uc).items():
-                computed(name, value, "enabled_hardware_types", "enable_node_discovery")
+        # As tripleoclient: set or not, enabled_hardware_types gives the types and the
+        # interface lists (ironic.conf adapts the lists to the images' ironic: see
+        # undercroft.config.hardware)
+        drivers = ["enabled_hardware_types"]
+        if uc.get("enable_node_discovery"):
+            drivers += ["enable_node_discovery", "discovery_default_driver"]
+        for name, value in hardware(uc).items():
+            computed(name, value, *drivers)
         if uc.get("enable_node_discovery"):
             put("IronicInspectorEnableNodeDiscovery", True, src("enable_node_discovery"))
             put("IronicInspectorDiscoveryDefaultDriver", uc.get("discovery_default_driver"),

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 import jinja2
 
+from undercroft.config import hardware as ironic_hardware
 from undercroft.config.translate import Settings
 from undercroft.errors import ConfigError
 from undercroft.model.loader import TEMPLATES
@@ -78,6 +79,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(templates / "config")),
             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
         self.jinja.filters.update(quoting.FILTERS)  # each format's own quoting
+        self.jinja.globals["ironic_interfaces"] = ironic_hardware.ironic_conf
 
     # -- jinja helpers -------------------------------------------------------------------
     def text(self, source: str, where: str) -> str:

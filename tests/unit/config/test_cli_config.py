@@ -96,3 +96,25 @@ def test_install_lists_every_failure(write_conf, fake_install, monkeypatch, caps
     assert "(and 1 more problem below)" in err
     assert "min_memory_mb = 7680: this host has 100 MB" in err
     assert fake_install == []
+
+
+def test_config_show_keeps_tripleoclients_ironic_lists_and_marks_the_differences(
+        write_conf, capsys):
+    """The values are tripleoclient's (iscsi included); the source says what ironic.conf
+    enables instead, and why. Unset hardware types: tripleoclient's default."""
+    p = write_conf()
+    assert cli_main.main(["config", "show", "--config", str(p), "-f", "json"]) == 0
+    rows = {r["Parameter"]: r for r in json.loads(capsys.readouterr().out)}
+    assert json.loads(rows["IronicEnabledHardwareTypes"]["Value"]) == \
+        ["idrac", "ilo", "ipmi", "redfish"]
+    assert rows["IronicEnabledHardwareTypes"]["Source"] == \
+        "computed from default (enabled_hardware_types)"
+    deploy = rows["IronicEnabledDeployInterfaces"]
+    assert json.loads(deploy["Value"]) == ["ansible", "direct", "iscsi"]
+    assert deploy["Source"].startswith("computed from default (enabled_hardware_types); "
+                                       "deliberate difference: ironic.conf enables "
+                                       "ansible,direct,ramdisk: leaves out iscsi (")
+    boot = rows["IronicEnabledBootInterfaces"]
+    assert json.loads(boot["Value"]) == ["ilo-pxe", "pxe"]
+    assert "ironic.conf enables ilo-pxe,pxe,ipxe,ilo-ipxe: adds ipxe (" in boot["Source"]
+    assert "deliberate difference" not in rows["IronicEnabledVendorInterfaces"]["Source"]
