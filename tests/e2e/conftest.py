@@ -67,10 +67,12 @@ def seed_passwords(home: Path) -> dict[str, str]:
 def deployment_conf(name: str, root: Path, default: str = "", undercroft: str = "",
                     hostname: str = "undercloud.localdomain") -> str:
     """An undercloud.conf for a test deployment: its own namespace, name and directories
-    under ``root``, so it never collides with an operator's or another test's."""
+    under ``root``, so it never collides with an operator's or another test's. The lab's
+    nodes are fake-hardware ones besides tripleoclient's default hardware types."""
     return f"""[DEFAULT]
 output_dir = {root}/home
 undercloud_hostname = {hostname}
+enabled_hardware_types = ipmi,redfish,ilo,idrac,fake-hardware
 {default}
 [undercroft]
 {undercroft}
