@@ -127,7 +127,8 @@ class Machine:
         volumes += [f"{p}:{p}" for p in self.shared]
         init = (["--systemd=always"] if self.systemd
                 else ["--systemd=false", "--entrypoint", "/usr/bin/dumb-init"])
-        _podman("run", "-d", "--name", self.name, "--hostname", self.name, "--label",
+        _podman("run", "-d", "--name", self.name, "--hostname", self.name,
+                "--add-host", f"{self.name}:127.0.1.1", "--label",
                 f"{LABEL}={self.name}", "--privileged", "--cgroupns=host", "--network=host",
                 "--ulimit", "nofile=16384:16384", "--ulimit", "nproc=8192:8192",
                 *init, *[a for v in volumes for a in ("-v", v)], self.image,

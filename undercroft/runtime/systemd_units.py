@@ -116,7 +116,8 @@ class SystemdUnits:
         lines += [f'Environment="{_escape(k)}={_escape(v)}"' for k, v in sorted(env.items())]
         if netns:
             lines.append(f"NetworkNamespacePath=/run/netns/{netns}")
-        lines += ["Restart=on-failure", "RestartSec=1", "StartLimitBurst=3",
+        # 143 = 128 + SIGTERM: how a wrapper that forwards the stop signal exits
+        lines += ["Restart=on-failure", "RestartSec=1", "StartLimitBurst=3", "SuccessExitStatus=143",
                   f"TimeoutStopSec={STOP_TIMEOUT}", "KillMode=control-group",
                   f"StandardOutput=append:{log_path}", "StandardError=inherit", ""]
         return "\n".join(lines)
@@ -144,6 +145,9 @@ class SystemdUnits:
         units = [self.unit(n) for n in names if self.conf_path(n).exists()]
         if units:
             self.call("stop", *units)
+            # a deliberate stop is no failure, even where TERM needed KILL after the
+            # timeout: stopped units read "inactive", as a stopped container "exited"
+            self.run(["reset-failed", *units])
 
     def remove(self, name: str) -> None:
         path = self.conf_path(name)

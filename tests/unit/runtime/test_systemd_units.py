@@ -23,6 +23,7 @@ class FakeSystemctl:
         self.active: dict[str, str] = {}
         self.fail = fail
         self.pid = 4000
+        self.killed_on_stop: set[str] = set()
 
     def __call__(self, argv):
         self.calls.append(argv)
@@ -33,8 +34,12 @@ class FakeSystemctl:
             self.pid += 1
             self.active[units[0]] = "active"
         elif verb == "stop":
+            for u in units:  # a unit KILLed after the stop timeout ends "failed"
+                self.active[u] = "failed" if u in self.killed_on_stop else "inactive"
+        elif verb == "reset-failed":
             for u in units:
-                self.active[u] = "inactive"
+                if self.active.get(u) == "failed":
+                    self.active[u] = "inactive"
         out = ""
         if verb == "show":
             blocks = []
@@ -95,7 +100,24 @@ def test_units_stop_together_in_one_systemctl_call(tmp_path):
     for name in ("uc-a", "uc-b"):
         (tmp_path / f"{units.unit(name)}").write_text("[Service]\n")
     units.stop_many(["uc-a", "uc-b", "uc-never-installed"])
-    assert fake.calls == [["stop", units.unit("uc-a"), units.unit("uc-b")]]
+    assert fake.calls[0] == ["stop", units.unit("uc-a"), units.unit("uc-b")]
+
+
+def test_a_deliberate_stop_leaves_units_stopped_not_failed(tmp_path):
+    """heat-engine needing KILL after the timeout (or a wrapper exiting 143) leaves
+    systemd's unit "failed"; after 'undercroft stop' it reads stopped, like a stopped
+    container (a real systemd showed it)."""
+    fake = FakeSystemctl()
+    units = SystemdUnits(unit_dir=tmp_path, run=fake)
+    for name in ("uc-heat", "uc-api"):
+        (tmp_path / units.unit(name)).write_text("[Service]\n")
+        units.start(name)
+    fake.killed_on_stop = {units.unit("uc-heat")}
+    units.stop_many(["uc-heat", "uc-api"])
+    assert {n: i["statename"] for n, i in units.all_info().items()} == {"uc-heat": "STOPPED",
+                                                                        "uc-api": "STOPPED"}
+    text = units.render("uc-api", ["/bin/true"], {}, "/tmp/log", "uc")
+    assert "SuccessExitStatus=143" in text
 
 
 def test_start_time_is_unix_time_from_systemds_monotonic_stamp():
