@@ -104,9 +104,12 @@ def _option_file_password(query: str, etc: Path) -> str | None:
 
 
 def read_host(etc: Path, databases: Iterable[tuple[str, str]],
-              rabbit_cookie: Path = Path("/var/lib/rabbitmq/.erlang.cookie")) -> Found:
+              rabbit_cookie: Path = Path("/var/lib/rabbitmq/.erlang.cookie"),
+              swift: bool = True) -> Found:
     """What ``etc`` (the host's /etc) says; ``databases`` are (database, parameter)
-    pairs from the enabled services' templates."""
+    pairs from the enabled services' templates. ``swift``: whether swift is taken over
+    (its ring hash must then be one Undercroft's swift can use); a swift left alone
+    is not read."""
     found = Found()
 
     def take(param: str, value: str, where: str) -> None:
@@ -126,16 +129,16 @@ def read_host(etc: Path, databases: Iterable[tuple[str, str]],
     if heat:
         take("HeatAuthEncryptionKey", _get(heat, "DEFAULT", "auth_encryption_key"),
              f"{etc}/heat/heat.conf [DEFAULT] auth_encryption_key")
-    swift = _ini(etc / "swift" / "swift.conf")
-    if swift:
-        if _get(swift, "swift-hash", "swift_hash_path_prefix"):
+    swift_conf = _ini(etc / "swift" / "swift.conf") if swift else None
+    if swift_conf:
+        if _get(swift_conf, "swift-hash", "swift_hash_path_prefix"):
             raise DeployError(f"{etc}/swift/swift.conf sets swift_hash_path_prefix: objects "
                               f"would not be found under Undercroft's swift (suffix only)",
                               hint="move the objects off swift (or disable swift with "
                                    "enable_swift = false) before the upgrade")
-        take("SwiftHashSuffix", _get(swift, "swift-hash", "swift_hash_path_suffix"),
+        take("SwiftHashSuffix", _get(swift_conf, "swift-hash", "swift_hash_path_suffix"),
              f"{etc}/swift/swift.conf [swift-hash] swift_hash_path_suffix")
-    proxy = _ini(etc / "swift" / "proxy-server.conf")
+    proxy = _ini(etc / "swift" / "proxy-server.conf") if swift else None
     if proxy:
         take("SwiftPassword", _get(proxy, "filter:authtoken", "password"),
              f"{etc}/swift/proxy-server.conf [filter:authtoken] password")

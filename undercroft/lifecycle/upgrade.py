@@ -121,7 +121,7 @@ def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
                       f"not enabled: its init services are left alone, and its endpoints and "
                       f"service user are removed from keystone as for any disabled service "
                       f"(enable it in undercloud.conf to take it over too)")
-    secrets = takeover.read_host(etc, dep.database_passwords)
+    secrets = takeover.read_host(etc, dep.database_passwords, swift="swift" in dep.services)
     imported = takeover.import_secrets(s.passwords_file, secrets)
     for name in imported:
         reporter.line("ok", name, f"carried over from {secrets.sources[name]}")

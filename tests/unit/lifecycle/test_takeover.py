@@ -78,6 +78,18 @@ def test_a_swift_hash_prefix_is_refused_with_the_file_named(tmp_path):
     assert "enable_swift = false" in err.value.hint
 
 
+def test_a_swift_the_role_does_not_take_over_is_left_alone(tmp_path):
+    """The hint's own way out: with swift not in the role (or enable_swift = false) its
+    hash prefix is no obstacle and nothing of swift is imported (found on a machine
+    with every package installed and Debian's own swift.conf)."""
+    etc = host_etc(tmp_path)
+    (etc / "swift/swift.conf").write_text("[swift-hash]\nswift_hash_path_prefix = p\n"
+                                          "swift_hash_path_suffix = s\n")
+    found = takeover.read_host(etc, DATABASES, swift=False)
+    assert "SwiftHashSuffix" not in found.values and "SwiftPassword" not in found.values
+    assert found.values["KeystoneFernetKey0"]  # the rest is read as before
+
+
 def test_import_keeps_what_the_passwords_file_has_and_writes_0600(tmp_path):
     path = tmp_path / "undercloud-passwords.yaml"
     passwords.write(path, {"HeatPassword": "already-there"})
