@@ -165,7 +165,8 @@ DEFAULT_OPTS = [
     _str("container_registry_mirror", default="", help="Container registry mirror."),
     _list("container_insecure_registries", [],
           help="Additional insecure container registries."),
-    _str("container_cli", default="podman", help="Container CLI: docker or podman."),
+    _str("container_cli", default="podman", choices=("docker", "podman"),
+         help="Container CLI: docker or podman."),
 ]
 
 # --- options of instack-undercloud that tripleoclient no longer registers ---------------------

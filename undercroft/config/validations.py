@@ -289,20 +289,25 @@ def check_config(uc: UndercloudConf, tr: Translated | None = None) -> Findings:
                   if a.version == s.cidr.version and a in s.cidr]
         if len(ins_in) != 2:
             outside("inspection_iprange", s.inspection_iprange)
-        if not _before(s.dhcp_start, s.dhcp_end):
+        # the ranges' order, overlap and contents mean nothing before they are in the cidr
+        inside = all(a.version == s.cidr.version and a in s.cidr for a in
+                     (s.dhcp_start, s.dhcp_end, s.inspection_start, s.inspection_end))
+        in_order = inside and _before(s.dhcp_start, s.dhcp_end)
+        if inside and not in_order:
             p.append(f"{where(uc, grp, 'dhcp_start', s.dhcp_start)}: must come before dhcp_end "
                      f"= {s.dhcp_end}; swap them or fix the range")
-        elif not _before(s.inspection_start, s.inspection_end):
+        elif inside and not _before(s.inspection_start, s.inspection_end):
             p.append(f"{where(uc, grp, 'inspection_iprange')}: the start must come before "
                      f"the end; write it as 'start,end'")
-        elif _overlap((s.dhcp_start, s.dhcp_end), (s.inspection_start, s.inspection_end)):
+        elif inside and _overlap((s.dhcp_start, s.dhcp_end),
+                                 (s.inspection_start, s.inspection_end)):
             p.append(f"{where(uc, grp, 'inspection_iprange')}: overlaps the DHCP range "
                      f"{s.dhcp_start}-{s.dhcp_end}; move it out of dhcp_start..dhcp_end")
         for a, b in s.dhcp_exclude:
             if not (a == b or _before(a, b)):
                 p.append(f"{where(uc, grp, 'dhcp_exclude')}: range {a}-{b} is reversed; "
                          f"write it as low-high")
-        if s.dhcp_start in s.cidr and s.dhcp_end in s.cidr and _before(s.dhcp_start, s.dhcp_end):
+        if in_order:
             covered = _reserved_in_range(uc, s, iface)
             if covered:
                 key = "dhcp_end" if s.dhcp_end in {a for a, _ in covered} else "dhcp_start"
