@@ -171,8 +171,9 @@ def differences() -> list[str]:
             "`DockerNetworkOptions`, `UndercloudHomeDir`, `SELinuxMode`, `DeploymentUser`, "
             "…), so that the parameters stay tripleoclient's.", "",
             "### Parameters only Undercroft sets", "",
-            "`prepare_undercloud_deploy` does not emit these; Undercroft's services read "
-            "them.", "",
+            "`prepare_undercloud_deploy` does not emit these. Undercroft's services read "
+            "them, except the two Stein parameters, which only record their (Stein) options "
+            "as Stein's tripleoclient does.", "",
             "| parameter | from |", "|---|---|"]
     for name, source in param_differences.OWN.items():
         out.append(f"| `{name}` | {_cell(source)}. |")
