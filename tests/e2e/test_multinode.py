@@ -28,8 +28,8 @@ pytestmark = pytest.mark.job("roles")
 
 ROOT = Path("/var/tmp/undercroft-mn")
 RUN = Path("/run/undercroft-mn")  # the hosts' podman runroots and libpod tmp dirs (tmpfs)
-HOSTS = {"ctl0": ("Controller", "192.168.24.1"), "cmp0": ("Compute", "192.168.24.11"),
-         "cmp1": ("Compute", "192.168.24.12")}
+HOSTS = {"ctl0": ("Controller", "192.168.24.1"), "cmp0": ("Compute", "192.168.24.31"),
+         "cmp1": ("Compute", "192.168.24.32")}
 DEPLOYER = ("dep", "192.168.24.250")
 ROLES = "- Controller\n- Compute\n"
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from undercroft.cli.base import UndercroftCommand, print_error
 from undercroft.cli.deploy import preview
-from undercroft.config import docs, hardware, migrate
+from undercroft.config import differences, docs, hardware, migrate
 from undercroft.errors import ConfigError, UndercroftError
 from undercroft.report import Reporter
 
@@ -30,9 +30,12 @@ class ConfigShow(UndercroftCommand, Lister):
 
     Sources: the default of a template, an undercloud.conf option (file:line, or the
     option's default), a computation, an environment file, or the passwords file.
-    Values are tripleoclient's; where a service's configuration deliberately uses
-    something else, the source says so ("deliberate difference: ..."). Secrets are
-    masked. Nothing is written: missing secrets are generated in memory.
+    Values are tripleoclient's, as undercloud.conf makes them (before a template's type
+    applies: DnsServers stays tripleoclient's comma-separated string); where a parameter
+    or a service's configuration deliberately differs, the source says so ("deliberate
+    difference ..."). With -f json or yaml, values are JSON values (lists, mappings,
+    booleans, numbers), not text. Secrets are masked. Nothing is written: missing
+    secrets are generated in memory.
     """
 
     def get_parser(self, prog_name):
@@ -58,7 +61,7 @@ class ConfigShow(UndercroftCommand, Lister):
 
     def take_action(self, args):
         reporter = Reporter(console=Console(stderr=True, highlight=False, soft_wrap=True))
-        tr, dep = preview(self, args, reporter)
+        uc, tr, dep = preview(self, args, reporter)
         if args.services:
             off = set(tr.disabled_services)
             rows = [(s, "deployed", "role / environment files") for s in dep.services]
@@ -68,14 +71,20 @@ class ConfigShow(UndercroftCommand, Lister):
         secret = dep.resolved.secret_names | set(tr.secret_parameters)
         values = dict(dep.resolved.values)
         sources = dict(dep.resolved.sources)
+        for name, value in tr.parameters.items():
+            if sources.get(name) == tr.sources[name]:  # not replaced by an environment file
+                values[name] = value  # as undercloud.conf made it, before the template's type
         differ = hardware.differences(values) if "ironic" in dep.services else {}
+        marks = differences.marks(uc, tr.parameters)
+        native = getattr(args, "formatter", "") in ("json", "yaml")
         rows = []
         for name in sorted(values):
             value = MASK if name in secret and values[name] not in (None, "") else values[name]
             source = sources.get(name, "")
-            if name in differ:
-                source = f"{source}; {differ[name]}" if source else differ[name]
-            rows.append((name, _show(value), source))
+            for note in (marks.get(name), differ.get(name)):
+                if note:
+                    source = f"{source}; {note}" if source else note
+            rows.append((name, value if native else _show(value), source))
         return ("Parameter", "Value", "Source"), rows
 
 

@@ -40,7 +40,7 @@ def preview(command: UndercroftCommand, args, reporter: Reporter):
     for problem in problems:
         reporter.warn(f"install would refuse this: {problem}")
     command.refused = bool(problems)
-    return tr, dep
+    return uc, tr, dep
 
 
 class HeldWarnings(Reporter):
@@ -230,7 +230,7 @@ class Plan(UndercroftCommand):
 def show_plan(command: UndercroftCommand, args) -> int:
     """``plan`` and ``install --dry-run``; exits 1 if install would refuse."""
     reporter = Reporter()
-    _, dep = preview(command, args, reporter)
+    _, _, dep = preview(command, args, reporter)
     rt = runtime.for_settings(dep.settings)
     if not dep.settings.baremetal:  # a containerized deployment's images are podman's
         refs = runtime.as_podman(rt, "the images to build").image_refs(REPO)

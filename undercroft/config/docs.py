@@ -10,6 +10,7 @@ from pathlib import Path
 
 from oslo_config import cfg
 
+from undercroft.config import differences as param_differences
 from undercroft.config import hardware, migrate, options, translate
 
 REFERENCE = "undercloud-conf.md"
@@ -152,22 +153,44 @@ def _table(group: str, opts) -> list[str]:
 def differences() -> list[str]:
     """The section listing where Undercroft deliberately differs from tripleoclient."""
     out = ["## Deliberate differences from tripleoclient", "",
-           "The parameters are the ones python-tripleoclient (stable/rocky) computes from the "
-           "same file, defaults included; `undercroft config show` prints them. The "
-           "services are a newer OpenStack (Debian's packages) than the Rocky that "
-           "tripleoclient's values were made for: where a service's configuration "
-           "deliberately uses something else, the parameter's source in `config show` "
-           "says so (\"deliberate difference: …\"), and where a value would keep a "
-           "service from starting, it is refused (`config validate` exits 1). Each "
-           "difference and why:", "",
-           "### ironic: `enabled_hardware_types` and the interface lists", "",
-           "Set or not, `enabled_hardware_types` gives `IronicEnabledHardwareTypes` and the "
-           "`IronicEnabled*Interfaces` lists by tripleoclient's rules (sorted, without "
-           "duplicates; with `enable_node_discovery`, `discovery_default_driver` is added "
-           "to the types): writing the default `ipmi,redfish,ilo,idrac` out gives exactly "
-           "what leaving it out gives. ironic.conf's `enabled_*` options are those lists, "
-           "except:", "",
-           "| parameter | ironic.conf | when | why |", "|---|---|---|---|"]
+           "The parameters are the ones python-tripleoclient (stable/rocky, "
+           "`prepare_undercloud_deploy`) computes from the same file, key for key and value "
+           "for value, defaults included; `undercroft config show` prints them (with `-f "
+           "json`, as JSON values), and the unit tests compare them with tripleoclient's "
+           "for every good file of the corpus (tests/unit/config/corpus/good). The "
+           "exceptions are listed here, each with why; `config show` marks a parameter a "
+           "difference applies to (\"deliberate difference from tripleoclient: …\").", "",
+           "### Parameters", "",
+           "| parameter | Undercroft | when | why |", "|---|---|---|---|"]
+    for pd in param_differences.DIFFERENCES:
+        out.append(f"| `{pd.parameter}` | {_cell(pd.change)} | {_cell(pd.when)} | "
+                   f"{_cell(pd.why)}. |")
+    out += ["",
+            "Undercroft also emits tripleoclient's parameters that no service of it reads "
+            "(`DockerInsecureRegistryAddress`, `LocalContainerRegistry`, "
+            "`DockerNetworkOptions`, `UndercloudHomeDir`, `SELinuxMode`, `DeploymentUser`, "
+            "…), so that the parameters stay tripleoclient's.", "",
+            "### Parameters only Undercroft sets", "",
+            "`prepare_undercloud_deploy` does not emit these. Undercroft's services read "
+            "them, except the two Stein parameters, which only record their (Stein) options "
+            "as Stein's tripleoclient does.", "",
+            "| parameter | from |", "|---|---|"]
+    for name, source in param_differences.OWN.items():
+        out.append(f"| `{name}` | {_cell(source)}. |")
+    out += ["",
+            "### ironic: `enabled_hardware_types` and the interface lists", "",
+            "The services are a newer OpenStack (Debian's packages) than the Rocky that "
+            "tripleoclient's values were made for: where a service's configuration "
+            "deliberately uses something else, the parameter's source in `config show` "
+            "says so (\"deliberate difference: …\"), and where a value would keep a "
+            "service from starting, it is refused (`config validate` exits 1).", "",
+            "Set or not, `enabled_hardware_types` gives `IronicEnabledHardwareTypes` and the "
+            "`IronicEnabled*Interfaces` lists by tripleoclient's rules (sorted, without "
+            "duplicates; with `enable_node_discovery`, `discovery_default_driver` is added "
+            "to the types): writing the default `ipmi,redfish,ilo,idrac` out gives exactly "
+            "what leaving it out gives. ironic.conf's `enabled_*` options are those lists, "
+            "except:", "",
+            "| parameter | ironic.conf | when | why |", "|---|---|---|---|"]
     for d in hardware.DIFFERENCES:
         what = f"adds `{d.name}`" if d.added else f"leaves out `{d.name}`"
         out.append(f"| `{d.parameter}` | {what} | {_cell(d.when)} | {_cell(d.why)}. |")

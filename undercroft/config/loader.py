@@ -229,12 +229,27 @@ class UndercloudConf:
                               f"see docs/undercloud-conf.md for the accepted values")
 
 
+# oslo.config's and Python's wording of a bad value -> ours (what is wrong, what to write)
+_WORDING = (
+    (r"invalid literal for int\(\) with base 10: (.*)$", "expected a whole number, got {0}"),
+    (r"Should be greater than or equal to (\S+)$", "must be {0} or more"),
+    (r"Should be less than or equal to (\S+)$", "must be {0} or less"),
+    (r"Valid values are \[(.*)\], but found (.*)$", "{1} is not one of {0}"),
+    (r"Unexpected boolean value (.*)$",
+     "{0} is not a boolean; write true or false (yes/no, on/off and 1/0 work too)"),
+    (r'Value should start with "\["$',
+     "expected a list in brackets, e.g. [{{destination: 10.10.10.0/24, nexthop: "
+     "192.168.24.1}}]"),
+)
+
+
 def _short(exc: Exception) -> str:
     text = str(exc)
     m = re.search(r"is not valid: (.*)$", text)
     text = m.group(1) if m else text
-    if m := re.search(r"invalid literal for int\(\) with base 10: (.*)$", text):
-        return f"expected a whole number, got {m.group(1)}"
+    for pattern, wording in _WORDING:
+        if found := re.search(pattern, text):
+            return wording.format(*found.groups())
     return text
 
 

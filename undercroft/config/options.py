@@ -165,7 +165,8 @@ DEFAULT_OPTS = [
     _str("container_registry_mirror", default="", help="Container registry mirror."),
     _list("container_insecure_registries", [],
           help="Additional insecure container registries."),
-    _str("container_cli", default="podman", help="Container CLI: docker or podman."),
+    _str("container_cli", default="podman", choices=("docker", "podman"),
+         help="Container CLI: docker or podman."),
 ]
 
 # --- options of instack-undercloud that tripleoclient no longer registers ---------------------
@@ -315,8 +316,9 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
         ignored="images are built locally (undercroft images build), not pulled; set "
                 "[undercroft] debian_mirror to choose the package source"),
     ("DEFAULT", "custom_env_files"): Meaning("environment files, applied in order"),
-    ("DEFAULT", "docker_registry_mirror"): Meaning(ignored=_NO_REGISTRY),
-    ("DEFAULT", "docker_insecure_registries"): Meaning(ignored=_NO_REGISTRY),
+    ("DEFAULT", "docker_registry_mirror"): Meaning("DockerRegistryMirror", ignored=_NO_REGISTRY),
+    ("DEFAULT", "docker_insecure_registries"): Meaning("DockerInsecureRegistryAddress",
+                                                       ignored=_NO_REGISTRY),
     ("DEFAULT", "enable_cinder"): Meaning("service cinder (disabled when false)"),
     ("DEFAULT", "enable_ironic"): Meaning("services ironic, ironic_inspector (disabled when "
                                           "false)"),
@@ -336,7 +338,9 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
         "UndercloudHostname (the containers' hostname in namespace placement; the host's "
         "own name is not changed)"),
     ("DEFAULT", "local_ip"): Meaning("LocalIp, ControlPlaneCidr, ControlPlanePrefix, "
-                                     "br-ctlplane's address"),
+                                     "br-ctlplane's address; tripleoclient's "
+                                     "LocalContainerRegistry and "
+                                     "DockerInsecureRegistryAddress"),
     ("DEFAULT", "undercloud_public_host"): Meaning(
         "CloudName (host of the public URLs); with TLS also PublicVirtualFixedIPs, the public "
         "VIP keepalived holds and haproxy serves https on"),
@@ -362,7 +366,8 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
     ("DEFAULT", "local_interface"): Meaning("NeutronPublicInterface; enslaved to br-ctlplane "
                                             "in host placement"),
     ("DEFAULT", "local_mtu"): Meaning("UndercloudLocalMtu, IronicInspectorSubnets mtu"),
-    ("DEFAULT", "docker_bip"): Meaning(ignored="there is no docker bridge: containers use "
+    ("DEFAULT", "docker_bip"): Meaning("DockerNetworkOptions",
+                                       ignored="there is no docker bridge: containers use "
                                                "the host network or the namespace"),
     ("DEFAULT", "inspection_interface"): Meaning("IronicInspectorInterface"),
     ("DEFAULT", "inspection_extras"): Meaning("IronicInspectorCollectors, "
@@ -430,8 +435,10 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
     # subnets
     ("subnet", "cidr"): Meaning("UndercloudCtlplaneSubnets NetworkCidr, "
                                 "IronicInspectorSubnets netmask"),
-    ("subnet", "dhcp_start"): Meaning("DhcpRangeStart, AllocationPools"),
-    ("subnet", "dhcp_end"): Meaning("DhcpRangeEnd, AllocationPools"),
+    ("subnet", "dhcp_start"): Meaning("DhcpRangeStart (AllocationPools with dhcp_exclude); "
+                                      "the range may not cover the network or broadcast "
+                                      "address, the gateway, local_ip or (with TLS) a VIP"),
+    ("subnet", "dhcp_end"): Meaning("DhcpRangeEnd (AllocationPools with dhcp_exclude)"),
     ("subnet", "inspection_iprange"): Meaning("IronicInspectorSubnets ip_range"),
     ("subnet", "gateway"): Meaning("NetworkGateway, IronicInspectorSubnets gateway, "
                                    "ControlPlaneStaticRoutes next_hop"),

@@ -58,7 +58,8 @@ PARAMETER_MAPPING = {
     "local_subnet": "UndercloudCtlplaneLocalSubnet",
     "enable_routed_networks": "UndercloudEnableRoutedNetworks",
     "local_interface": "NeutronPublicInterface",
-    "container_healthcheck_disabled": "ContainerHealthcheckDisabled",
+    "docker_bip": "DockerNetworkOptions",
+    "container_healthcheck_disabled": "ContainerHealthcheckDisabled",  # Stein's table
 }
 MULTI_PARAMETER_MAPPING = {
     "ipxe_enabled": ("IronicIPXEEnabled", "IronicInspectorIPXEEnabled"),
@@ -140,13 +141,17 @@ def label(group: str, name: str) -> str:
 
 
 def where(uc: UndercloudConf, group: str, name: str, value: Any = None) -> str:
-    """'file:line: [group] name = value' for messages."""
+    """'file:line: [group] name = value' for messages; for an option the file does not
+    set, 'file: [group] name = value (the default; set name in [group])', so a message
+    never reads as if the file had written the default."""
     v = uc.get(name, group) if value is None else value
     if isinstance(v, bool):
         v = str(v).lower()
     if isinstance(v, list):
         v = ",".join(str(x) for x in v)
-    return f"{uc.line_of(group, name)}: {label(group, name)} = {v}"
+    unset = "" if uc.path is None or uc.is_set(group, name) else \
+        f" (the default; set {name} in [{group}])"
+    return f"{uc.line_of(group, name)}: {label(group, name)} = {v}{unset}"
 
 
 def _ip(raw: str) -> IPAddress:
@@ -425,19 +430,11 @@ def _range_minus(start: int, end: int, holes: list[tuple[int, int]]) -> list[tup
     return pools
 
 
-def allocation_pools(s: Subnet, uc: UndercloudConf, iface) -> list[dict[str, str]]:
-    """dhcp_start..dhcp_end minus network/broadcast, gateway, local_ip, the VIP hosts, the
-    inspection range and dhcp_exclude (Stein's rule)."""
-    holes = [(int(s.cidr.network_address),) * 2, (int(s.cidr.broadcast_address),) * 2,
-             (int(s.gateway),) * 2, (int(s.inspection_start), int(s.inspection_end))]
-    holes += [(int(a), int(b)) for a, b in s.dhcp_exclude]
-    extra = [iface.ip] if iface is not None else []
-    for opt in ("undercloud_admin_host", "undercloud_public_host"):
-        try:
-            extra.append(_ip(uc.get(opt)))
-        except ValueError:
-            pass
-    holes += [(int(a),) * 2 for a in extra if a.version == s.cidr.version]
+def allocation_pools(s: Subnet) -> list[dict[str, str]]:
+    """dhcp_start..dhcp_end minus dhcp_exclude (Stein's AllocationPools). A range that
+    covers the network or broadcast address, the gateway, local_ip or a VIP is refused by
+    the preflight (validations.check_config), never trimmed here."""
+    holes = [(int(a), int(b)) for a, b in s.dhcp_exclude]
     cls = type(s.dhcp_start)
     return [{"start": str(cls(a)), "end": str(cls(b))}
             for a, b in _range_minus(int(s.dhcp_start), int(s.dhcp_end), holes)]
@@ -517,16 +514,22 @@ def translate(uc: UndercloudConf) -> Translated:
     # --- subnets ---------------------------------------------------------------------------
     local = next(s for s in subs if s.name == uc.local_subnet)
     masq_cidr = uc.get("masquerade_network")
-    ctl, inspector, routes, masq = {}, [], [], {}
+    ctl: dict[str, dict[str, object]] = {}
+    inspector: list[dict[str, object]] = []
+    routes: list[dict[str, str]] = []
+    masq: dict[str, list[str]] = {}
     for s in subs:
+        # tripleoclient Rocky's keys; Stein's AllocationPools and HostRoutes only when the
+        # Stein options dhcp_exclude and host_routes are set (see config/differences.py)
         ctl[s.name] = {"NetworkCidr": str(s.cidr), "NetworkGateway": str(s.gateway),
-                       "DhcpRangeStart": str(s.dhcp_start), "DhcpRangeEnd": str(s.dhcp_end),
-                       "AllocationPools": allocation_pools(s, uc, iface)}
+                       "DhcpRangeStart": str(s.dhcp_start), "DhcpRangeEnd": str(s.dhcp_end)}
+        if s.dhcp_exclude:
+            ctl[s.name]["AllocationPools"] = allocation_pools(s)
         if s.host_routes:
             ctl[s.name]["HostRoutes"] = list(s.host_routes)
-        item = {"tag": s.name, "cidr": str(s.cidr), "ip_range": s.inspection_iprange,
-                "netmask": str(s.cidr.netmask), "gateway": str(s.gateway),
-                "mtu": uc.get("local_mtu")}
+        item: dict[str, object] = {
+            "tag": s.name, "ip_range": s.inspection_iprange, "netmask": str(s.cidr.netmask),
+            "gateway": str(s.gateway), "mtu": uc.get("local_mtu")}
         if s.host_routes:
             item["host_routes"] = list(s.host_routes)
         inspector.append(item)
@@ -546,16 +549,31 @@ def translate(uc: UndercloudConf) -> Translated:
     put("MasqueradeNetworks", masq, subnet_src + (", masquerade_network" if masq_cidr else ""))
 
     # --- other derived parameters ------------------------------------------------------------
+    # tripleoclient's own: the home directory (its stackrc goes there; Undercroft's goes to
+    # output_dir, whose default is the same directory)
+    put("UndercloudHomeDir", os.environ.get("HOME", ""), "computed ($HOME)")
     computed("DnsServers", ",".join(uc.get("undercloud_nameservers")), "undercloud_nameservers")
     if uc.get("undercloud_ntp_servers"):
         put("NtpServer", list(uc.get("undercloud_ntp_servers")), src("undercloud_ntp_servers"))
-    put("NeutronDnsDomain", uc.get("overcloud_domain_name"), src("overcloud_domain_name"))
+    if uc.get("overcloud_domain_name"):
+        put("NeutronDnsDomain", uc.get("overcloud_domain_name"), src("overcloud_domain_name"))
     put("SELinuxMode", "enforcing" if uc.get("undercloud_enable_selinux") else "permissive",
         f"computed from {src('undercloud_enable_selinux')}")
     put("DeploymentUser", uc.get("deployment_user") or getpass.getuser(),
         src("deployment_user") if uc.get("deployment_user") else "computed (invoking user)")
-    put("EnableValidations", uc.get("enable_validations"), src("enable_validations"))
+    # tripleoclient's container registry parameters, from the text of local_ip and
+    # undercloud_admin_host as written (no service reads them: images are built here)
+    registry_ip = uc.get("local_ip").split("/")[0]
+    computed("DockerInsecureRegistryAddress",
+             [f"{registry_ip}:8787", f"{uc.get('undercloud_admin_host')}:8787",
+              *uc.get("docker_insecure_registries")],
+             "local_ip", "undercloud_admin_host", "docker_insecure_registries")
+    computed("LocalContainerRegistry", registry_ip, "local_ip")
+    if uc.get("docker_registry_mirror"):
+        put("DockerRegistryMirror", uc.get("docker_registry_mirror"),
+            src("docker_registry_mirror"))
     if uc.get("enable_validations"):
+        put("EnableValidations", True, src("enable_validations"))
         # tripleoclient's constant is the file it reads (~/undercloud.conf); the file used
         # here, absolute, wherever --config pointed
         used = uc.path.resolve() if uc.path else Path("~/undercloud.conf").expanduser()
@@ -619,6 +637,10 @@ def translate(uc: UndercloudConf) -> Translated:
                                   f"local_ip's network")
             how = src(opt) if vips[opt] == uc.get(opt).strip() else f"resolved from {src(opt)}"
             put(param, [{"ip_address": vips[opt]}], how)
+            if opt == "undercloud_public_host" and vips[opt] != uc.get(opt).strip():
+                # as tripleoclient: the name of the public VIP goes to /etc/hosts
+                put("ExtraHostFileEntries", f"{vips[opt]} {uc.get(opt)}",
+                    f"computed from {src(opt)} (a name, resolved)")
         if len({str(iface.ip), *vips.values()}) < 3:
             raise ConfigError(f"{uc.line_of('DEFAULT', 'undercloud_public_host')}: with TLS, "
                               f"local_ip ({iface.ip}), undercloud_admin_host "

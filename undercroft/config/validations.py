@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Iterable
 
 from undercroft.config.loader import UndercloudConf
-from undercroft.config.translate import Problems, host_fqdn, Translated, local_ip, subnets, tls_mode, where
+from undercroft.config.translate import (IPAddress, Problems, Subnet, Translated,
+                                         allocation_pools, host_fqdn, local_ip, subnets,
+                                         tls_mode, where)
 
 # tripleoclient (undercloud_preflight.REQUIRED_MB): "We need 8 GB, leave a little room
 # for variation in what 8 GB means on different platforms" -- RAM + swap, in MB.
@@ -287,19 +289,33 @@ def check_config(uc: UndercloudConf, tr: Translated | None = None) -> Findings:
                   if a.version == s.cidr.version and a in s.cidr]
         if len(ins_in) != 2:
             outside("inspection_iprange", s.inspection_iprange)
-        if not _before(s.dhcp_start, s.dhcp_end):
+        # the ranges' order, overlap and contents mean nothing before they are in the cidr
+        inside = all(a.version == s.cidr.version and a in s.cidr for a in
+                     (s.dhcp_start, s.dhcp_end, s.inspection_start, s.inspection_end))
+        in_order = inside and _before(s.dhcp_start, s.dhcp_end)
+        if inside and not in_order:
             p.append(f"{where(uc, grp, 'dhcp_start', s.dhcp_start)}: must come before dhcp_end "
                      f"= {s.dhcp_end}; swap them or fix the range")
-        elif not _before(s.inspection_start, s.inspection_end):
+        elif inside and not _before(s.inspection_start, s.inspection_end):
             p.append(f"{where(uc, grp, 'inspection_iprange')}: the start must come before "
                      f"the end; write it as 'start,end'")
-        elif _overlap((s.dhcp_start, s.dhcp_end), (s.inspection_start, s.inspection_end)):
+        elif inside and _overlap((s.dhcp_start, s.dhcp_end),
+                                 (s.inspection_start, s.inspection_end)):
             p.append(f"{where(uc, grp, 'inspection_iprange')}: overlaps the DHCP range "
                      f"{s.dhcp_start}-{s.dhcp_end}; move it out of dhcp_start..dhcp_end")
         for a, b in s.dhcp_exclude:
             if not (a == b or _before(a, b)):
                 p.append(f"{where(uc, grp, 'dhcp_exclude')}: range {a}-{b} is reversed; "
                          f"write it as low-high")
+        if in_order:
+            covered = _reserved_in_range(uc, s, iface)
+            if covered:
+                key = "dhcp_end" if s.dhcp_end in {a for a, _ in covered} else "dhcp_start"
+                p.append(f"{where(uc, grp, key)}: the DHCP range {s.dhcp_start}-{s.dhcp_end} "
+                         f"covers {_and([f'{what} {a}' for a, what in covered])}, which nodes "
+                         f"must not be given; move dhcp_start/dhcp_end to leave "
+                         f"{'it' if len(covered) == 1 else 'them'} out, or list "
+                         f"{'it' if len(covered) == 1 else 'them'} in dhcp_exclude")
         if iface is not None and s.name == uc.local_subnet:
             if iface.ip.version != s.cidr.version or iface.ip not in s.cidr:
                 p.append(f"{where(uc, 'DEFAULT', 'local_ip')}: not inside cidr {s.cidr} of the "
@@ -359,6 +375,38 @@ def check_config(uc: UndercloudConf, tr: Translated | None = None) -> Findings:
                  f"ipa_otp, the one-time password that enrolls the undercloud in FreeIPA; set "
                  f"ipa_otp")
     return f
+
+
+def _reserved_in_range(uc: UndercloudConf, s: Subnet, iface) -> list[tuple[IPAddress, str]]:
+    """(address, what it is) of every address of the subnet no node may get that its DHCP
+    range (minus dhcp_exclude) covers: the network and broadcast addresses, the gateway,
+    local_ip, and with TLS the two VIPs. tripleoclient (Stein) trimmed them from the
+    pools silently; here the range is refused, naming them."""
+    reserved: list[tuple[IPAddress, str]] = [(s.cidr.network_address, "the network address")]
+    if s.cidr.version == 4:
+        reserved.append((s.cidr.broadcast_address, "the broadcast address"))
+    if iface is not None:
+        reserved.append((iface.ip, "local_ip"))
+    reserved.append((s.gateway, "the gateway"))
+    if tls_mode(uc) != "off":
+        for opt in ("undercloud_public_host", "undercloud_admin_host"):
+            try:
+                reserved.append((ipaddress.ip_address(uc.get(opt).strip()), f"the VIP {opt}"))
+            except ValueError:
+                pass
+    pools = [(int(ipaddress.ip_address(r["start"])), int(ipaddress.ip_address(r["end"])))
+             for r in allocation_pools(s)]
+    out: list[tuple[IPAddress, str]] = []
+    for addr, what in reserved:
+        if any(a == addr for a, _ in out) or addr.version != s.cidr.version:
+            continue
+        if any(start <= int(addr) <= end for start, end in pools):
+            out.append((addr, what))
+    return out
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _before(a, b) -> bool:

@@ -7,6 +7,7 @@ at /var/lib/undercroft/config and copied into place by the image's entrypoint.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,14 @@ def in_place(volume: str, roots) -> str:
     return volume
 
 
+def network(address: str, netmask: str) -> str:
+    """The CIDR of the network of ``address`` with ``netmask`` (dotted IPv4, or IPv6 in
+    address form): ``network("192.168.24.1", "255.255.255.0")`` is 192.168.24.0/24.
+    IronicInspectorSubnets items carry gateway and netmask, as tripleoclient's do."""
+    bits = bin(int(ipaddress.ip_address(netmask))).count("1")
+    return str(ipaddress.ip_interface(f"{address}/{bits}").network)
+
+
 class Renderer:
     def __init__(self, settings: Settings, values: Mapping[str, Any], secret_names: set[str],
                  images: Mapping[str, str], templates: Path = TEMPLATES):
@@ -80,6 +89,7 @@ class Renderer:
             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
         self.jinja.filters.update(quoting.FILTERS)  # each format's own quoting
         self.jinja.globals["ironic_interfaces"] = ironic_hardware.ironic_conf
+        self.jinja.globals["network"] = network
 
     # -- jinja helpers -------------------------------------------------------------------
     def text(self, source: str, where: str) -> str:

@@ -17,7 +17,7 @@ def test_config_show_masks_secrets_and_names_sources(write_conf, tmp_path, capsy
     rows = {r["Parameter"]: r for r in json.loads(out)}
     assert rows["LocalIp"] == {"Parameter": "LocalIp", "Value": "192.168.24.1",
                                "Source": f"{p}:3 local_ip"}
-    assert rows["IronicIPXEEnabled"]["Value"] == "false"
+    assert rows["IronicIPXEEnabled"]["Value"] is False  # -f json: JSON values
     assert rows["IronicIPXEEnabled"]["Source"] == f"{p}:5 ipxe_enabled"
     assert rows["AdminPassword"]["Value"] == "********"
     assert rows["AdminPassword"]["Source"] == "passwords file"
@@ -94,7 +94,7 @@ def test_install_lists_every_failure(write_conf, fake_install, monkeypatch, caps
     err = capsys.readouterr().err
     assert "local_mtu = 10: must be between 1000 and 65536" in err
     assert "(and 1 more problem below)" in err
-    assert "min_memory_mb = 7680: this host has 100 MB" in err
+    assert "min_memory_mb = 7680 (the default; set min_memory_mb in [undercroft]): this host has 100 MB" in err
     assert fake_install == []
 
 
@@ -105,16 +105,15 @@ def test_config_show_keeps_tripleoclients_ironic_lists_and_marks_the_differences
     p = write_conf()
     assert cli_main.main(["config", "show", "--config", str(p), "-f", "json"]) == 0
     rows = {r["Parameter"]: r for r in json.loads(capsys.readouterr().out)}
-    assert json.loads(rows["IronicEnabledHardwareTypes"]["Value"]) == \
-        ["idrac", "ilo", "ipmi", "redfish"]
+    assert rows["IronicEnabledHardwareTypes"]["Value"] == ["idrac", "ilo", "ipmi", "redfish"]
     assert rows["IronicEnabledHardwareTypes"]["Source"] == \
         "computed from default (enabled_hardware_types)"
     deploy = rows["IronicEnabledDeployInterfaces"]
-    assert json.loads(deploy["Value"]) == ["ansible", "direct", "iscsi"]
+    assert deploy["Value"] == ["ansible", "direct", "iscsi"]
     assert deploy["Source"].startswith("computed from default (enabled_hardware_types); "
                                        "deliberate difference: ironic.conf enables "
                                        "ansible,direct,ramdisk: leaves out iscsi (")
     boot = rows["IronicEnabledBootInterfaces"]
-    assert json.loads(boot["Value"]) == ["ilo-pxe", "pxe"]
+    assert boot["Value"] == ["ilo-pxe", "pxe"]
     assert "ironic.conf enables ilo-pxe,pxe,ipxe,ilo-ipxe: adds ipxe (" in boot["Source"]
     assert "deliberate difference" not in rows["IronicEnabledVendorInterfaces"]["Source"]

@@ -44,7 +44,7 @@ def test_memory_is_ram_plus_swap_against_tripleoclient_threshold(tmp_path):
     assert v.REQUIRED_MB == 7680
     assert run(tmp_path, HOST, v.StaticHostFacts(memory=7680)).problems == []
     [p] = run(tmp_path, HOST, v.StaticHostFacts(memory=7679)).problems
-    assert "min_memory_mb = 7680: this host has 7679 MB (RAM + swap)" in p
+    assert "min_memory_mb = 7680 (the default; set min_memory_mb in [undercroft]): this host has 7679 MB (RAM + swap)" in p
     assert run(tmp_path, HOST + "[undercroft]\nmin_memory_mb = 4096\n",
                v.StaticHostFacts(memory=5000)).problems == []
 
@@ -62,7 +62,7 @@ def test_disk_thresholds_per_filesystem(tmp_path):
 
 def test_root_filesystem_needs_min_disk_gb(tmp_path):
     [p] = run(tmp_path, HOST, v.StaticHostFacts(default_free_gb=20.0)).problems
-    assert "[undercroft] min_disk_gb = 25: 20.0 GB free on the filesystem of /" in p
+    assert "[undercroft] min_disk_gb = 25 (the default; set min_disk_gb in [undercroft]): 20.0 GB free on the filesystem of /" in p
 
 
 def test_host_placement_hostname_rules(tmp_path):
@@ -86,7 +86,7 @@ def test_namespace_placement_accepts_unresolvable_hostname_with_warning(tmp_path
 def test_interface_checked_only_in_host_placement(tmp_path):
     facts = v.StaticHostFacts(nics={"lo", "ens3"})
     [p] = run(tmp_path, HOST, facts).problems
-    assert "local_interface = eth1: no such network interface on this host (ens3)" in p
+    assert "local_interface = eth1 (the default; set local_interface in [DEFAULT]): no such network interface on this host (ens3)" in p
     assert run(tmp_path, HOST + "net_config_override = x.json\n", facts).problems == []
     assert run(tmp_path, HOST + "[undercroft]\nnetwork_namespace = u\n", facts).problems == []
 

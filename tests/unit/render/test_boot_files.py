@@ -70,3 +70,20 @@ def test_image_cache_and_boot_trees_share_one_mount_in_the_conductor(full):
     # what the HTTP boot server serves is that httpboot
     http = full.by_name("ironic_pxe_http").desired.spec["volumes"]
     assert any(v.split(":")[1] == "/var/lib/ironic/httpboot" for v in http), http
+
+
+def test_each_subnet_is_mapped_from_tripleoclients_gateway_and_netmask(tmp_path):
+    """IronicInspectorSubnets items are tripleoclient's (tag, ip_range, netmask, gateway,
+    mtu): the network of each comes from its gateway and netmask, IPv6 included."""
+    from undercroft.render.services import network
+
+    assert network("192.168.30.254", "255.255.254.0") == "192.168.30.0/23"
+    assert network("fd12:3456:789a:1::1", "ffff:ffff:ffff:ffff::") == "fd12:3456:789a:1::/64"
+    conf = tmp_path / "undercloud.conf"
+    conf.write_text(conf_text(tmp_path, default=(
+        "subnets = ctlplane-subnet,leaf1\nenable_routed_networks = true\n"
+        "[leaf1]\ncidr = 192.168.30.0/23\ngateway = 192.168.30.254\n"
+        "dhcp_start = 192.168.30.10\ndhcp_end = 192.168.30.90\n"
+        "inspection_iprange = 192.168.30.100,192.168.30.150\n")))
+    text = files_of(deployment.load(conf), "ironic_inspector")["/etc/ironic-inspector/inspector.conf"]
+    assert "cidr_map = 192.168.24.0/24:ctlplane,192.168.30.0/23:ctlplane\n" in text

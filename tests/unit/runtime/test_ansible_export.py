@@ -25,10 +25,10 @@ all:
     Compute:
       hosts:
         cmp0:
-          undercroft_local_ip: 192.168.24.11/24
+          undercroft_local_ip: 192.168.24.31/24
           undercroft_hostname: cmp0.example
           undercroft_settings: {network_namespace: uccmp0, deployment_name: cmp0}
-        cmp1: {undercroft_local_ip: 192.168.24.12/24, undercroft_hostname: compute-1.example}
+        cmp1: {undercroft_local_ip: 192.168.24.32/24, undercroft_hostname: compute-1.example}
 """
 
 
@@ -53,7 +53,7 @@ def test_every_host_gets_its_role_address_and_the_shared_inputs(tmp_path):
                                                      ("cmp1", "Compute")]
     assert out.services["cmp0"] == ["nova_compute"] and "mariadb" in out.services["ctl0"]
     cmp0 = read_conf(out.output / "hosts/cmp0/undercloud.conf")
-    assert cmp0["DEFAULT"]["local_ip"] == "192.168.24.11/24"
+    assert cmp0["DEFAULT"]["local_ip"] == "192.168.24.31/24"
     assert cmp0["DEFAULT"]["undercloud_hostname"] == "cmp0.example"
     assert cmp0["DEFAULT"]["output_dir"] == export.DEFAULT_DIR
     assert cmp0["DEFAULT"]["custom_env_files"] == "env/00-cloud.yaml,env/01-extra.yaml"
@@ -100,7 +100,7 @@ def test_the_playbook_runs_each_step_on_all_hosts_before_the_next(tmp_path):
 
 
 @pytest.mark.parametrize("inventory, message", [
-    (INVENTORY.replace("undercroft_local_ip: 192.168.24.12/24, ", ""),
+    (INVENTORY.replace("undercroft_local_ip: 192.168.24.32/24, ", ""),
      "host cmp1: set undercroft_local_ip"),
     (INVENTORY.replace("deployment_name: cmp0", "deployment_nam: cmp0"),
      "host cmp0: undercroft_settings: unknown \\[undercroft\\] option deployment_nam"),
