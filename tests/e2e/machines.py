@@ -146,12 +146,14 @@ class Machine:
             assert time.monotonic() < deadline, f"machine {self.name} did not boot: {state}"
             time.sleep(1)
 
-    def reboot(self, timeout: int = 600) -> None:
+    def reboot(self, timeout: int = 600, boot_timeout: float = 1800) -> None:
         """An orderly shutdown (systemd stops every unit, the boot unit's ExecStop
-        included) and a boot of the same root file system."""
+        included) and a boot of the same root file system. The boot is over when systemd
+        says so: after the boot unit's ``undercroft start`` (2.5 min on a loaded 2-core
+        machine), within its own TimeoutStartSec."""
         _podman("stop", "-t", str(timeout), self.name, timeout=timeout + 60)
         _podman("start", self.name)
-        self.wait_booted()
+        self.wait_booted(boot_timeout)
 
     def destroy(self) -> None:
         self.remove_all(self.name)
