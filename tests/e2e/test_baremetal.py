@@ -50,9 +50,12 @@ def in_namespace(*argv: str, check: bool = True, env: dict | None = None) -> sub
     return M.run("ip", "netns", "exec", NAME, *argv, check=check, env=env)
 
 
-def openstack(*args: str) -> str:
-    return in_namespace(str(BIN / "openstack"), "--os-cloud", "undercloud", *args,
-                        env={"OS_CLIENT_CONFIG_FILE": str(ROOT / "home/.config/openstack/clouds.yaml")}).stdout
+CLOUDS = {"OS_CLIENT_CONFIG_FILE": str(ROOT / "home/.config/openstack/clouds.yaml")}
+
+
+def openstack(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return in_namespace(str(BIN / "openstack"), "--os-cloud", "undercloud", *args, check=check,
+                        env=CLOUDS)
 
 
 def podman_names(running_only: bool = False) -> list[str]:
@@ -179,10 +182,7 @@ def test_a_killed_service_comes_back(baremetal):
     back = wait_for(lambda: (units()[f"{NAME}-keystone"]["statename"] == "RUNNING"
                              and units()[f"{NAME}-keystone"]["pid"] != before), timeout=60)
     assert back, units()[f"{NAME}-keystone"]
-    assert wait_for(lambda: in_namespace(str(BIN / "openstack"), "--os-cloud", "undercloud", "token",
-                                         "issue", check=False,
-                                         env={"OS_CLIENT_CONFIG_FILE": str(ROOT / "home/.config/openstack/clouds.yaml")}
-                                         ).returncode == 0, timeout=120)
+    assert wait_for(lambda: openstack("token", "issue", check=False).returncode == 0, timeout=120)
 
 
 def test_status_and_logs_report_the_host_processes(baremetal):
@@ -211,15 +211,15 @@ def test_populate_with_real_clients(baremetal):
     """The items the upgrade must keep; ``kept()`` checks them after each move."""
     tmp = ROOT / "populate"
     tmp.mkdir()
-    token = json.loads(openstack("token", "issue", "-f", "json"))
+    token = json.loads(openstack("token", "issue", "-f", "json").stdout)
     assert token["id"]
     openstack("user", "create", "--password", "bm-secret", "bm-user")
     (tmp / "image.bin").write_bytes(os.urandom(64 * 1024))
     image = json.loads(openstack("image", "create", "--file", str(tmp / "image.bin"),
                                  "--disk-format", "raw", "--container-format", "bare", "bm-image",
-                                 "-f", "json"))
+                                 "-f", "json").stdout)
     node = json.loads(openstack("baremetal", "node", "create", "--driver", "fake-hardware",
-                                "--name", "bm-node", "-f", "json"))
+                                "--name", "bm-node", "-f", "json").stdout)
     openstack("baremetal", "port", "create", "52:54:00:bb:00:01", "--node", node["uuid"])
     openstack("container", "create", "bm-container")
     (tmp / "object.txt").write_text("kept across the upgrade\n")
@@ -239,7 +239,7 @@ def kept() -> list[str]:
     script = Path(__file__).with_name("cloud_items.py")
     proc = in_namespace(str(BIN / "python"), str(script), "bm-container", "kept.txt", "bm-image",
                         "bm-node", "bm-stack", check=False,
-                        env={"OS_CLIENT_CONFIG_FILE": str(ROOT / "home/.config/openstack/clouds.yaml")})
+                        env=CLOUDS)
     assert proc.returncode == 0, f"reading the kept items failed:\n{proc.stderr}"
     found = json.loads(proc.stdout)
     problems = []

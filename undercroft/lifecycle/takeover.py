@@ -103,6 +103,22 @@ def _option_file_password(query: str, etc: Path) -> str | None:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" else value or None
 
 
+def _read_swift(etc: Path, take) -> None:
+    swift = _ini(etc / "swift" / "swift.conf")
+    if swift:
+        if _get(swift, "swift-hash", "swift_hash_path_prefix"):
+            raise DeployError(f"{etc}/swift/swift.conf sets swift_hash_path_prefix: objects "
+                              f"would not be found under Undercroft's swift (suffix only)",
+                              hint="move the objects off swift (or disable swift with "
+                                   "enable_swift = false) before the upgrade")
+        take("SwiftHashSuffix", _get(swift, "swift-hash", "swift_hash_path_suffix"),
+             f"{etc}/swift/swift.conf [swift-hash] swift_hash_path_suffix")
+    proxy = _ini(etc / "swift" / "proxy-server.conf")
+    if proxy:
+        take("SwiftPassword", _get(proxy, "filter:authtoken", "password"),
+             f"{etc}/swift/proxy-server.conf [filter:authtoken] password")
+
+
 def read_host(etc: Path, databases: Iterable[tuple[str, str]],
               rabbit_cookie: Path = Path("/var/lib/rabbitmq/.erlang.cookie"),
               swift: bool = True) -> Found:
@@ -129,19 +145,8 @@ def read_host(etc: Path, databases: Iterable[tuple[str, str]],
     if heat:
         take("HeatAuthEncryptionKey", _get(heat, "DEFAULT", "auth_encryption_key"),
              f"{etc}/heat/heat.conf [DEFAULT] auth_encryption_key")
-    swift_conf = _ini(etc / "swift" / "swift.conf") if swift else None
-    if swift_conf:
-        if _get(swift_conf, "swift-hash", "swift_hash_path_prefix"):
-            raise DeployError(f"{etc}/swift/swift.conf sets swift_hash_path_prefix: objects "
-                              f"would not be found under Undercroft's swift (suffix only)",
-                              hint="move the objects off swift (or disable swift with "
-                                   "enable_swift = false) before the upgrade")
-        take("SwiftHashSuffix", _get(swift_conf, "swift-hash", "swift_hash_path_suffix"),
-             f"{etc}/swift/swift.conf [swift-hash] swift_hash_path_suffix")
-    proxy = _ini(etc / "swift" / "proxy-server.conf") if swift else None
-    if proxy:
-        take("SwiftPassword", _get(proxy, "filter:authtoken", "password"),
-             f"{etc}/swift/proxy-server.conf [filter:authtoken] password")
+    if swift:
+        _read_swift(etc, take)
 
     by_database = dict(databases)
     for conf in sorted(etc.glob("*/*.conf")):

@@ -20,7 +20,7 @@ from undercroft.errors import DeployError
 from undercroft.images.recipe import HostRecipe
 from undercroft.model.loader import TEMPLATES
 from undercroft.report import Reporter
-from undercroft.runtime.systemd_units import systemd_is_pid1
+from undercroft.runtime.systemd_units import UNIT_DIR, systemd_is_pid1
 
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 APT_HELPER = TEMPLATES / "images" / "base" / "undercroft-apt-install"
@@ -28,7 +28,6 @@ POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 HOST_ONLY = ["supervisor", "iproute2"]  # the process manager, and ip netns exec
 INSTALLED_FILES = "host-files"  # in state_dir: helper files written, for destroy
 MASKED_UNITS = "masked-units"  # in state_dir: the distro units masked (unmasked to reinstall)
-UNIT_DIR = Path("/etc/systemd/system")
 # general-purpose tools an image installs that the host keeps using after an upgrade
 KEEP_ON_CLEANUP = {"sudo", "iptables", "iproute2", "dnsmasq-base", "procps", "ca-certificates"}
 
@@ -61,9 +60,9 @@ def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
     services are masked (mask_distro_units)."""
     packages = recipe.packages + [p for p in HOST_ONLY if p not in recipe.packages]
     missing = missing_packages(packages)
-    if missing and systemd_is_pid1():
-        unmask_recorded(state_dir, reporter)
     if missing:
+        if systemd_is_pid1():
+            unmask_recorded(state_dir, reporter)
         reporter.line("run", "packages", f"installing {len(missing)} Debian packages on the host: "
                                          f"{' '.join(missing)}")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", UNDERCROFT_APT_HOST="1")
@@ -159,23 +158,30 @@ def mask_distro_units(packages: list[str], reporter: Reporter, run=subprocess.ru
              if f.endswith(".service")]
     if not units:
         return []
-    proc = run(["systemctl", "mask", *units], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise DeployError("host prep: masking the packages' own systemd units failed",
-                          detail=(proc.stderr or proc.stdout).strip()[-1500:],
-                          hint="systemctl mask them by hand, or re-run")
+    _systemctl(run, "mask", units, "masking", "systemctl mask them by hand, or re-run")
     reporter.line("ok", "systemd", f"masked {len(units)} distro units (Undercroft's units run "
                                    f"these services): {' '.join(units)}")
     return units
 
 
-def record_masked(state_dir: Path, units: list[str]) -> None:
+def _systemctl(run, verb: str, units: list[str], doing: str, hint: str) -> None:
+    proc = run(["systemctl", verb, *units], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DeployError(f"host prep: {doing} the packages' own systemd units failed",
+                          detail=(proc.stderr or proc.stdout).strip()[-1500:], hint=hint)
+
+
+def _recorded_masks(state_dir: Path) -> list[str]:
     path = state_dir / MASKED_UNITS
-    known = path.read_text().split() if path.exists() else []
+    return path.read_text().split() if path.exists() else []
+
+
+def record_masked(state_dir: Path, units: list[str]) -> None:
+    known = _recorded_masks(state_dir)
     new = [u for u in units if u not in known]
     if new:
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text("".join(f"{u}\n" for u in known + new))
+        (state_dir / MASKED_UNITS).write_text("".join(f"{u}\n" for u in known + new))
 
 
 def unmask_recorded(state_dir: Path, reporter: Reporter, run=subprocess.run,
@@ -184,17 +190,12 @@ def unmask_recorded(state_dir: Path, reporter: Reporter, run=subprocess.run,
     keystone.service is masked"): before packages are installed again (a rollback after
     ``upgrade --cleanup``), the units Undercroft masked are unmasked; the install masks
     them again once the packages are in. Units masked by anyone else stay masked."""
-    path = state_dir / MASKED_UNITS
-    recorded = path.read_text().split() if path.exists() else []
-    masked = [u for u in recorded
+    masked = [u for u in _recorded_masks(state_dir)
               if (unit_dir / u).is_symlink() and os.readlink(unit_dir / u) == "/dev/null"]
     if not masked:
         return []
-    proc = run(["systemctl", "unmask", *masked], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise DeployError("host prep: unmasking the packages' own systemd units failed",
-                          detail=(proc.stderr or proc.stdout).strip()[-1500:],
-                          hint=f"systemctl unmask {' '.join(masked)}, then re-run")
+    _systemctl(run, "unmask", masked, "unmasking",
+               f"systemctl unmask {' '.join(masked)}, then re-run")
     reporter.line("ok", "systemd", f"unmasked {len(masked)} distro units for the package "
                                    f"install (masked again after it)")
     return masked
