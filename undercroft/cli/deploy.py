@@ -29,14 +29,20 @@ def warn_config(reporter: Reporter, tr, services=None) -> None:
                               f"it is not deployed")
 
 
-def preview(command: UndercroftCommand, args, reporter: Reporter):
+def preview(command: UndercroftCommand, args, reporter: Reporter, host: bool = False):
     """Load the deployment read-only and warn about anything install would refuse; the
-    command then exits 1 (``command.refused``), so a script can rely on the exit code."""
+    command then exits 1 (``command.refused``), so a script can rely on the exit code.
+
+    ``host``: also this host's preflight checks (plan, install --dry-run), as install
+    runs them unless ``enable_validations = false``; ``config show`` is about the file."""
     path, overrides = command.config_path(args), command.overrides(args)
     uc, tr = deployment.configure(path, overrides)
     dep = deployment.load(path, overrides, reporter=reporter)
     warn_config(reporter, tr, dep.services)
-    problems = validations.check_config(uc, tr).problems
+    findings = validations.check_config(uc, tr)
+    if host and validations.enabled(uc):
+        findings.extend(validations.check_host(uc, tr, validations.HostFacts(), dep.services))
+    problems = findings.problems
     for problem in problems:
         reporter.warn(f"install would refuse this: {problem}")
     command.refused = bool(problems)
@@ -230,7 +236,7 @@ class Plan(UndercroftCommand):
 def show_plan(command: UndercroftCommand, args) -> int:
     """``plan`` and ``install --dry-run``; exits 1 if install would refuse."""
     reporter = Reporter()
-    _, _, dep = preview(command, args, reporter)
+    _, _, dep = preview(command, args, reporter, host=True)
     rt = runtime.for_settings(dep.settings)
     if not dep.settings.baremetal:  # a containerized deployment's images are podman's
         refs = runtime.as_podman(rt, "the images to build").image_refs(REPO)

@@ -305,16 +305,7 @@ def test_plan_exits_1_on_every_bad_file_naming_the_problem(path, monkeypatch, ca
     out, err = capsys.readouterr()
     assert [c for c in host.calls if "python-entrypoints" not in c] == []
     assert "Traceback" not in out + err
-    if path.stem in HOST_ONLY:  # plan checks the file, not this host: config validate --host
-        assert rc == 0 and _expectation(path) not in out + err
-        return
     assert rc == 1 and _expectation(path) in out + err
-
-
-# Bad files whose defect only the host checks find (this host's memory, disk, name,
-# interfaces): install and `config validate --host` refuse them, plan does not look.
-HOST_ONLY = {"host_hostname_mismatch", "host_missing_interface", "not_enough_disk",
-             "not_enough_memory"}
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
