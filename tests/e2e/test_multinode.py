@@ -229,6 +229,17 @@ def test_two_nova_computes_on_the_two_compute_hosts(cloud):
         found = openstack("compute", "service", "list", "--service", "nova-compute")
         return sorted(s["Host"] for s in found if s["State"] == "up")
     assert wait_for(up, timeout=120, interval=3) == ["cmp0.localdomain", "cmp1.localdomain"]
+    # nova-compute creates its service and compute node records (so it is "up" and listed)
+    # before it starts consuming its RPC queue: placement calls come first, and under load
+    # they take long. A hypervisor list (microversion 2.88+ asks each compute for its
+    # uptime over RPC) sent in between is dropped by rabbitmq and fails with a 500
+    # MessagingTimeout. Wait until both computes consume their queues, as nova would need.
+    def consuming():
+        out = host_podman("ctl0", "exec", "ucmn-ctl0-rabbitmq", "rabbitmqctl", "list_queues",
+                          "--quiet", "--no-table-headers", "name", "consumers").stdout
+        queues = dict(line.split()[:2] for line in out.splitlines() if len(line.split()) >= 2)
+        return all(int(queues.get(f"compute.{h}.localdomain", 0)) > 0 for h in ("cmp0", "cmp1"))
+    assert wait_for(consuming, timeout=180, interval=3), "a nova-compute never consumed its queue"
     hypervisors = wait_for(lambda: len(openstack("hypervisor", "list")) == 2 and
                            openstack("hypervisor", "list"), timeout=180, interval=5)
     assert hypervisors, "nova never listed both hypervisors"
