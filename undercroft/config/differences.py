@@ -212,6 +212,7 @@ OWN: dict[str, str] = {
     "ServiceWorkers": "[undercroft] service_workers",
     "DataRoot": "[undercroft] data_root",
     "LogDir": "[undercroft] log_dir",
+    "OpenStackRelease": "[undercroft] release: the OpenStack release the images carry",
 }
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from oslo_config import cfg, types
 
+from undercroft.config import releases
+
 LOCAL_SUBNET_DEFAULT = "ctlplane-subnet"
 
 
@@ -273,6 +275,10 @@ UNDERCROFT_OPTS = [
                help="Rendered configuration, event logs and build scratch space."),
     cfg.StrOpt("log_dir", default="/var/log/undercroft",
                help="Service and container logs on the host."),
+    cfg.StrOpt("release", default=releases.DEFAULT, choices=list(releases.NAMES.items()),
+               help="The OpenStack release to deploy: the Debian suite the images are built "
+                    "from. A baremetal undercloud runs its host's own release (unset: the "
+                    "host's; set: it must be the host's)."),
     cfg.StrOpt("debian_mirror", default="http://deb.debian.org/debian",
                help="Debian mirror used to build the base image and inside image builds."),
     cfg.IntOpt("service_workers", default=0, min=0,
@@ -454,6 +460,7 @@ MEANINGS: dict[tuple[str, str], Meaning] = {
     ("undercroft", "data_root"): Meaning("DataRoot"),
     ("undercroft", "state_dir"): Meaning("rendered configuration, event logs"),
     ("undercroft", "log_dir"): Meaning("LogDir"),
+    ("undercroft", "release"): Meaning("OpenStackRelease: the Debian suite of the images"),
     ("undercroft", "debian_mirror"): Meaning("image builds"),
     ("undercroft", "service_workers"): Meaning("ServiceWorkers"),
     ("undercroft", "min_memory_mb"): Meaning("preflight memory check"),

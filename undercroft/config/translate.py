@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from undercroft.config import hardware as ironic_hardware
+from undercroft.config import releases
 from undercroft.config.loader import UndercloudConf
 from undercroft.errors import ConfigError
 from undercroft.model.loader import is_role_name
@@ -90,6 +91,7 @@ class Settings:
     # Data stays where a baremetal undercloud keeps it (/var/lib/mysql, /srv/node, ...):
     # containers bind-mount those paths as is (set by ``upgrade``, kept in state_dir).
     host_layout: bool = False
+    release: str = "zed"  # the OpenStack release (images/catalog.py: its Debian suite)
 
     @property
     def container_prefix(self) -> str:
@@ -452,6 +454,13 @@ def tls_mode(uc: UndercloudConf) -> str:
     return "certmonger" if uc.get("generate_service_certificate") else "off"
 
 
+def _release(uc: UndercloudConf) -> str:
+    """[undercroft] release; unset on a baremetal undercloud: the host's own (its packages)."""
+    if uc.get("baremetal", "undercroft") and not uc.is_set("undercroft", "release"):
+        return releases.release_of_suite(releases.host_suite()) or uc.get("release", "undercroft")
+    return uc.get("release", "undercroft")
+
+
 def translate(uc: UndercloudConf) -> Translated:
     problems = Problems()
     warnings: list[str] = list(uc.warnings)
@@ -479,6 +488,7 @@ def translate(uc: UndercloudConf) -> Translated:
         env_files=tuple(env_files), local_ip=str(iface.ip),
         local_prefix=iface.network.prefixlen, local_interface=uc.get("local_interface"),
         baremetal=bool(uc.get("baremetal", "undercroft")), role=uc.get("role", "undercroft"),
+        release=_release(uc),
     )
     params: dict[str, object] = {}
     sources: dict[str, str] = {}
@@ -510,6 +520,9 @@ def translate(uc: UndercloudConf) -> Translated:
         else f"{uc.line_of('undercroft', 'service_workers')} service_workers")
     put("DataRoot", str(settings.data_root), "[undercroft] data_root")
     put("LogDir", str(settings.log_dir), "[undercroft] log_dir")
+    put("OpenStackRelease", settings.release, f"{uc.line_of('undercroft', 'release')} release"
+        if uc.is_set("undercroft", "release") else "computed (this host's Debian release)"
+        if settings.baremetal else "default ([undercroft] release)")
 
     # --- subnets ---------------------------------------------------------------------------
     local = next(s for s in subs if s.name == uc.local_subnet)

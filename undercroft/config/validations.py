@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from undercroft.config import releases
 from undercroft.config.loader import UndercloudConf
 from undercroft.config.translate import (IPAddress, Problems, Subnet, Translated,
                                          allocation_pools, host_fqdn, local_ip, subnets,
@@ -142,6 +143,9 @@ class HostFacts:
     def exists(self, path: Path) -> bool:
         return Path(path).exists()
 
+    def debian_suite(self) -> str:
+        return releases.host_suite()
+
     def listeners(self) -> list[Listener]:
         inodes: dict[str, tuple[str, str, int]] = {}
         for proto, fname, state in (("tcp", "tcp", "0A"), ("tcp", "tcp6", "0A"),
@@ -218,6 +222,7 @@ class StaticHostFacts(HostFacts):
     has_ipv6: bool = True
     files: set[str] = field(default_factory=set)
     sockets: list[Listener] = field(default_factory=list)
+    suite: str = "bookworm"
 
     def memory_mb(self):
         return self.memory
@@ -249,6 +254,9 @@ class StaticHostFacts(HostFacts):
 
     def listeners(self):
         return list(self.sockets)
+
+    def debian_suite(self):
+        return self.suite
 
 
 # --- configuration checks (no host access) -----------------------------------------------------
@@ -495,6 +503,17 @@ def check_host(uc: UndercloudConf, tr: Translated, facts: HostFacts,
         elif not facts.resolves(name):
             p.append(f"{uc.line_of('DEFAULT', 'undercloud_hostname')}: host name {name} does not "
                      f"resolve; add '{s.local_ip} {name} {name.split('.')[0]}' to /etc/hosts")
+
+    if s.baremetal:
+        suite, release_suite = facts.debian_suite(), releases.SUITES[s.release]
+        if suite != release_suite:
+            host_release = releases.release_of_suite(suite)
+            p.append(f"{where(uc, 'undercroft', 'release', s.release)}: a baremetal undercloud "
+                     f"installs this host's packages, and this host runs Debian "
+                     f"{suite or '(unknown)'}, not {release_suite}; "
+                     + (f"set release = {host_release} (or unset it)" if host_release else
+                        f"use a Debian {', '.join(releases.SUITES.values())} host")
+                     + ", or run the services in containers")
 
     if not ns and not uc.get("net_config_override"):
         nics = facts.interfaces()

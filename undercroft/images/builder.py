@@ -94,7 +94,7 @@ class ImageBuilder:
         try:
             self._run_logged(["debootstrap", f"--variant={ROOTFS_RECIPE['variant']}",
                               "--include=" + ",".join(ROOTFS_RECIPE["include"]),
-                              ROOTFS_RECIPE["suite"], str(tmp), self.mirror],
+                              img.suite, str(tmp), self.mirror],
                              log, "debootstrap of the base root filesystem")
             tar = subprocess.Popen(["tar", "-C", str(tmp), "-c", "."], stdout=subprocess.PIPE)
             assert tar.stdout is not None  # stdout=PIPE

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+from undercroft.config.releases import SUITES
 from undercroft.model.loader import TEMPLATES, read_yaml
 from undercroft.plan.hashing import digest
 
@@ -31,6 +32,7 @@ class ImageDef:
     parent: str
     context: Path | None  # None for the debootstrap rootfs
     tag: str
+    suite: str = "bookworm"  # the Debian suite it is built from (its rootfs')
 
     @property
     def ref(self) -> str:
@@ -52,8 +54,10 @@ def _common_digest(ctx: Path, common: Path) -> str:
 
 
 def load(mirror: str, root: Path = TEMPLATES / "images",
-         package_epoch: str = "") -> dict[str, ImageDef]:
-    """All images in build order (parents first), each with its content-hash tag.
+         package_epoch: str = "", release: str = "zed") -> dict[str, ImageDef]:
+    """All images of ``release`` in build order (parents first), each with its
+    content-hash tag; the release's Debian suite is part of the rootfs recipe, so each
+    release has its own tags.
 
     ``package_epoch`` (set by ``update --refresh-packages``) salts the rootfs, so every
     image is rebuilt from the archive as it is now: Debian point releases and security
@@ -61,10 +65,11 @@ def load(mirror: str, root: Path = TEMPLATES / "images",
     """
     graph = {k: (v or {}).get("parent", ROOTFS)
              for k, v in read_yaml(root / "images.yaml")["images"].items()}
-    recipe = {**ROOTFS_RECIPE, "mirror": mirror}
+    suite = SUITES[release]
+    recipe = {**ROOTFS_RECIPE, "suite": suite, "mirror": mirror}
     if package_epoch:
         recipe["package_epoch"] = package_epoch
-    out: dict[str, ImageDef] = {ROOTFS: ImageDef(ROOTFS, "", None, digest(recipe)[:16])}
+    out: dict[str, ImageDef] = {ROOTFS: ImageDef(ROOTFS, "", None, digest(recipe)[:16], suite)}
     pending = dict(graph)
     while pending:
         ready = [n for n, p in pending.items() if p in out]
@@ -78,7 +83,7 @@ def load(mirror: str, root: Path = TEMPLATES / "images",
             if common != digest([]):
                 inputs["common"] = common
             tag = digest(inputs)[:16]
-            out[name] = ImageDef(name, parent.name, ctx, tag)
+            out[name] = ImageDef(name, parent.name, ctx, tag, suite)
     return out
 
 

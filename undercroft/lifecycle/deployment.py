@@ -188,7 +188,8 @@ def load(config: str | Path | None, overrides: Overrides | None = None,
                                                        persist=persist_secrets),
                        reporter.warn, role=(role_path, role))
     tls = public_tls(tr.settings, resolved.values, names, persist_secrets)
-    images = image_catalog.load(tr.settings.debian_mirror, package_epoch=package_epoch(tr.settings))
+    images = image_catalog.load(tr.settings.debian_mirror, package_epoch=package_epoch(tr.settings),
+                                release=tr.settings.release)
     refs = {name: img.ref for name, img in images.items()}
     values = dict(resolved.values, PublicTLSCertificatePem=tls.pem if tls else "")
     renderer = Renderer(tr.settings, values, resolved.secret_names, refs)

@@ -1,0 +1,71 @@
+"""[undercroft] release: the images' Debian suite, and a baremetal undercloud's host."""
+from __future__ import annotations
+
+import pytest
+
+from undercroft.config import loader, releases, validations as v
+from undercroft.config.translate import translate
+from undercroft.errors import ConfigError
+from undercroft.images import catalog
+
+HOST = "[DEFAULT]\nundercloud_hostname = undercloud.example.com\n"
+MIRROR = "http://deb.debian.org/debian"
+
+
+def load(tmp_path, text):
+    p = tmp_path / "undercloud.conf"
+    p.write_text(text)
+    uc = loader.load(p)
+    return uc, translate(uc)
+
+
+def test_each_release_builds_every_image_from_its_own_suite_with_its_own_tags():
+    zed, epoxy = catalog.load(MIRROR, release="zed"), catalog.load(MIRROR, release="epoxy")
+    assert set(zed) == set(epoxy)
+    assert {i.suite for i in zed.values()} == {"bookworm"}
+    assert {i.suite for i in epoxy.values()} == {"trixie"}
+    assert not {i.ref for i in zed.values()} & {i.ref for i in epoxy.values()}
+    assert catalog.load(MIRROR) == zed  # the default release
+    assert catalog.load(MIRROR, release="epoxy") == epoxy  # stable
+
+
+def test_release_becomes_a_parameter_with_its_source(tmp_path):
+    _, tr = load(tmp_path, HOST)
+    assert tr.parameters["OpenStackRelease"] == releases.DEFAULT == tr.settings.release
+    _, tr = load(tmp_path, HOST + "[undercroft]\nrelease = epoxy\n")
+    assert tr.parameters["OpenStackRelease"] == "epoxy"
+    assert tr.sources["OpenStackRelease"].endswith(":4 release")
+
+
+def test_an_unknown_release_names_the_option_and_the_choices(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        load(tmp_path, HOST + "[undercroft]\nrelease = antelope\n")
+    text = e.value.message + (e.value.detail or "") + (e.value.hint or "")
+    assert "release" in text and "antelope" in text and "epoxy" in text
+
+
+def test_baremetal_runs_the_hosts_release_when_unset(tmp_path, monkeypatch):
+    monkeypatch.setattr(releases, "host_suite", lambda *a: "trixie")
+    uc, tr = load(tmp_path, HOST + "[undercroft]\nbaremetal = true\n")
+    assert tr.settings.release == "epoxy"
+    assert v.check_host(uc, tr, v.StaticHostFacts(suite="trixie")).problems == []
+
+
+def test_baremetal_refuses_a_release_the_host_does_not_ship(tmp_path):
+    uc, tr = load(tmp_path, HOST + "[undercroft]\nbaremetal = true\nrelease = epoxy\n")
+    problems = v.check_host(uc, tr, v.StaticHostFacts(suite="bookworm")).problems
+    assert len(problems) == 1
+    assert "release = epoxy" in problems[0] and "bookworm" in problems[0]
+    assert "set release = zed" in problems[0]
+
+
+def test_containers_run_any_release_on_any_host(tmp_path):
+    uc, tr = load(tmp_path, HOST + "[undercroft]\nrelease = epoxy\n")
+    assert v.check_host(uc, tr, v.StaticHostFacts(suite="bookworm")).problems == []
+
+
+def test_host_suite_reads_os_release(tmp_path):
+    f = tmp_path / "os-release"
+    f.write_text('PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nVERSION_CODENAME=trixie\n')
+    assert releases.host_suite(f) == "trixie"
+    assert releases.host_suite(tmp_path / "missing") == ""
