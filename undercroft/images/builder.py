@@ -129,7 +129,7 @@ class ImageBuilder:
             self.podman.binary, *GLOBAL_FLAGS, "build", "--network=host", "--pull=never",
             *ULIMITS, "--build-arg", f"BASE={parent.ref}", "--build-arg", f"MIRROR={self.mirror}",
             "--label", f"undercroft.image={img.name}", "--label", f"undercroft.image-hash={img.tag}",
-            "-t", img.ref, "-f", str(ctx / "Containerfile"), str(ctx),
+            "-t", img.ref, "-f", str(ctx / img.containerfile), str(ctx),
         ], log, f"build of image {img.name}")
 
 

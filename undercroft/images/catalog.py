@@ -33,22 +33,40 @@ class ImageDef:
     context: Path | None  # None for the debootstrap rootfs
     tag: str
     suite: str = "bookworm"  # the Debian suite it is built from (its rootfs')
+    containerfile: str = "Containerfile"  # or Containerfile.<release> where a release differs
+
+    @property
+    def recipe(self) -> Path:
+        """The Containerfile this release builds (images without a context have none)."""
+        assert self.context is not None
+        return self.context / self.containerfile
 
     @property
     def ref(self) -> str:
         return f"{REPO}/{self.name}:{self.tag}"
 
 
-def _dir_digest(path: Path) -> str:
+def containerfile_for(ctx: Path, release: str) -> str:
+    """``Containerfile.<release>`` where the image differs in that release, else the
+    ``Containerfile`` every release shares."""
+    return f"Containerfile.{release}" if (ctx / f"Containerfile.{release}").is_file() \
+        else "Containerfile"
+
+
+def _dir_digest(path: Path, containerfile: str = "Containerfile") -> str:
+    """The image directory's files; of the Containerfiles only the one this build uses,
+    so editing one release's recipe leaves the other release's tags alone."""
     parts = []
-    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+    for f in sorted(p for p in path.rglob("*") if p.is_file()
+                    if not (p.parent == path and p.name.startswith("Containerfile")
+                            and p.name != containerfile)):
         parts.append([str(f.relative_to(path)), digest(f.read_bytes()), f.stat().st_mode & 0o111])
     return digest(parts)
 
 
-def _common_digest(ctx: Path, common: Path) -> str:
+def _common_digest(ctx: Path, common: Path, containerfile: str = "Containerfile") -> str:
     """Hash only the shared files this image's Containerfile copies (``_common/NAME``)."""
-    text = (ctx / "Containerfile").read_text()
+    text = (ctx / containerfile).read_text()
     used = sorted(p for p in common.glob("*") if p.is_file() and f"_common/{p.name}" in text)
     return digest([[p.name, digest(p.read_bytes()), p.stat().st_mode & 0o111] for p in used])
 
@@ -78,12 +96,13 @@ def load(mirror: str, root: Path = TEMPLATES / "images",
         for name in sorted(ready):
             parent = out[pending.pop(name)]
             ctx = root / name
-            inputs = {"parent": parent.ref, "files": _dir_digest(ctx), "mirror": mirror}
-            common = _common_digest(ctx, root / COMMON)
+            recipe_file = containerfile_for(ctx, release)
+            inputs = {"parent": parent.ref, "files": _dir_digest(ctx, recipe_file), "mirror": mirror}
+            common = _common_digest(ctx, root / COMMON, recipe_file)
             if common != digest([]):
                 inputs["common"] = common
             tag = digest(inputs)[:16]
-            out[name] = ImageDef(name, parent.name, ctx, tag, suite)
+            out[name] = ImageDef(name, parent.name, ctx, tag, suite, recipe_file)
     return out
 
 

@@ -50,7 +50,7 @@ def read(image: ImageDef) -> HostRecipe:
     recipe = HostRecipe()
     if image.context is None:  # the debootstrap rootfs: a minimal Debian, the host is one
         return recipe
-    for word, args in _instructions((image.context / "Containerfile").read_text()):
+    for word, args in _instructions(image.recipe.read_text()):
         if word == "RUN":
             for command in args.split("&&"):
                 argv = shlex.split(command)

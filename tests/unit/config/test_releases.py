@@ -69,3 +69,22 @@ def test_host_suite_reads_os_release(tmp_path):
     f.write_text('PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nVERSION_CODENAME=trixie\n')
     assert releases.host_suite(f) == "trixie"
     assert releases.host_suite(tmp_path / "missing") == ""
+
+
+def test_a_release_of_its_own_changes_only_that_releases_image(tmp_path):
+    """Containerfile.<release> beside Containerfile: that release builds it; editing it
+    leaves the other release's tags alone."""
+    root = tmp_path / "images"
+    (root / "base").mkdir(parents=True)
+    (root / "base" / "Containerfile").write_text("FROM x\n")
+    (root / "svc").mkdir()
+    (root / "svc" / "Containerfile").write_text("FROM x\nRUN undercroft-apt-install a\n")
+    (root / "svc" / "Containerfile.epoxy").write_text("FROM x\nRUN undercroft-apt-install b\n")
+    (root / "images.yaml").write_text("images:\n  base: {parent: rootfs}\n  svc: {parent: base}\n")
+    zed, epoxy = catalog.load(MIRROR, root, release="zed"), catalog.load(MIRROR, root, release="epoxy")
+    assert (zed["svc"].containerfile, epoxy["svc"].containerfile) == ("Containerfile",
+                                                                      "Containerfile.epoxy")
+    assert epoxy["base"].containerfile == "Containerfile"
+    (root / "svc" / "Containerfile.epoxy").write_text("FROM x\nRUN undercroft-apt-install c\n")
+    assert catalog.load(MIRROR, root, release="zed") == zed
+    assert catalog.load(MIRROR, root, release="epoxy")["svc"].tag != epoxy["svc"].tag
