@@ -15,6 +15,7 @@ class Strict(BaseModel):
 
 
 ParamType = Literal["string", "int", "bool", "list", "dict", "secret"]
+Release = Literal["zed", "epoxy"]  # the releases of config/releases.py
 
 
 class ParameterDef(Strict):
@@ -47,6 +48,8 @@ class ConfigFile(Strict):
     content: Optional[str] = None  # inline Jinja2
     owner: str = "root"
     mode: str = "0640"
+    # only in these OpenStack releases ([undercroft] release); empty: in every release
+    releases: list[Release] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -87,6 +90,9 @@ class ContainerTemplate(Strict):
     # Containers (of any service, same step) that must be healthy/completed before this one
     # starts, e.g. nova's conductor after placement_api. Missing names are ignored.
     after: list[str] = Field(default_factory=list)
+    # only in these OpenStack releases ([undercroft] release): a service whose processes
+    # changed between releases (neutron's L2 agent) lists each release's containers
+    releases: list[Release] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

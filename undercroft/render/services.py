@@ -11,7 +11,7 @@ import ipaddress
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import jinja2
 
@@ -132,11 +132,12 @@ class Renderer:
         for svc in services:
             where = f"services/{svc.name}.yaml"
             files = tuple(RenderedFile(cf.dest, self.file(cf, where), cf.owner, cf.mode)
-                          for cf in svc.config_files)
+                          for cf in svc.config_files if self.in_release(cf.releases))
             files += client_files(files, db_passwords)
             for d in svc.host_prep.directories:
                 host_dirs.append((self.text(d.path, f"{where}: host_prep"), d.mode))
             for step, chain in sorted(svc.steps.items()):
+                chain = [tpl for tpl in chain if self.in_release(tpl.releases)]
                 for order, tpl in enumerate(chain):
                     containers.append(self.container(svc, step, order + 1, tpl, files, where))
             if svc.databases:
@@ -158,6 +159,10 @@ class Renderer:
         spec = self.spec(tpl, config_dir, name, where)
         return self._assemble(name, svc.name, step, order, True, self.image_ref(image, where),
                               spec, config_dir, config_json, files, {})
+
+    def in_release(self, releases: Sequence[str]) -> bool:
+        """Whether a container or file listed for ``releases`` belongs to this release."""
+        return not releases or self.values.get("OpenStackRelease", "zed") in releases
 
     def container_name(self, name: str) -> str:
         return f"{self.settings.container_prefix}{name}"
