@@ -65,7 +65,9 @@ instead. Settings that exist only in Undercroft live in `[undercroft]`.
   value came from.
 - `undercroft config validate [--host]` runs every check install would (the file, the
   templates it leads to, and with `--host` this host) and reports all problems at once;
-  it exits 1 if install would refuse the file, as `config show` and `plan` do.
+  it exits 1 if install would refuse the file. `config show` checks the file the same
+  way; `plan` and `install --dry-run` check the file and this host (unless
+  `enable_validations = false`), exactly what install would refuse, and exit 1 too.
 - A value is one line: an indented line that would continue a value is refused.
 
 """
