@@ -6,6 +6,7 @@ import stat
 
 from tests.e2e.conftest import NAME, ROOT, conf_text
 from undercroft.render import quoting
+from undercroft.state import StateDir
 
 SERVICES = {"keepalived", "haproxy", "mariadb", "rabbitmq", "memcached", "keystone", "glance",
             "placement", "ironic", "ironic_inspector", "neutron", "ironic_neutron_agent", "nova",
@@ -104,6 +105,6 @@ def test_a_health_watcher_runs_the_healthchecks_without_systemd(deployed):
     from undercroft.lifecycle import watch
 
     assert "health watcher" in deployed.install_output
-    pid = int((ROOT / "state" / watch.PIDFILE).read_text())
+    pid = int(StateDir(ROOT / "state").watcher_pidfile.read_text())
     argv = open(f"/proc/{pid}/cmdline").read().split("\0")
     assert watch.MODULE in argv and NAME in argv

@@ -110,7 +110,8 @@ def make_package_installed(conf: Path) -> str:
     undercroft("stop")
     M.python("import json, sys\nfrom pathlib import Path\n"
              "from undercroft.runtime.host import HostRuntime\n"
-             "rt = HostRuntime(Path(sys.argv[1]))\n"
+             "from undercroft.state import StateDir\n"
+             "rt = HostRuntime(StateDir(Path(sys.argv[1])))\n"
              "for unit in rt.containers(sys.argv[2]):\n    rt.remove(unit.name)\n"
              "print(json.dumps(True))", str(ROOT / "state"), NAME)
     for path in (ROOT / "state", ROOT / "home"):

@@ -12,6 +12,7 @@ from rich.markup import escape
 from undercroft.errors import UndercroftError
 from undercroft.redact import redact
 from undercroft.report import Reporter
+from undercroft.state import StateDir
 
 DEFAULT_CONFIG = Path("~/undercloud.conf").expanduser()
 
@@ -69,7 +70,6 @@ class UndercroftCommand(Command):
 
 
 
-def event_reporter(state_dir: Path, command: str) -> Reporter:
-    """A progress reporter that also keeps <state_dir>/events/<command>-<time>.jsonl."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return Reporter(event_log=Path(state_dir) / "events" / f"{command}-{stamp}.jsonl")
+def event_reporter(state: StateDir, command: str) -> Reporter:
+    """A progress reporter that also keeps this run's event log in the state dir."""
+    return Reporter(event_log=state.event_log(command, time.strftime("%Y%m%d-%H%M%S")))

@@ -106,7 +106,7 @@ class Install(UndercroftCommand):
         if os.geteuid() != 0:
             raise DeployError("install must run as root (it manages podman, namespaces, /var/lib)")
         dep = deployment.load(path, overrides, persist_secrets=True)
-        reporter = event_reporter(dep.settings.state_dir, "install")
+        reporter = event_reporter(dep.settings.state, "install")
         try:
             warn_config(reporter, tr, checked.services)
             for w in held.held + findings.warnings:
@@ -176,7 +176,7 @@ class Deploy(Install):
         return str(role_choice.resolve_path(value, TEMPLATES, "roles file"))
 
     def record(self, dep, args) -> None:
-        role_choice.save(dep.settings.state_dir, self.overrides(args)[deployment.ROLE_CHOICE])
+        role_choice.save(dep.settings.state, self.overrides(args)[deployment.ROLE_CHOICE])
 
     def act(self, args):
         if not args.inventory:
@@ -196,7 +196,7 @@ def export_ansible(command, args):
     value = f"roles/{args.roles_file}.yaml" if is_role_name(args.roles_file) else args.roles_file
     roles = role_choice.resolve_path(value, TEMPLATES, "roles file")
     envs = [role_choice.resolve_path(e, TEMPLATES, "environment file") for e in args.environment_files]
-    output = Path(args.output) if args.output else deployment.settings(path).state_dir / "ansible"
+    output = Path(args.output) if args.output else deployment.settings(path).state.ansible
     return export.export(Path(path) if path else None, roles, envs, Path(args.inventory), output)
 
 

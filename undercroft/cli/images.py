@@ -24,7 +24,7 @@ class ImagesBuild(UndercroftCommand):
         dep = deployment.load(self.config_path(args), self.overrides(args))
         images = list(dep.images.values()) if args.all else dep.needed_images
         s = dep.settings
-        ImageBuilder(Podman(), Reporter(), s.state_dir / "build", s.debian_mirror).ensure(images)
+        ImageBuilder(Podman(), Reporter(), s.state.build, s.debian_mirror).ensure(images)
         return 0
 
 

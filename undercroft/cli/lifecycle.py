@@ -34,7 +34,7 @@ class Start(UndercroftCommand):
     def act(self, args):
         _root("start")
         settings = deployment.settings(self.config_path(args), self.overrides(args))
-        with event_reporter(settings.state_dir, "start") as reporter:
+        with event_reporter(settings.state, "start") as reporter:
             restart.start(settings, runtime.for_settings(settings), reporter)
         return 0
 
@@ -162,7 +162,7 @@ class Update(UndercroftCommand):
             epoch = deployment.refresh_packages(checked.settings)
             print(f"package epoch {epoch}: every image is rebuilt from today's archive")
         dep = deployment.load(path, overrides, persist_secrets=True)
-        with event_reporter(dep.settings.state_dir, "update") as reporter:
+        with event_reporter(dep.settings.state, "update") as reporter:
             deployment.update(dep, runtime.for_settings(dep.settings), reporter)
         return 0
 
@@ -199,20 +199,20 @@ class Upgrade(Update):
                                    "their packages after a finished upgrade: give one")
         settings = deployment.settings(path, overrides)
         if args.rollback:
-            with event_reporter(settings.state_dir, "rollback") as reporter:
+            with event_reporter(settings.state, "rollback") as reporter:
                 upgrade.rollback(path, overrides, reporter)
             return 0
         containerized = bool(Podman().containers(settings.deployment_name))
-        if settings.baremetal or (settings.state_dir / upgrade.BEFORE).exists() or not containerized:
+        if settings.baremetal or settings.state.upgrade_before.exists() or not containerized:
             # Undercroft's baremetal undercloud, or one installed from the distribution's
             # packages (a takeover), or an interrupted upgrade of either
-            with event_reporter(settings.state_dir, "upgrade") as reporter:
+            with event_reporter(settings.state, "upgrade") as reporter:
                 upgrade.upgrade(path, overrides, reporter)
         elif not args.cleanup:
             return super().act(args)
         _, translated = deployment.configure(path, overrides)
         if args.cleanup or translated.parameters.get("UpgradeRemoveUnusedPackages") is True:
-            with event_reporter(settings.state_dir, "upgrade-cleanup") as reporter:
+            with event_reporter(settings.state, "upgrade-cleanup") as reporter:
                 upgrade.cleanup(deployment.load(path, overrides), reporter)
         return 0
 
@@ -249,7 +249,7 @@ class Backup(UndercroftCommand):
             mysql_exec=backup.mysql_exec(s),
             databases=dep.databases,
             conf=Path(path).resolve() if path else None, env_files=s.env_files,
-            passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)
+            passwords=s.passwords_file, tls_dir=s.state.tls, data_root=s.data_root)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         output = Path(args.output) if args.output else s.output_dir / f"undercloud-backup-{stamp}.tar.gz"
         reporter = Reporter()

@@ -27,6 +27,7 @@ from undercroft.config import releases
 from undercroft.config.loader import UndercloudConf
 from undercroft.errors import ConfigError
 from undercroft.model.loader import is_role_name
+from undercroft.state import StateDir
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -100,6 +101,11 @@ class Settings:
     @property
     def passwords_file(self) -> Path:
         return self.output_dir / "undercloud-passwords.yaml"
+
+    @property
+    def state(self) -> StateDir:
+        """Every file and directory in ``state_dir``, by name."""
+        return StateDir(self.state_dir)
 
 
 @dataclass(frozen=True)

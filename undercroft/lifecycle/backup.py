@@ -289,7 +289,7 @@ def restore(archive: Path, conf: Path, reporter, force: bool = False,
         current.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(saved, current)
         os.chmod(current, 0o600)
-        tls = settings.state_dir / "tls"
+        tls = settings.state.tls
         tls_files = sorted((work / "tls").glob("*")) if (work / "tls").is_dir() else []
         if tls_files:
             tls.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -32,9 +32,9 @@ from undercroft.render.services import Rendered, Renderer, labels
 from undercroft.report import Reporter
 from undercroft.images import recipe
 from undercroft.runtime import as_podman, hostpackages, hostprep
-from undercroft.runtime.host import STATE_FILE as HOST_STATE_FILE
 from undercroft.runtime.executor import StepExecutor, UpdateExecutor
 from undercroft.runtime.protocol import Runtime
+from undercroft.state import records
 
 if TYPE_CHECKING:  # pragma: no cover
     from undercroft.config import validations
@@ -94,9 +94,10 @@ def configure(config: str | Path | None, overrides: Overrides | None = None,
               upgrading: bool = False) -> tuple[loader.UndercloudConf, Translated]:
     """undercloud.conf loaded and translated, with the command line's [undercroft] overrides.
 
-    The runtime follows what is installed: a deployment upgraded from baremetal (or being
-    upgraded) runs containers over the data where it was; one installed with --baremetal
-    stays on the host runtime for start, stop and plan.
+    The runtime follows the deployment record: a deployment upgraded from baremetal (or
+    being upgraded) runs containers over the data where it was; one installed with
+    --baremetal stays on the host runtime for start, stop and plan. Otherwise
+    undercloud.conf's ``[undercroft] baremetal`` decides.
     """
     uc = loader.load(config)
     overrides = dict(overrides or {})
@@ -106,10 +107,10 @@ def configure(config: str | Path | None, overrides: Overrides | None = None,
     for key, value in overrides.items():
         uc.conf.set_override(key, value, group="undercroft")
     tr = with_role_choice(translate(uc), given)
-    state = tr.settings.state_dir
-    if upgrading or (state / HOST_LAYOUT).exists():
+    record = records.load(tr.settings.state)
+    if upgrading or record.layout == "host":
         layout = dataclasses.replace(tr.settings, baremetal=False, host_layout=True)
-    elif (state / HOST_STATE_FILE).exists():
+    elif record.runtime == "baremetal":
         layout = dataclasses.replace(tr.settings, baremetal=True)
     else:
         return uc, tr
@@ -122,7 +123,7 @@ ROLE_CHOICE = "role_choice"  # the overrides key for a RoleChoice (see role_choi
 def with_role_choice(tr: Translated, given: role_choice.RoleChoice | None) -> Translated:
     """Apply ``deploy``'s role and environment files: the ones given now, else the ones
     the last ``deploy`` recorded."""
-    choice = given if given is not None else role_choice.load(tr.settings.state_dir)
+    choice = given if given is not None else role_choice.load(tr.settings.state)
     if choice.empty:
         return tr
     s = tr.settings
@@ -213,23 +214,26 @@ def pick_role(roles: list[Role], wanted: str, role_path: Path) -> Role:
     return roles[0]
 
 
-PACKAGE_EPOCH = "package-epoch"
-HOST_LAYOUT = "host-layout"  # in state_dir: written by upgrade (see Settings.host_layout)
-
-
 def package_epoch(settings: Settings) -> str:
     """The last ``update --refresh-packages`` (in state_dir), part of every image tag."""
     try:
-        return (settings.state_dir / PACKAGE_EPOCH).read_text().strip()
+        return settings.state.package_epoch.read_text().strip()
     except OSError:
         return ""
 
 
 def refresh_packages(settings: Settings) -> str:
     epoch = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (settings.state_dir / PACKAGE_EPOCH).write_text(epoch + "\n")
+    settings.state.ensure()
+    settings.state.package_epoch.write_text(epoch + "\n")
     return epoch
+
+
+def record_runtime(settings: Settings) -> None:
+    """Keep the runtime and data layout being converged in the deployment record, so later
+    commands (start, stop, plan, update) use them without being told again."""
+    records.update(settings.state, runtime="baremetal" if settings.baremetal else "containers",
+                   layout="host" if settings.host_layout else "data_root")
 
 
 def public_tls(settings: Settings, values: Mapping, services: list[str],
@@ -244,7 +248,7 @@ def public_tls(settings: Settings, values: Mapping, services: list[str],
     for fixed in ("PublicVirtualFixedIPs", "ControlFixedIPs"):
         names += [str(ip.get("ip_address", "")) for ip in values.get(fixed) or []
                   if isinstance(ip, dict)]
-    return certificates.generated(settings.state_dir / "tls", [n for n in names if n], persist)
+    return certificates.generated(settings.state.tls, [n for n in names if n], persist)
 
 
 def compute_plan(dep: Deployment, runtime: Runtime) -> Plan:
@@ -264,15 +268,16 @@ def converge(dep: Deployment, runtime: Runtime, reporter: Reporter, executor: St
     """What install, update and upgrade share: host prep, images, plan, execution, credentials."""
     s = dep.settings
     hostprep.prepare(s, dep.rendered.host_dirs, reporter)
+    record_runtime(s)
     if s.baremetal:
         reporter.phase("Host packages (baremetal)")
-        hostpackages.install(recipe.for_images(dep.images, dep.image_names), s.state_dir, reporter)
+        hostpackages.install(recipe.for_images(dep.images, dep.image_names), s.state, reporter)
         hostpackages.run_setup([(n, cmd) for n in dep.services
                                 for cmd in dep.catalog.services[n].baremetal.setup], reporter)
     else:  # containers: their images are podman's
         podman = as_podman(runtime, "a containerized deployment's images")
         if build_images:
-            builder = ImageBuilder(podman, reporter, s.state_dir / "build", s.debian_mirror)
+            builder = ImageBuilder(podman, reporter, s.state.build, s.debian_mirror)
             builder.ensure(dep.needed_images)
         else:
             refs = podman.image_refs(image_catalog.REPO)
@@ -287,8 +292,8 @@ def converge(dep: Deployment, runtime: Runtime, reporter: Reporter, executor: St
     print_plan(plan, reporter, verbose=False)
     executor.execute(plan, STEP_NAMES)
     for a in plan.removals():
-        remove_config_dir(s.state_dir, a.name)
-    for name in drop_stale_previous(s.state_dir):
+        remove_config_dir(s.state, a.name)
+    for name in drop_stale_previous(s.state):
         reporter.line("remove", name, "kept config of an interrupted update")
     written = credentials.write(s.output_dir, dep.values, dep.tls.ca_pem if dep.tls else "")
     return plan, written
@@ -306,9 +311,9 @@ def update(dep: Deployment, runtime: Runtime, reporter: Reporter) -> Plan:
     reporter.event("update_start", deployment=s.deployment_name)
     executor = UpdateExecutor(
         runtime, reporter, dep.labels_for, before_start=_write_config(dep),
-        keep_config=lambda n: keep_previous_config(s.state_dir, n),
-        restore_config=lambda n: restore_previous_config(s.state_dir, n),
-        drop_config=lambda n: drop_previous_config(s.state_dir, n))
+        keep_config=lambda n: keep_previous_config(s.state, n),
+        restore_config=lambda n: restore_previous_config(s.state, n),
+        drop_config=lambda n: drop_previous_config(s.state, n))
     plan, _ = converge(dep, runtime, reporter, executor)
     took = time.monotonic() - t0
     reporter.event("update_done", seconds=round(took, 2), writes=len(plan.writes))

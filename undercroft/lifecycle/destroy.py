@@ -39,7 +39,7 @@ def destroy(settings: Settings, runtime: Runtime, reporter: Reporter, purge_data
         runtime.stop_many(names)
     for o in sorted(observed, key=lambda o: -o.step):
         runtime.remove(o.name)
-        remove_config_dir(settings.state_dir, o.name)
+        remove_config_dir(settings.state, o.name)
         reporter.event("removed", container=o.name, reason="destroy")
     reporter.line("ok", "host processes" if settings.baremetal else "containers",
                   f"removed {len(observed)}")
@@ -67,7 +67,7 @@ def destroy(settings: Settings, runtime: Runtime, reporter: Reporter, purge_data
         return
     reporter.phase("Data")
     keep = settings.output_dir
-    for path in sorted(hostprep.created_dirs(settings.state_dir), key=lambda p: -len(p.parts)):
+    for path in sorted(hostprep.created_dirs(settings.state), key=lambda p: -len(p.parts)):
         if _inside(keep, path) or _inside(path, settings.state_dir):
             continue  # the operator's credentials; the state dir goes last
         if path.exists():

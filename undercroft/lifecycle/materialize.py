@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 from undercroft.render.services import RenderedContainer
+from undercroft.state import StateDir
+from undercroft.state.layout import PREVIOUS
 
 
 def _write(path: Path, content: str) -> None:
@@ -43,36 +45,33 @@ def write_config_dir(rc: RenderedContainer) -> None:
             p.unlink()
 
 
-def remove_config_dir(state_dir: Path, name: str) -> None:
-    shutil.rmtree(state_dir / "config" / name, ignore_errors=True)
+def remove_config_dir(state: StateDir, name: str) -> None:
+    shutil.rmtree(state.config(name), ignore_errors=True)
 
 
-PREVIOUS = ".previous"
-
-
-def keep_previous_config(state_dir: Path, name: str) -> None:
+def keep_previous_config(state: StateDir, name: str) -> None:
     """Before an update recreates ``name``: keep its config dir for a rollback."""
-    src, dst = state_dir / "config" / name, state_dir / "config" / (name + PREVIOUS)
+    src, dst = state.config(name), state.previous_config(name)
     shutil.rmtree(dst, ignore_errors=True)
     if src.is_dir():
         shutil.copytree(src, dst, symlinks=True)
 
 
-def restore_previous_config(state_dir: Path, name: str) -> None:
-    src, dst = state_dir / "config" / (name + PREVIOUS), state_dir / "config" / name
+def restore_previous_config(state: StateDir, name: str) -> None:
+    src, dst = state.previous_config(name), state.config(name)
     if src.is_dir():
         shutil.rmtree(dst, ignore_errors=True)
         os.replace(src, dst)
 
 
-def drop_previous_config(state_dir: Path, name: str) -> None:
-    shutil.rmtree(state_dir / "config" / (name + PREVIOUS), ignore_errors=True)
+def drop_previous_config(state: StateDir, name: str) -> None:
+    shutil.rmtree(state.previous_config(name), ignore_errors=True)
 
 
-def drop_stale_previous(state_dir: Path) -> list[str]:
+def drop_stale_previous(state: StateDir) -> list[str]:
     """After a converge that finished: the kept configs an interrupted update left (they
     hold secrets, and nothing rolls back to them any more). Returns their names."""
-    stale = sorted((state_dir / "config").glob(f"*{PREVIOUS}"))
+    stale = sorted(state.configs.glob(f"*{PREVIOUS}"))
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)
     return [p.name for p in stale]

@@ -38,8 +38,7 @@ from undercroft.config import passwords
 from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
 from undercroft.plan.model import mounts
-
-RECORD = "takeover.json"
+from undercroft.state import StateDir
 
 
 @dataclass
@@ -182,16 +181,16 @@ def import_secrets(passwords_file: Path, found: Found) -> list[str]:
     return sorted(new)
 
 
-def load_record(state_dir: Path) -> dict:
+def load_record(state: StateDir) -> dict:
     try:
-        return json.loads((state_dir / RECORD).read_text())
+        return json.loads(state.takeover_record.read_text())
     except FileNotFoundError:
         return {}
 
 
-def save_record(state_dir: Path, record: dict) -> None:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(state_dir / RECORD, json.dumps(record, indent=1, sort_keys=True) + "\n", 0o600)
+def save_record(state: StateDir, record: dict) -> None:
+    state.ensure()
+    write_atomic(state.takeover_record, json.dumps(record, indent=1, sort_keys=True) + "\n", 0o600)
 
 
 def present(init, services: dict[str, list[str]]) -> dict[str, list[str]]:

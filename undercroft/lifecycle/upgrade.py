@@ -20,10 +20,11 @@
 Passwords and keys come from the same passwords file, so keystone's fernet keys and
 every service password are unchanged: tokens issued before the upgrade still validate.
 
-Resumable: the first run leaves ``<state_dir>/host-layout`` (from then on the
-deployment is a containerized one over the host layout) and the before-counts. A run
-killed at any point is re-run with the same command: host units still recorded are
-stopped when their service's containers start, containers already healthy are kept.
+Resumable: the first run records the host layout in the deployment record (from then
+on the deployment is a containerized one over the host layout) and leaves the
+before-counts in ``<state_dir>/upgrade-before.json``. A run killed at any point is
+re-run with the same command: host units still recorded are stopped when their
+service's containers start, containers already healthy are kept.
 ``--rollback`` removes the containers and installs the host processes again over the
 same data (the backup is there if the data itself was damaged).
 
@@ -47,12 +48,10 @@ from undercroft.report import Reporter
 from undercroft.images import recipe
 from undercroft.runtime import hostpackages, hostprep, initservices
 from undercroft.runtime.executor import StepExecutor
-from undercroft.runtime.host import STATE_FILE as HOST_UNITS, HostRuntime
+from undercroft.runtime.host import HostRuntime
 from undercroft.runtime.podman import Podman
 from undercroft.runtime.protocol import Runtime
-
-BEFORE = "upgrade-before.json"
-REPORT = "upgrade-report.json"
+from undercroft.state import records
 
 
 def _in_place_dirs(dep: deployment.Deployment) -> list[str]:
@@ -86,14 +85,14 @@ def _start_upgrade(dep, config, databases, reporter: Reporter) -> dict:
     src = backup.Sources(
         deployment=s.deployment_name, mysql_exec=(), databases=databases,
         conf=Path(config).resolve() if config else None, env_files=s.env_files,
-        passwords=s.passwords_file, tls_dir=s.state_dir / "tls", data_root=s.data_root)
+        passwords=s.passwords_file, tls_dir=s.state.tls, data_root=s.data_root)
     backup.create(src, archive, (), reporter)  # raises: nothing has changed yet
     reporter.line("ok", "backup", f"{archive} (0600)")
     rows = counts.row_counts((), databases)
     before = {"backup": str(archive), "started": int(time.time()), "rows": rows}
     reporter.line("ok", "counts", f"{len(rows)} tables, {sum(rows.values())} rows recorded")
-    write_atomic(s.state_dir / BEFORE, json.dumps(before, indent=1) + "\n", 0o600)
-    write_atomic(s.state_dir / deployment.HOST_LAYOUT, "upgraded from baremetal\n", 0o600)
+    write_atomic(s.state.upgrade_before, json.dumps(before, indent=1) + "\n", 0o600)
+    records.update(s.state, runtime="containers", layout="host")
     return before
 
 
@@ -128,7 +127,7 @@ def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
     for note in secrets.notes:
         reporter.warn(note)
     record = {"init": init.kind, "services": found, "disabled": []}
-    takeover.save_record(s.state_dir, record)
+    takeover.save_record(s.state, record)
     return record
 
 
@@ -139,11 +138,11 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
     counts rows with the mariadb client in the mysql container (``podman exec``)."""
     podman = podman or Podman()
     s = deployment.settings(config, overrides)
-    host = HostRuntime(s.state_dir)
+    host = HostRuntime(s.state)
     units = host.containers(s.deployment_name)
-    before_file = s.state_dir / BEFORE
+    before_file = s.state.upgrade_before
     resuming = before_file.exists()
-    record = takeover.load_record(s.state_dir)
+    record = takeover.load_record(s.state)
     init = init or (initservices.init_services(netns=s.network_namespace)
                     if record or not units else None)
     if not units and not resuming:
@@ -174,7 +173,7 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
         for name in names:
             init.disable(name)
             record["disabled"].append(name)
-            takeover.save_record(s.state_dir, record)
+            takeover.save_record(s.state, record)
             reporter.line("ok", name, f"{init.kind} service stopped and disabled")
         if names:
             for command in dep.catalog.services[service].baremetal.after_init_stop:
@@ -207,17 +206,17 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
     lost, grew = counts.compare(before["rows"], after)
     report = {"backup": before["backup"], "before": before["rows"], "after": after,
               "lost": lost, "grew": grew}
-    write_atomic(s.state_dir / REPORT, json.dumps(report, indent=1) + "\n", 0o600)
+    write_atomic(s.state.upgrade_report, json.dumps(report, indent=1) + "\n", 0o600)
     if lost:
         raise DeployError(f"fewer rows after the upgrade in {len(lost)} tables",
                           detail="\n".join(lost[:20]),
-                          hint=f"report: {s.state_dir / REPORT}; 'undercroft upgrade --rollback' "
+                          hint=f"report: {s.state.upgrade_report}; 'undercroft upgrade --rollback' "
                                f"returns to host processes, the backup is {before['backup']}")
     for line in grew:
         reporter.line("ok", "rows", f"{line} (added by the running services)")
     same = len(after) - len(grew)
     reporter.info(f"Upgraded to containers: {len(after)} tables, no row lost ({same} "
-                  f"unchanged, {len(grew)} grew). Report: {s.state_dir / REPORT}")
+                  f"unchanged, {len(grew)} grew). Report: {s.state.upgrade_report}")
     before_file.unlink()
     return report
 
@@ -228,9 +227,10 @@ def rollback(config, overrides, reporter: Reporter, podman: Runtime | None = Non
     (after a takeover: the init services disabled by it enabled and started again).
     ``podman``: the containers' runtime (tests pass a fake)."""
     s = deployment.settings(config, overrides)
-    upgraded = [s.state_dir / n for n in (deployment.HOST_LAYOUT, BEFORE, takeover.RECORD,
-                                          HOST_UNITS)]
-    if not any(p.exists() for p in upgraded):
+    state = s.state
+    upgraded = records.load(state).layout == "host" or any(
+        p.exists() for p in (state.upgrade_before, state.takeover_record, state.host_units))
+    if not upgraded:
         raise DeployError(f"'{s.deployment_name}' was not upgraded from host processes: "
                           f"nothing to roll back",
                           hint="--rollback follows 'undercroft upgrade' of a baremetal or "
@@ -244,7 +244,7 @@ def rollback(config, overrides, reporter: Reporter, podman: Runtime | None = Non
     for o in observed:
         podman.remove(o.name)
         reporter.line("ok", o.name, "container removed")
-    record = takeover.load_record(s.state_dir)
+    record = takeover.load_record(s.state)
     if record:
         dep = deployment.load(config, overrides, reporter=Reporter(quiet=True), upgrading=True)
         for path, owner in takeover.in_place_permissions(dep.rendered.containers):
@@ -254,28 +254,29 @@ def rollback(config, overrides, reporter: Reporter, podman: Runtime | None = Non
         for name in list(record["disabled"]):
             init.enable(name)
             record["disabled"].remove(name)
-            takeover.save_record(s.state_dir, record)
+            takeover.save_record(s.state, record)
             reporter.line("ok", name, f"{init.kind} service enabled and started again")
-        for name in (s.state_dir / deployment.HOST_LAYOUT, s.state_dir / BEFORE,
-                     s.state_dir / takeover.RECORD):
-            name.unlink(missing_ok=True)
+        records.update(state, runtime="containers", layout="data_root")  # none of ours left
+        for done in (state.host_layout_marker, state.upgrade_before, state.takeover_record):
+            done.unlink(missing_ok=True)
         return
-    (s.state_dir / deployment.HOST_LAYOUT).unlink(missing_ok=True)
-    (s.state_dir / BEFORE).unlink(missing_ok=True)
+    records.update(state, runtime="baremetal", layout="data_root")
+    state.host_layout_marker.unlink(missing_ok=True)
+    state.upgrade_before.unlink(missing_ok=True)
     dep = deployment.load(config, {**(overrides or {}), "baremetal": True}, reporter=reporter,
                           persist_secrets=True)
-    deployment.install(dep, HostRuntime(s.state_dir), reporter)
+    deployment.install(dep, HostRuntime(s.state), reporter)
 
 
 def cleanup(dep: deployment.Deployment, reporter: Reporter) -> list[str]:
     """Remove the host's service packages after a finished upgrade; returns their names."""
     s = dep.settings
-    if not (s.state_dir / deployment.HOST_LAYOUT).exists():
+    if records.load(s.state).layout != "host":
         raise DeployError(f"'{s.deployment_name}' was not upgraded from host processes: "
                           f"no host package of it to clean up",
                           hint="--cleanup follows 'undercroft upgrade' of a baremetal undercloud")
-    if (s.state_dir / BEFORE).exists() or HostRuntime(s.state_dir).containers(s.deployment_name) \
-            or takeover.pending(takeover.load_record(s.state_dir)):
+    if s.state.upgrade_before.exists() or HostRuntime(s.state).containers(s.deployment_name) \
+            or takeover.pending(takeover.load_record(s.state)):
         raise DeployError("the upgrade has not finished: host processes may still need their packages",
                           hint="run 'undercroft upgrade' until it reports success, then --cleanup")
     reporter.phase("Cleanup of host packages")

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from undercroft.runtime import health
 from undercroft.runtime.podman import Podman
+from undercroft.state import StateDir
 
 INTERVAL = 30.0
 CONFIRM_EVERY = 10  # rounds between podman runs of checks that have no cheap probe
-PIDFILE = "health-watch.pid"
 MODULE = "undercroft.lifecycle.watch"
 
 
@@ -70,13 +70,13 @@ class Watcher:
         return len(observed)
 
 
-def run(state_dir: Path, deployment: str, interval: float = INTERVAL,
+def run(state: StateDir, deployment: str, interval: float = INTERVAL,
         stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     watcher = Watcher(Podman(), deployment)
     empty = 0
     while not stop.wait(interval):
-        if _running(state_dir / PIDFILE, deployment) != os.getpid():
+        if _running(state.watcher_pidfile, deployment) != os.getpid():
             return  # the deployment was removed, or another watcher took over
         empty = 0 if watcher.round() else empty + 1
         if empty >= 2:  # destroyed (or wiped) without telling us
@@ -102,7 +102,7 @@ def start(settings) -> int | None:
 
     if settings.baremetal or systemd_is_pid1():
         return None
-    pidfile = settings.state_dir / PIDFILE
+    pidfile = settings.state.watcher_pidfile
     pid = _running(pidfile, settings.deployment_name)
     if pid:
         return pid
@@ -111,7 +111,7 @@ def start(settings) -> int | None:
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", MODULE, "--deployment", settings.deployment_name,
-             "--state-dir", str(settings.state_dir)],
+             "--state-dir", str(settings.state.root)],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd="/",
             start_new_session=True, close_fds=True)
     pidfile.write_text(f"{proc.pid}\n")
@@ -123,7 +123,7 @@ def start(settings) -> int | None:
 
 
 def stop(settings) -> None:
-    pidfile = settings.state_dir / PIDFILE
+    pidfile = settings.state.watcher_pidfile
     pid = _running(pidfile, settings.deployment_name)
     if pid:
         os.kill(pid, signal.SIGTERM)
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    run(args.state_dir, args.deployment, args.interval, done)
+    run(StateDir(args.state_dir), args.deployment, args.interval, done)
     return 0
 
 

@@ -152,7 +152,7 @@ class Renderer:
         """A container the renderer adds on a service's behalf (db create, registration)."""
         where = f"services/{svc.name}.yaml (generated {tpl.name})"
         name = self.container_name(tpl.name)
-        config_dir = self.settings.state_dir / "config" / name
+        config_dir = self.settings.state.config(name)
         config_json = {"command": tpl.command, "user": "root",
                        "config_files": [{"dest": f.dest, "owner": f.owner, "mode": f.mode} for f in files],
                        "permissions": [], "secret_env": {}}
@@ -187,7 +187,7 @@ class Renderer:
             "permissions": [p.model_dump() for p in tpl.permissions],
             "secret_env": {env: f"secrets/{env}" for env in tpl.secret_env},
         }
-        config_dir = self.settings.state_dir / "config" / name
+        config_dir = self.settings.state.config(name)
         spec = self.spec(tpl, config_dir, name, where)
         image = self.image_ref(tpl.image or svc.image, where)
         rc = self._assemble(name, svc.name, step, order, tpl.oneshot, image, spec,

@@ -20,7 +20,7 @@ def for_settings(settings: "Settings") -> Runtime:
     where mypy checks that Podman and HostRuntime implement the protocol.)"""
     if settings.baremetal:
         from undercroft.runtime.host import HostRuntime
-        return HostRuntime(settings.state_dir)
+        return HostRuntime(settings.state)
     from undercroft.runtime.podman import Podman
     return Podman()
 

@@ -39,9 +39,9 @@ from undercroft.render.services import CONFIG_MOUNT
 from undercroft.runtime.hostpackages import HOST_PATH as PATH
 from undercroft.runtime.supervisor import Supervisor
 from undercroft.runtime.systemd_units import SystemdUnits, systemd_is_pid1
+from undercroft.state import StateDir
 
 ENTRYPOINT = "/usr/local/bin/undercroft-start"
-STATE_FILE = "host-units.json"
 RUNNING = {"RUNNING", "STARTING", "STOPPING"}
 
 
@@ -115,9 +115,9 @@ def unit_env(d: DesiredContainer) -> dict[str, str]:
 
 
 class HostRuntime:
-    def __init__(self, state_dir: Path, manager=None, entrypoint: str = ENTRYPOINT):
+    def __init__(self, state: StateDir, manager=None, entrypoint: str = ENTRYPOINT):
         self.entrypoint = entrypoint
-        self.state_file = state_dir / STATE_FILE
+        self.state_file = state.host_units
         self.manager = manager or process_manager()
         self._procs: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()

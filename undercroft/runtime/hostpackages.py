@@ -21,13 +21,12 @@ from undercroft.images.recipe import HostRecipe
 from undercroft.model.loader import TEMPLATES
 from undercroft.report import Reporter
 from undercroft.runtime.systemd_units import UNIT_DIR, systemd_is_pid1
+from undercroft.state import StateDir
 
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 APT_HELPER = TEMPLATES / "images" / "base" / "undercroft-apt-install"
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 HOST_ONLY = ["supervisor", "iproute2"]  # the process manager, and ip netns exec
-INSTALLED_FILES = "host-files"  # in state_dir: helper files written, for destroy
-MASKED_UNITS = "masked-units"  # in state_dir: the distro units masked (unmasked to reinstall)
 # general-purpose tools an image installs that the host keeps using after an upgrade
 KEEP_ON_CLEANUP = {"sudo", "iptables", "iproute2", "dnsmasq-base", "procps", "ca-certificates"}
 
@@ -55,14 +54,14 @@ def no_service_starts(reporter: Reporter):
             reporter.line("ok", "policy-rc.d", f"removed {POLICY_RC_D}")
 
 
-def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
+def install(recipe: HostRecipe, state: StateDir, reporter: Reporter) -> None:
     """Packages and helper files; where systemd is PID 1 the distro's own units of the
     services are masked (mask_distro_units)."""
     packages = recipe.packages + [p for p in HOST_ONLY if p not in recipe.packages]
     missing = missing_packages(packages)
     if missing:
         if systemd_is_pid1():
-            unmask_recorded(state_dir, reporter)
+            unmask_recorded(state, reporter)
         reporter.line("run", "packages", f"installing {len(missing)} Debian packages on the host: "
                                          f"{' '.join(missing)}")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", UNDERCROFT_APT_HOST="1")
@@ -77,7 +76,7 @@ def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
                                    "installed are kept")
         reporter.line("ok", "packages", f"installed {len(missing)} packages")
     if systemd_is_pid1():
-        record_masked(state_dir, mask_distro_units(recipe.packages, reporter))
+        record_masked(state, mask_distro_units(recipe.packages, reporter))
     written = []
     for src, dest in recipe.files:
         target = Path(dest)
@@ -90,8 +89,8 @@ def install(recipe: HostRecipe, state_dir: Path, reporter: Reporter) -> None:
     if written:
         reporter.line("ok", "helpers", f"installed {', '.join(Path(w).name for w in written)} "
                                        f"in {Path(written[0]).parent}")
-        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(state_dir / INSTALLED_FILES, "a") as f:
+        state.ensure()
+        with open(state.installed_files, "a") as f:
             f.write("".join(f"{w}\n" for w in written))
 
 
@@ -171,26 +170,26 @@ def _systemctl(run, verb: str, units: list[str], doing: str, hint: str) -> None:
                           detail=(proc.stderr or proc.stdout).strip()[-1500:], hint=hint)
 
 
-def _recorded_masks(state_dir: Path) -> list[str]:
-    path = state_dir / MASKED_UNITS
+def _recorded_masks(state: StateDir) -> list[str]:
+    path = state.masked_units
     return path.read_text().split() if path.exists() else []
 
 
-def record_masked(state_dir: Path, units: list[str]) -> None:
-    known = _recorded_masks(state_dir)
+def record_masked(state: StateDir, units: list[str]) -> None:
+    known = _recorded_masks(state)
     new = [u for u in units if u not in known]
     if new:
-        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        (state_dir / MASKED_UNITS).write_text("".join(f"{u}\n" for u in known + new))
+        state.ensure()
+        state.masked_units.write_text("".join(f"{u}\n" for u in known + new))
 
 
-def unmask_recorded(state_dir: Path, reporter: Reporter, run=subprocess.run,
+def unmask_recorded(state: StateDir, reporter: Reporter, run=subprocess.run,
                     unit_dir: Path = UNIT_DIR) -> list[str]:
     """A package's postinst enables its unit and fails on a masked one ("Unit file
     keystone.service is masked"): before packages are installed again (a rollback after
     ``upgrade --cleanup``), the units Undercroft masked are unmasked; the install masks
     them again once the packages are in. Units masked by anyone else stay masked."""
-    masked = [u for u in _recorded_masks(state_dir)
+    masked = [u for u in _recorded_masks(state)
               if (unit_dir / u).is_symlink() and os.readlink(unit_dir / u) == "/dev/null"]
     if not masked:
         return []

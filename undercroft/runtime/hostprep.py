@@ -16,6 +16,7 @@ from typing import Iterable
 from undercroft.config.translate import Settings
 from undercroft.errors import DeployError
 from undercroft.report import Reporter
+from undercroft.state import StateDir
 
 HOST_PACKAGES = {"podman": "podman", "runc": "runc", "debootstrap": "debootstrap",
                  "ip": "iproute2", "iptables": "iptables"}
@@ -48,9 +49,6 @@ def ensure_packages(reporter: Reporter) -> None:
     reporter.line("ok", "packages", f"installed {' '.join(missing)}")
 
 
-CREATED_DIRS = "created-dirs"  # in state_dir: what host prep made, so destroy removes only that
-
-
 def ensure_dirs(dirs: Iterable[tuple[Path | str, str]], reporter: Reporter) -> list[Path]:
     created = []
     for path, mode in dirs:
@@ -63,16 +61,17 @@ def ensure_dirs(dirs: Iterable[tuple[Path | str, str]], reporter: Reporter) -> l
     return created
 
 
-def record_created(state_dir: Path, created: Iterable[Path]) -> None:
+def record_created(state: StateDir, created: Iterable[Path]) -> None:
+    """Remember what host prep made, so ``destroy --purge-data`` removes only that."""
     paths = [str(p) for p in created]
     if paths:
-        with open(state_dir / CREATED_DIRS, "a") as f:
+        with open(state.created_dirs, "a") as f:
             f.write("".join(f"{p}\n" for p in paths))
 
 
-def created_dirs(state_dir: Path) -> list[Path]:
+def created_dirs(state: StateDir) -> list[Path]:
     try:
-        lines = (state_dir / CREATED_DIRS).read_text().splitlines()
+        lines = state.created_dirs.read_text().splitlines()
     except OSError:
         return []
     return [Path(p) for p in dict.fromkeys(lines) if p.strip()]
@@ -198,10 +197,10 @@ def prepare(settings: Settings, dirs: Iterable[tuple[str, str]], reporter: Repor
     reporter.phase("Host preparation")
     if not settings.baremetal:  # the host runtime installs its own packages (hostpackages.py)
         ensure_packages(reporter)
-    base = [(settings.state_dir, "0700"), (settings.state_dir / "config", "0700"),
+    base = [(settings.state.root, "0700"), (settings.state.configs, "0700"),
             (settings.log_dir, "0750"), (settings.log_dir / "containers", "0750"),
             (settings.output_dir, "0755")]
-    record_created(settings.state_dir, ensure_dirs(base + [(Path(p), m) for p, m in dirs], reporter))
+    record_created(settings.state, ensure_dirs(base + [(Path(p), m) for p, m in dirs], reporter))
     if settings.network_namespace:
         changes = ensure_namespace(settings, reporter)
         where = f"namespace {settings.network_namespace}"

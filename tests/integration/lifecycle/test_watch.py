@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from undercroft.lifecycle import watch
 from undercroft.lifecycle.materialize import write_config_dir
 from undercroft.render.services import labels
+from undercroft.state import StateDir
 from tests.integration.conftest import DEPLOYMENT
 from tests.integration.runtime.test_executor import container
 
@@ -50,8 +51,8 @@ def test_the_detached_watcher_starts_once_and_stops(tmp_path, monkeypatch):
 
     monkeypatch.setattr(systemd_units, "systemd_is_pid1", lambda: False)
     settings = SimpleNamespace(baremetal=False, deployment_name=f"{DEPLOYMENT}-watch",
-                               state_dir=tmp_path / "state", log_dir=tmp_path / "log")
-    settings.state_dir.mkdir()
+                               state=StateDir(tmp_path / "state"), log_dir=tmp_path / "log")
+    settings.state.ensure()
     pid = watch.start(settings)
     try:
         assert pid and watch.start(settings) == pid  # one per deployment
@@ -62,4 +63,4 @@ def test_the_detached_watcher_starts_once_and_stops(tmp_path, monkeypatch):
     while os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z":
         assert time.monotonic() < deadline, "the watcher did not stop"
         time.sleep(0.1)
-    assert not (settings.state_dir / watch.PIDFILE).exists()
+    assert not settings.state.watcher_pidfile.exists()

@@ -9,6 +9,7 @@ import yaml
 from undercroft.lifecycle import credentials
 from undercroft.lifecycle.materialize import remove_config_dir, write_config_dir
 from undercroft.render.services import RenderedContainer, RenderedFile
+from undercroft.state import StateDir
 
 from ..fakes import desired
 
@@ -49,9 +50,9 @@ def test_unchanged_files_are_not_rewritten_and_stale_ones_removed(tmp_path):
     assert a.stat().st_ino == ino  # not replaced
     assert not (tmp_path / "config" / "keystone" / "files" / "etc" / "b.conf").exists()
     assert json.loads((tmp_path / "config" / "keystone" / "config.json").read_text())["command"] == "run2"
-    remove_config_dir(tmp_path, "keystone")
+    remove_config_dir(StateDir(tmp_path), "keystone")
     assert not (tmp_path / "config" / "keystone").exists()
-    remove_config_dir(tmp_path, "keystone")  # idempotent
+    remove_config_dir(StateDir(tmp_path), "keystone")  # idempotent
 
 
 def test_credentials_are_private_and_keep_other_clouds(tmp_path):
@@ -95,5 +96,5 @@ def test_configs_kept_by_an_interrupted_update_are_swept(tmp_path):
     (config / "uc-keystone.previous" / "files" / "keystone.conf").write_text("password = x\n")
     (config / "uc-keystone").mkdir()
     (config / "uc-glance_api-previous").mkdir()  # a baremetal program's, not ours to sweep
-    assert materialize.drop_stale_previous(tmp_path) == ["uc-keystone.previous"]
+    assert materialize.drop_stale_previous(StateDir(tmp_path)) == ["uc-keystone.previous"]
     assert sorted(p.name for p in config.iterdir()) == ["uc-glance_api-previous", "uc-keystone"]

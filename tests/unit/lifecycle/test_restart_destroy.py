@@ -48,8 +48,8 @@ def test_stop_goes_last_step_first(settings):
 def test_destroy_keeps_data_unless_purged(settings, tmp_path):
     settings.state_dir.mkdir(parents=True)
     data = tmp_path / "data" / "mysql"
-    hostprep.record_created(settings.state_dir, hostprep.ensure_dirs(
-        [(settings.state_dir / "config", "0700"), (data, "0750")], Reporter(quiet=True)))
+    hostprep.record_created(settings.state, hostprep.ensure_dirs(
+        [(settings.state.configs, "0700"), (data, "0750")], Reporter(quiet=True)))
     foreign = tmp_path / "data" / "not-ours"
     foreign.mkdir()
     podman = FakePodman(observed=[obs("mysql", 2, "running"), obs("keystone_db_sync", 3,

@@ -11,6 +11,7 @@ from undercroft.config import passwords
 from undercroft.errors import DeployError
 from undercroft.lifecycle import deployment, takeover, upgrade
 from undercroft.report import Reporter
+from undercroft.state import records
 
 STAGED, PRIMARY, OLDER = "c3RhZ2VkLWtleS0wLXh4eHh4eHh4eHh4eHh4eHh4eHg=", "cHJpbWFyeQ==", "b2xkZXI="
 
@@ -129,7 +130,7 @@ def test_begin_takeover_records_the_init_services_and_renders_with_the_hosts_key
     record = upgrade._begin_takeover(dep, init, reporter, host_etc(tmp_path / "host"))
     assert record["services"] == {"keystone": ["keystone"], "mariadb": ["mariadb"],
                                   "nova": ["nova-api", "nova-scheduler"]}
-    assert takeover.load_record(dep.settings.state_dir) == record
+    assert takeover.load_record(dep.settings.state) == record
     again = deployment.load(conf, persist_secrets=True, upgrading=True)
     fernet = {f.dest: f.content for c in again.rendered.containers if c.desired.service == "keystone"
               for f in c.files}
@@ -156,25 +157,25 @@ def test_rollback_of_a_takeover_enables_what_it_disabled_and_installs_no_host_un
     s = deployment.settings(conf)
     record = {"init": "sysv-rc", "services": {"nova": ["nova-api", "nova-scheduler"]},
               "disabled": ["nova-api"]}
-    takeover.save_record(s.state_dir, record)
-    (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
+    takeover.save_record(s.state, record)
+    s.state.host_layout_marker.write_text("upgraded from baremetal\n")  # an older Undercroft's
     init = FakeInit({"nova-api", "nova-scheduler"})
     upgrade.rollback(conf, None, Reporter(quiet=True), FakePodman(), init)
     assert init.calls == [("enable", "nova-api")]
     # the in-place data the containers chowned to their users, back to the host's first
     assert ("/var/lib/mysql", "mysql:mysql") in given and ("/var/lib/rabbitmq", "rabbitmq:rabbitmq") in given
-    assert not (s.state_dir / takeover.RECORD).exists()
-    assert not (s.state_dir / deployment.HOST_LAYOUT).exists()
-    assert not (s.state_dir / "host-units.json").exists()  # Undercroft's own units: none
+    assert not s.state.takeover_record.exists()
+    assert records.load(s.state).layout == "data_root" and not s.state.host_layout_marker.exists()
+    assert not s.state.host_units.exists()  # Undercroft's own units: none
 
 
 def test_cleanup_waits_until_every_init_service_is_disabled(write_conf):
     conf = write_conf()
     dep = deployment.load(conf)
     s = dep.settings
-    takeover.save_record(s.state_dir, {"init": "sysv-rc", "services": {"nova": ["nova-api"]},
-                                       "disabled": []})
-    (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
+    takeover.save_record(s.state, {"init": "sysv-rc", "services": {"nova": ["nova-api"]},
+                                   "disabled": []})
+    records.update(s.state, runtime="containers", layout="host")
     with pytest.raises(DeployError, match="has not finished"):
         upgrade.cleanup(dep, Reporter(quiet=True))
 

@@ -6,6 +6,7 @@ import pytest
 from undercroft.errors import DeployError
 from undercroft.lifecycle import deployment, upgrade
 from undercroft.report import Reporter
+from undercroft.state import records
 
 
 @pytest.fixture
@@ -24,18 +25,15 @@ def test_cleanup_refuses_an_undercloud_that_was_never_on_host_packages(dep):
 
 def test_cleanup_refuses_while_the_upgrade_is_unfinished(dep):
     s = dep.settings
-    s.state_dir.mkdir(parents=True, exist_ok=True)
-    (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
-    (s.state_dir / upgrade.BEFORE).write_text("{}")
+    records.update(s.state, runtime="containers", layout="host")
+    s.state.upgrade_before.write_text("{}")
     with pytest.raises(DeployError, match="has not finished") as err:
         upgrade.cleanup(dep, Reporter(quiet=True))
     assert "then --cleanup" in err.value.hint
 
 
 def test_cleanup_removes_the_service_packages_of_the_roles_images(dep, monkeypatch):
-    s = dep.settings
-    s.state_dir.mkdir(parents=True, exist_ok=True)
-    (s.state_dir / deployment.HOST_LAYOUT).write_text("upgraded from baremetal\n")
+    records.update(dep.settings.state, runtime="containers", layout="host")
     asked, removed = [], []
     monkeypatch.setattr(upgrade.hostpackages, "service_packages",
                         lambda pkgs: asked.extend(pkgs) or ["keystone", "mariadb-server"])

@@ -10,6 +10,7 @@ from undercroft.errors import ConfigError
 from undercroft.lifecycle import deployment, role_choice
 from undercroft.lifecycle.deployment import ROLE_CHOICE
 from undercroft.model.loader import TEMPLATES
+from undercroft.state import StateDir
 
 from ..conftest import conf_text
 
@@ -91,10 +92,10 @@ def test_deploy_finds_bundled_roles_by_relative_path_and_records_the_choice(tmp_
     assert found == (TEMPLATES / "roles" / "Standalone.yaml").resolve()
     with pytest.raises(ConfigError, match="roles file roles/Nope.yaml: not found"):
         role_choice.resolve_path("roles/Nope.yaml", TEMPLATES, "roles file")
-    state = tmp_path / "state"
+    state = StateDir(tmp_path / "state")
     assert role_choice.load(state).empty
     role_choice.save(state, role_choice.RoleChoice(str(found), (tmp_path / "e.yaml",)))
-    assert (state / role_choice.RECORD).stat().st_mode & 0o777 == 0o600
+    assert state.deployment_record.stat().st_mode & 0o777 == 0o600
     conf = tmp_path / "undercloud.conf"
     conf.write_text(conf_text(tmp_path))
     settings = deployment.settings(conf)  # a later command without -r/-e

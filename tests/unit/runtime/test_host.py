@@ -14,6 +14,7 @@ from undercroft.plan.model import labels
 from undercroft.render.services import CONFIG_MOUNT
 from undercroft.runtime.host import HostRuntime, kill_leftovers, processes_with_env
 from undercroft.runtime.supervisor import Supervisor, program_conf
+from undercroft.state import StateDir
 
 from ..fakes import desired as _desired
 
@@ -76,7 +77,7 @@ def entrypoint(tmp_path):
 
 
 def test_oneshot_runs_with_its_config_dir_and_its_exit_code_is_kept(tmp_path, entrypoint):
-    rt = HostRuntime(tmp_path / "state", FakeSupervisor(), entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), FakeSupervisor(), entrypoint)
     d = unit(tmp_path, "uc-db_sync", oneshot=True, exit=3)
     rt.launch(d, labels(d, "uc"))
     assert rt.wait(d.name, timeout=10) == 3
@@ -89,7 +90,7 @@ def test_oneshot_runs_with_its_config_dir_and_its_exit_code_is_kept(tmp_path, en
 
 def test_long_running_unit_is_a_supervisor_program_and_converges_like_a_container(tmp_path, entrypoint):
     sup = FakeSupervisor()
-    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), sup, entrypoint)
     d = unit(tmp_path, "uc-api", healthcheck="true")
     rt.launch(d, labels(d, "uc"))
     conf = sup.programs["uc-api"]["conf"]
@@ -109,7 +110,7 @@ def test_long_running_unit_is_a_supervisor_program_and_converges_like_a_containe
 
 
 def test_other_deployments_units_are_not_observed(tmp_path, entrypoint):
-    rt = HostRuntime(tmp_path / "state", FakeSupervisor(), entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), FakeSupervisor(), entrypoint)
     d = unit(tmp_path, "other-api", healthcheck="true")
     rt.launch(d, labels(d, "other"))
     assert rt.containers("uc") == []
@@ -119,7 +120,7 @@ def test_an_update_keeps_the_replaced_unit_and_can_give_it_back(tmp_path, entryp
     """The UpdateExecutor's verbs: stop, rename to -previous, launch the new one; on a
     failed healthcheck remove it, rename the previous back and start it."""
     sup = FakeSupervisor()
-    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), sup, entrypoint)
     d = unit(tmp_path, "uc-api", healthcheck="true")
     rt.launch(d, labels(d, "uc"))
     rt.stop("uc-api")
@@ -144,7 +145,7 @@ def test_a_unit_recorded_by_an_older_version_cannot_be_kept_and_says_what_to_do(
         "labels": {}, "oneshot": False, "network": "host", "healthcheck": "", "log_path": "x",
         "config": "/c/config.json"}}))
     with pytest.raises(DeployError, match="older Undercroft") as err:
-        HostRuntime(state, FakeSupervisor()).rename("uc-api", "uc-api-previous")
+        HostRuntime(StateDir(state), FakeSupervisor()).rename("uc-api", "uc-api-previous")
     assert "undercroft install" in err.value.hint
 
 
@@ -158,7 +159,7 @@ def test_program_conf_quotes_and_escapes():
 
 def test_stop_many_stops_the_long_running_units_together(tmp_path, entrypoint):
     sup = FakeSupervisor()
-    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), sup, entrypoint)
     for name in ("uc-api", "uc-worker"):
         d = unit(tmp_path, name, healthcheck="true")
         rt.launch(d, labels(d, "uc"))
@@ -206,7 +207,7 @@ def test_supervisor_names_the_programs_that_did_not_stop():
 
 def test_start_after_a_reboot_brings_the_process_manager_up_first(tmp_path, entrypoint):
     sup = FakeSupervisor()
-    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), sup, entrypoint)
     d = unit(tmp_path, "uc-api", healthcheck="true")
     rt.launch(d, labels(d, "uc"))
     rt.stop("uc-api")
@@ -217,7 +218,7 @@ def test_start_after_a_reboot_brings_the_process_manager_up_first(tmp_path, entr
 
 def test_program_in_a_namespace_runs_under_ip_netns_exec(tmp_path, entrypoint):
     sup = FakeSupervisor()
-    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), sup, entrypoint)
     d = unit(tmp_path, "uc-api", healthcheck="true")
     d.spec["network"] = "ns:/run/netns/uc"
     rt.launch(d, labels(d, "uc"))
@@ -229,7 +230,7 @@ def test_a_daemon_the_service_forked_off_goes_when_the_unit_stops(tmp_path, entr
     own session that still carries the unit's UNDERCROFT_CONFIG."""
     import subprocess
 
-    rt = HostRuntime(tmp_path / "state", FakeSupervisor(), entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), FakeSupervisor(), entrypoint)
     d = unit(tmp_path, "uc-api", healthcheck="true")
     rt.launch(d, labels(d, "uc"))
     marker = f"UNDERCROFT_CONFIG={tmp_path}/config/uc-api/config.json"
@@ -250,7 +251,7 @@ def test_a_daemon_the_service_forked_off_goes_when_the_unit_stops(tmp_path, entr
 
 def test_status_verbs_uptime_restarts_and_log_path(tmp_path, entrypoint):
     sup = FakeSupervisor()
-    rt = HostRuntime(tmp_path / "state", sup, entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), sup, entrypoint)
     d = unit(tmp_path, "uc-api", healthcheck="true")
     rt.launch(d, labels(d, "uc"))
     sup.programs["uc-api"]["start"] = 1_700_000_000

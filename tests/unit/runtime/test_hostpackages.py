@@ -8,6 +8,7 @@ import pytest
 from undercroft.errors import DeployError
 from undercroft.report import Reporter
 from undercroft.runtime import hostpackages
+from undercroft.state import StateDir
 
 FILES = {
     "keystone": ["/.", "/etc/init.d/keystone", "/lib/systemd/system/keystone.service"],
@@ -85,17 +86,17 @@ def test_units_undercroft_masked_are_unmasked_before_their_packages_come_back(tm
     """A rollback after --cleanup reinstalls keystone, whose postinst enables its unit
     and fails on a masked one (found by the baremetal tier under a real systemd): the
     units Undercroft recorded as masked are unmasked first; others stay masked."""
-    units, state = tmp_path / "units", tmp_path / "state"
+    units, state = tmp_path / "units", StateDir(tmp_path / "state")
     units.mkdir()
     for name in ("keystone.service", "mariadb.service", "operator.service"):
         (units / name).symlink_to("/dev/null")
     hostpackages.record_masked(state, ["keystone.service", "mariadb.service", "gone.service"])
     hostpackages.record_masked(state, ["keystone.service"])  # recorded once
-    assert (state / hostpackages.MASKED_UNITS).read_text().split() == [
+    assert state.masked_units.read_text().split() == [
         "keystone.service", "mariadb.service", "gone.service"]
     apt = FakeApt()
     got = hostpackages.unmask_recorded(state, Reporter(quiet=True), run=apt, unit_dir=units)
     assert got == ["keystone.service", "mariadb.service"]  # gone.service is no longer masked
     assert apt.calls == [["systemctl", "unmask", "keystone.service", "mariadb.service"]]
-    assert hostpackages.unmask_recorded(tmp_path / "nothing", Reporter(quiet=True), run=apt,
+    assert hostpackages.unmask_recorded(StateDir(tmp_path / "nothing"), Reporter(quiet=True), run=apt,
                                         unit_dir=units) == []

@@ -10,6 +10,7 @@ import pytest
 from undercroft.errors import DeployError
 from undercroft.runtime.host import HostRuntime
 from undercroft.runtime.systemd_units import SystemdUnits, parse_show
+from undercroft.state import StateDir
 from undercroft.plan.model import labels
 
 from .test_host import entrypoint, unit  # noqa: F401  (fixture)
@@ -67,7 +68,7 @@ def test_unit_text_runs_in_the_namespace_kills_the_whole_group_and_holds_no_secr
 def test_long_running_unit_is_a_systemd_service_driven_by_the_host_runtime(tmp_path, entrypoint):  # noqa: F811
     fake = FakeSystemctl()
     units = SystemdUnits(tmp_path / "units", run=fake)
-    rt = HostRuntime(tmp_path / "state", units, entrypoint)
+    rt = HostRuntime(StateDir(tmp_path / "state"), units, entrypoint)
     d = unit(tmp_path, "uc-api", healthcheck="true")
     rt.launch(d, labels(d, "uc"))
     path = tmp_path / "units" / "undercroft-uc-api.service"
