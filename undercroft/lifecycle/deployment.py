@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from undercroft.config import certificates, loader, passwords
-from undercroft.config.translate import Settings, Translated, translate
+from undercroft.config.translate import Settings, Translated, translate, where
 from undercroft.errors import ConfigError, DeployError, UndercroftError
 from undercroft.images import catalog as image_catalog
 from undercroft.images.builder import ImageBuilder
@@ -107,6 +107,7 @@ def configure(config: str | Path | None, overrides: Overrides | None = None,
     for key, value in overrides.items():
         uc.conf.set_override(key, value, group="undercroft")
     tr = with_role_choice(translate(uc), given)
+    check_release(uc, tr.settings)
     record = records.load(tr.settings.state)
     if upgrading or record.layout == "host":
         layout = dataclasses.replace(tr.settings, baremetal=False, host_layout=True)
@@ -115,6 +116,19 @@ def configure(config: str | Path | None, overrides: Overrides | None = None,
     else:
         return uc, tr
     return uc, dataclasses.replace(tr, settings=layout)
+
+
+def check_release(uc: loader.UndercloudConf, settings: Settings) -> None:
+    """A deployment keeps the release it was installed with: images of another release
+    over its databases would be an unplanned major upgrade."""
+    installed = records.installed_release(settings.state)
+    if installed is not None and installed != settings.release:
+        raise ConfigError(
+            f"{where(uc, 'undercroft', 'release', settings.release)}: the undercloud of "
+            f"{settings.state_dir} runs OpenStack {installed}, not {settings.release}",
+            hint=f"set release = {installed} in [undercroft] to manage it; Undercroft does "
+                 f"not move an undercloud to another release yet (a fresh state_dir, "
+                 f"data_root and deployment_name install {settings.release} beside it)")
 
 
 ROLE_CHOICE = "role_choice"  # the overrides key for a RoleChoice (see role_choice.py)
@@ -233,7 +247,8 @@ def record_runtime(settings: Settings) -> None:
     """Keep the runtime and data layout being converged in the deployment record, so later
     commands (start, stop, plan, update) use them without being told again."""
     records.update(settings.state, runtime="baremetal" if settings.baremetal else "containers",
-                   layout="host" if settings.host_layout else "data_root")
+                   layout="host" if settings.host_layout else "data_root",
+                   release=settings.release)
 
 
 def public_tls(settings: Settings, values: Mapping, services: list[str],

@@ -80,6 +80,17 @@ def derive(state: StateDir) -> DeploymentRecord:
                             env_files=env_files)
 
 
+def installed_release(state: StateDir) -> str | None:
+    """The release the deployment of this state directory runs; None before its first
+    install. Deployments from before the record ran Zed, the only release there was."""
+    if state.deployment_record.exists():
+        return load(state).release
+    try:
+        return DEFAULT_RELEASE if any(state.configs.iterdir()) else None
+    except OSError:  # no config directory: nothing was ever installed from here
+        return None
+
+
 def save(state: StateDir, record: DeploymentRecord) -> None:
     state.ensure()
     write_atomic(state.deployment_record,

@@ -88,3 +88,20 @@ def test_a_release_of_its_own_changes_only_that_releases_image(tmp_path):
     (root / "svc" / "Containerfile.epoxy").write_text("FROM x\nRUN undercroft-apt-install c\n")
     assert catalog.load(MIRROR, root, release="zed") == zed
     assert catalog.load(MIRROR, root, release="epoxy")["svc"].tag != epoxy["svc"].tag
+
+
+def test_a_deployment_keeps_its_release_every_command_says_so(tmp_path):
+    from undercroft.lifecycle import deployment
+    from undercroft.state import records
+    conf = tmp_path / "undercloud.conf"
+    base = HOST + f"[undercroft]\nstate_dir = {tmp_path}/state\n"
+    conf.write_text(base)
+    _, tr = deployment.configure(conf)  # nothing installed: any release
+    records.update(tr.settings.state, release="zed")
+    conf.write_text(base + "release = epoxy\n")
+    with pytest.raises(ConfigError) as e:
+        deployment.configure(conf)
+    assert "release = epoxy" in e.value.message and "runs OpenStack zed" in e.value.message
+    assert "set release = zed" in e.value.hint
+    conf.write_text(base + "release = zed\n")
+    assert deployment.configure(conf)[1].settings.release == "zed"

@@ -127,3 +127,14 @@ def test_a_deployment_converged_on_the_host_runtime_stays_there(write_conf, monk
                         steps=frozenset())  # no step: only what converge records
     assert records.load(dep.settings.state).runtime == "baremetal"
     assert deployment.settings(write_conf()).baremetal
+
+
+def test_the_installed_release_is_the_records_else_zed_for_an_older_deployment(tmp_path):
+    from undercroft.state import records
+    from undercroft.state.layout import StateDir
+    state = StateDir(tmp_path / "state")
+    assert records.installed_release(state) is None  # nothing installed yet
+    (state.configs / "keystone").mkdir(parents=True)
+    assert records.installed_release(state) == "zed"  # from before the record
+    records.update(state, release="epoxy")
+    assert records.installed_release(state) == "epoxy"
