@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import BIN, wipe
+from tests.e2e.conftest import BIN, release_line, wipe
 
 pytestmark = pytest.mark.own_deployment  # before the install job's undercloud exists
 
@@ -39,7 +39,8 @@ def migrated(podman):
     # Where this test may write: its own namespace, deployment name and directories.
     with open(conf, "a") as f:
         f.write(f"\n[undercroft]\nnetwork_namespace = {NAME}\ndeployment_name = {NAME}\n"
-                f"data_root = {ROOT}/data\nstate_dir = {ROOT}/state\nlog_dir = {ROOT}/log\n")
+                f"data_root = {ROOT}/data\nstate_dir = {ROOT}/state\nlog_dir = {ROOT}/log\n"
+                + release_line())
     text = conf.read_text().replace("[DEFAULT]\n", f"[DEFAULT]\noutput_dir = {ROOT}/home\n", 1)
     conf.write_text(text)
     install = run(str(BIN / "undercroft"), "install", "--config", str(conf))

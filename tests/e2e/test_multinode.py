@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import BIN, wait_for
+from tests.e2e.conftest import BIN, release_line, wait_for
 from undercroft.runtime.hostprep import dhcp_namespaces
 
 pytestmark = pytest.mark.job("roles")
@@ -197,7 +197,8 @@ def cloud(podman):
     (ROOT / "roles.yaml").write_text(ROLES)
     (ROOT / "undercloud.conf").write_text("[DEFAULT]\nundercloud_public_host = 192.168.24.2\n"
                                           "undercloud_admin_host = 192.168.24.3\n"
-                                          f"[undercroft]\nstate_dir = {ROOT / 'state'}\n")
+                                          f"[undercroft]\nstate_dir = {ROOT / 'state'}\n"
+                                          + release_line())
     # images once, into the machine's store every host reads (additionalimagestores)
     sh(str(BIN / "undercroft"), "images", "build", "--config", str(ROOT / "undercloud.conf"))
     out = deploy()
