@@ -11,8 +11,8 @@ from undercroft.errors import DeployError, UndercroftError
 from undercroft.images.catalog import REPO
 from undercroft.lifecycle import deployment, restart, role_choice, systemd, watch
 from undercroft.model.loader import TEMPLATES, is_role_name
-from undercroft.runtime.ansible import export
-from undercroft.runtime.ansible.run import run_playbook
+from undercroft.lifecycle.multihost import export
+from undercroft.lifecycle.multihost.run import run_playbook
 from undercroft.report import Reporter
 from undercroft import runtime
 
