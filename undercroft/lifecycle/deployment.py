@@ -28,7 +28,8 @@ from undercroft.render.endpoints import EndpointMap
 from undercroft.render.parameters import (
     Resolved, check_role_parameters, definitions, enabled_services, resolve,
 )
-from undercroft.render.services import Rendered, Renderer, labels
+from undercroft.render.rendered import Rendered
+from undercroft.render.services import Renderer, labels
 from undercroft.report import Reporter
 from undercroft.images import recipe
 from undercroft.runtime import as_podman, for_settings, hostpackages, hostprep
