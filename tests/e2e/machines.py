@@ -38,8 +38,9 @@ from pathlib import Path
 from undercroft.images import catalog
 from undercroft.images.builder import ImageBuilder
 from undercroft.plan.hashing import digest
+from undercroft.podman_cli import GLOBAL_FLAGS
 from undercroft.report import Reporter
-from undercroft.runtime.podman import GLOBAL_FLAGS, Podman
+from undercroft.runtime.podman import Podman
 
 REPO = Path(__file__).resolve().parents[2]
 VENV = Path(sys.prefix)

@@ -8,13 +8,11 @@ from pathlib import Path
 from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.config import validations
 from undercroft.errors import DeployError, UndercroftError
-from undercroft.images.catalog import REPO
-from undercroft.lifecycle import deployment, restart, role_choice, systemd, watch
+from undercroft.lifecycle import deployment, image_builds, restart, role_choice, systemd, watch
+from undercroft.lifecycle.multihost import export
+from undercroft.lifecycle.multihost.run import run_playbook
 from undercroft.model.loader import TEMPLATES, is_role_name
-from undercroft.runtime.ansible import export
-from undercroft.runtime.ansible.run import run_playbook
 from undercroft.report import Reporter
-from undercroft import runtime
 
 
 def warn_config(reporter: Reporter, tr, services=None) -> None:
@@ -115,7 +113,7 @@ class Install(UndercroftCommand):
                 why = "--no-validations" if args.no_validations else "enable_validations = false"
                 reporter.warn(f"preflight validations skipped ({why})")
             self.record(dep, args)
-            deployment.install(dep, runtime.for_settings(dep.settings), reporter,
+            deployment.install(dep, deployment.runtime_for(dep.settings), reporter,
                                build_images=not args.no_build,
                                steps=frozenset(args.step) if args.step else None)
             unit = systemd.install_unit(dep.settings, Path(path) if path else None, reporter)
@@ -237,12 +235,10 @@ def show_plan(command: UndercroftCommand, args) -> int:
     """``plan`` and ``install --dry-run``; exits 1 if install would refuse."""
     reporter = Reporter()
     _, _, dep = preview(command, args, reporter, host=True)
-    rt = runtime.for_settings(dep.settings)
-    if not dep.settings.baremetal:  # a containerized deployment's images are podman's
-        refs = runtime.as_podman(rt, "the images to build").image_refs(REPO)
-        missing = [i.name for i in dep.needed_images if i.ref not in refs]
-        if missing:
-            reporter.info(f"Images to build: {', '.join(missing)}")
+    rt = deployment.runtime_for(dep.settings)
+    missing = image_builds.to_build(dep, rt)
+    if missing:
+        reporter.info(f"Images to build: {', '.join(missing)}")
     plan = deployment.compute_plan(dep, rt)
     deployment.print_plan(plan, reporter, verbose=True)
     return 1 if command.refused else 0

@@ -5,11 +5,8 @@ from rich.console import Console
 from rich.table import Table
 
 from undercroft.cli.base import UndercroftCommand
-from undercroft.images.builder import ImageBuilder
-from undercroft.images.catalog import REPO
-from undercroft.lifecycle import deployment
+from undercroft.lifecycle import deployment, image_builds
 from undercroft.report import Reporter
-from undercroft.runtime.podman import Podman
 
 
 class ImagesBuild(UndercroftCommand):
@@ -23,8 +20,7 @@ class ImagesBuild(UndercroftCommand):
     def act(self, args):
         dep = deployment.load(self.config_path(args), self.overrides(args))
         images = list(dep.images.values()) if args.all else dep.needed_images
-        s = dep.settings
-        ImageBuilder(Podman(), Reporter(), s.state.build, s.debian_mirror).ensure(images)
+        image_builds.build(dep.settings, images, Reporter())
         return 0
 
 
@@ -33,11 +29,10 @@ class ImagesList(UndercroftCommand):
 
     def act(self, args):
         dep = deployment.load(self.config_path(args), self.overrides(args))
-        podman = Podman()
         table = Table()
         for col in ("image", "tag (content hash)", "present"):
             table.add_column(col)
-        refs = podman.image_refs(REPO)
+        refs = image_builds.present_refs()
         for img in dep.needed_images:
             table.add_row(img.name, img.tag, "yes" if img.ref in refs else "no")
         Console(highlight=False).print(table)

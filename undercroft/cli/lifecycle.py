@@ -11,11 +11,8 @@ from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.config import passwords
 from undercroft.errors import DeployError
 from undercroft.redact import redact
-from undercroft.lifecycle import backup, deployment, destroy, restart, upgrade
+from undercroft.lifecycle import backup, deployment, destroy, logs, restart, upgrade
 from undercroft.report import Reporter
-from undercroft import runtime
-from undercroft.runtime.host import HostRuntime
-from undercroft.runtime.podman import Podman
 
 
 def _root(what: str) -> None:
@@ -35,7 +32,7 @@ class Start(UndercroftCommand):
         _root("start")
         settings = deployment.settings(self.config_path(args), self.overrides(args))
         with event_reporter(settings.state, "start") as reporter:
-            restart.start(settings, runtime.for_settings(settings), reporter)
+            restart.start(settings, deployment.runtime_for(settings), reporter)
         return 0
 
 
@@ -51,7 +48,7 @@ class Stop(UndercroftCommand):
     def act(self, args):
         _root("stop")
         settings = deployment.settings(self.config_path(args), self.overrides(args))
-        restart.stop(settings, runtime.for_settings(settings), Reporter(), args.timeout)
+        restart.stop(settings, deployment.runtime_for(settings), Reporter(), args.timeout)
         return 0
 
 
@@ -81,7 +78,7 @@ class Destroy(UndercroftCommand):
             answer = input(f"Type '{settings.deployment_name}' to delete its data for good: ")
             if answer.strip() != settings.deployment_name:
                 raise DeployError("not confirmed; nothing was changed")
-        destroy.destroy(settings, runtime.for_settings(settings), Reporter(), args.purge_data)
+        destroy.destroy(settings, deployment.runtime_for(settings), Reporter(), args.purge_data)
         return 0
 
 
@@ -97,26 +94,8 @@ class Logs(UndercroftCommand):
 
     def act(self, args):
         settings = deployment.settings(self.config_path(args), self.overrides(args))
-        rt = runtime.for_settings(settings)
-        observed = rt.containers(settings.deployment_name)
-        full = f"{settings.container_prefix}{args.name}"
-        names = [o.name for o in observed if o.service == args.name] or \
-            [o.name for o in observed if o.name in (args.name, full)]
-        if not names:
-            services = sorted({o.service for o in observed})
-            raise DeployError(f"no service or container '{args.name}' in deployment "
-                              f"'{settings.deployment_name}'",
-                              hint=f"services: {', '.join(services) or 'none (not installed)'}")
-        if isinstance(rt, HostRuntime):  # host processes' files: tail prints a header per file
-            paths = [p for p in (rt.log_path(n) for n in names) if p and Path(p).exists()]
-            if not paths:
-                raise DeployError(f"no output file yet for {', '.join(names)}")
-            argv = ["tail", "-n", str(args.tail), *(["-F"] if args.follow else []), *paths]
-        else:
-            podman = runtime.as_podman(rt, "logs of containers")
-            argv = podman.cmd("logs", "--tail", str(args.tail), *(["--names"] if len(names) > 1
-                                                                   else []),
-                              *(["-f"] if args.follow else []), *names)
+        names, argv = logs.command(settings, deployment.runtime_for(settings), args.name,
+                                   args.tail, args.follow)
         print(f"# {', '.join(names)}; service log files: {settings.log_dir}/<service>/, "
               f"container output: {settings.log_dir}/containers/<name>.log", file=sys.stderr)
         passwords.load(settings.passwords_file)  # known secrets are masked in what follows
@@ -163,7 +142,7 @@ class Update(UndercroftCommand):
             print(f"package epoch {epoch}: every image is rebuilt from today's archive")
         dep = deployment.load(path, overrides, persist_secrets=True)
         with event_reporter(dep.settings.state, "update") as reporter:
-            deployment.update(dep, runtime.for_settings(dep.settings), reporter)
+            deployment.update(dep, deployment.runtime_for(dep.settings), reporter)
         return 0
 
 
@@ -202,7 +181,7 @@ class Upgrade(Update):
             with event_reporter(settings.state, "rollback") as reporter:
                 upgrade.rollback(path, overrides, reporter)
             return 0
-        containerized = bool(Podman().containers(settings.deployment_name))
+        containerized = upgrade.has_containers(settings)
         if settings.baremetal or settings.state.upgrade_before.exists() or not containerized:
             # Undercroft's baremetal undercloud, or one installed from the distribution's
             # packages (a takeover), or an interrupted upgrade of either

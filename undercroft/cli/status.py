@@ -10,7 +10,6 @@ from undercroft.cli.base import UndercroftCommand
 from undercroft.lifecycle import deployment, status
 from undercroft.lifecycle.credentials import CA_FILE
 from undercroft.lifecycle.probe import probe_in, reachable
-from undercroft import runtime
 
 
 def endpoint_status(dep) -> dict[str, list[status.EndpointStatus]]:
@@ -49,14 +48,9 @@ class Status(UndercroftCommand):
 
     def act(self, args):
         dep = deployment.load(self.config_path(args), self.overrides(args))
-        expected: dict[str, list[str]] = {}
-        for c in dep.rendered.containers:
-            expected.setdefault(c.desired.service, []).append(c.desired.name)
-        rt = runtime.for_settings(dep.settings)  # host processes of a baremetal one
-        observed = rt.containers(dep.settings.deployment_name)
-        endpoints = {} if args.no_endpoints or not observed else endpoint_status(dep)
-        result = status.collect(rt, dep.settings.deployment_name, expected, endpoints,
-                                observed)
+        result = status.of_deployment(  # host processes of a baremetal one
+            dep, deployment.runtime_for(dep.settings),
+            None if args.no_endpoints else lambda: endpoint_status(dep))
         if args.json:
             print(json.dumps(status.as_dict(result), indent=2))
         else:

@@ -3,6 +3,10 @@
 The rootfs comes from debootstrap + ``podman import``; every other image from
 ``podman build --network=host`` of its directory with ``BASE`` = the parent's tag.
 Build output goes to a log file; on failure the error shows its last lines.
+
+Builds go through ``undercroft.podman_cli`` (this host's podman flags, write counting),
+not through the container runtime: images and runtime import neither each other
+(docs/architecture.md, "Allowed imports").
 """
 from __future__ import annotations
 
@@ -15,8 +19,8 @@ from pathlib import Path
 
 from undercroft.errors import DeployError
 from undercroft.images.catalog import COMMON, REPO, ROOTFS, ROOTFS_RECIPE, ImageDef
+from undercroft.podman_cli import ULIMITS, PodmanCLI
 from undercroft.report import Reporter
-from undercroft.runtime.podman import GLOBAL_FLAGS, ULIMITS, Podman
 
 
 def _tail(path: Path, n: int = 30) -> str:
@@ -27,7 +31,7 @@ def _tail(path: Path, n: int = 30) -> str:
 
 
 class ImageBuilder:
-    def __init__(self, podman: Podman, reporter: Reporter, build_dir: Path, mirror: str,
+    def __init__(self, podman: PodmanCLI, reporter: Reporter, build_dir: Path, mirror: str,
                  parallel: int = 2):
         self.podman = podman
         self.reporter = reporter
@@ -100,8 +104,8 @@ class ImageBuilder:
             assert tar.stdout is not None  # stdout=PIPE
             try:
                 self.podman.writes.append("import rootfs")
-                self._run_logged([self.podman.binary, *GLOBAL_FLAGS, "import",
-                                  "--change", "ENV LANG=C.UTF-8", "-", img.ref],
+                self._run_logged(self.podman.cmd("import", "--change", "ENV LANG=C.UTF-8", "-",
+                                                  img.ref),
                                  log, "podman import of the rootfs", stdin=tar.stdout)
             finally:
                 tar.stdout.close()
@@ -125,11 +129,11 @@ class ImageBuilder:
             shutil.rmtree(ctx, ignore_errors=True)
 
     def _podman_build(self, img: ImageDef, parent: ImageDef, ctx: Path, log: Path) -> None:
-        self._run_logged([
-            self.podman.binary, *GLOBAL_FLAGS, "build", "--network=host", "--pull=never",
+        self._run_logged(self.podman.cmd(
+            "build", "--network=host", "--pull=never",
             *ULIMITS, "--build-arg", f"BASE={parent.ref}", "--build-arg", f"MIRROR={self.mirror}",
             "--label", f"undercroft.image={img.name}", "--label", f"undercroft.image-hash={img.tag}",
             "-t", img.ref, "-f", str(ctx / img.containerfile), str(ctx),
-        ], log, f"build of image {img.name}")
+        ), log, f"build of image {img.name}")
 
 

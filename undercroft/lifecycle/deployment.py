@@ -28,10 +28,11 @@ from undercroft.render.endpoints import EndpointMap
 from undercroft.render.parameters import (
     Resolved, check_role_parameters, definitions, enabled_services, resolve,
 )
-from undercroft.render.services import Rendered, Renderer, labels
+from undercroft.render.rendered import Rendered
+from undercroft.render.services import Renderer, labels
 from undercroft.report import Reporter
 from undercroft.images import recipe
-from undercroft.runtime import as_podman, hostpackages, hostprep
+from undercroft.runtime import as_podman, for_settings, hostpackages, hostprep
 from undercroft.runtime.executor import StepExecutor, UpdateExecutor
 from undercroft.runtime.protocol import Runtime
 from undercroft.state import records
@@ -264,6 +265,12 @@ def public_tls(settings: Settings, values: Mapping, services: list[str],
         names += [str(ip.get("ip_address", "")) for ip in values.get(fixed) or []
                   if isinstance(ip, dict)]
     return certificates.generated(settings.state.tls, [n for n in names if n], persist)
+
+
+def runtime_for(settings: Settings) -> Runtime:
+    """The runtime ``settings`` ask for: podman, or host processes (baremetal). The CLI
+    gets it here and hands it to the use-cases; it does not import runtime itself."""
+    return for_settings(settings)
 
 
 def compute_plan(dep: Deployment, runtime: Runtime) -> Plan:

@@ -10,7 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from undercroft.render.services import RenderedContainer
+from undercroft.render.rendered import RenderedContainer
 from undercroft.state import StateDir
 from undercroft.state.layout import PREVIOUS
 

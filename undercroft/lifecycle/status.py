@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Callable
 
 from undercroft.plan.model import INPUTS_LABEL, ObservedContainer
 from undercroft.runtime.protocol import Runtime
+
+if TYPE_CHECKING:  # pragma: no cover
+    from undercroft.lifecycle.deployment import Deployment
 
 
 @dataclass
@@ -86,6 +90,19 @@ def collect(runtime: Runtime, deployment: str, expected: dict[str, list[str]] | 
     for service, eps in (endpoints or {}).items():
         by_service.setdefault(service, ServiceStatus(service)).endpoints = list(eps)
     return list(by_service.values())
+
+
+def of_deployment(dep: "Deployment", runtime: Runtime,
+                  endpoints: Callable[[], dict[str, list[EndpointStatus]]] | None = None,
+                  ) -> list[ServiceStatus]:
+    """``status``: every container the deployment renders (missing ones too) and, if
+    ``endpoints`` is given and anything is deployed, its probed API endpoints."""
+    expected: dict[str, list[str]] = {}
+    for c in dep.rendered.containers:
+        expected.setdefault(c.desired.service, []).append(c.desired.name)
+    observed = runtime.containers(dep.settings.deployment_name)
+    probed = endpoints() if endpoints is not None and observed else {}
+    return collect(runtime, dep.settings.deployment_name, expected, probed, observed)
 
 
 def as_dict(statuses: list[ServiceStatus]) -> list[dict]:

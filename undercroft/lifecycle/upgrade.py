@@ -131,6 +131,12 @@ def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
     return record
 
 
+def has_containers(settings) -> bool:
+    """Whether podman runs containers of this deployment: ``upgrade`` of a containerized
+    undercloud is the minor update."""
+    return bool(Podman().containers(settings.deployment_name))
+
+
 def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
             init=None, etc: Path = Path("/etc")) -> dict:
     """``init``/``etc``: the host's init system and configuration (tests pass fakes).

@@ -11,13 +11,12 @@ file's directory (which its service user can already enter; /etc/undercroft may 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
+from undercroft.errors import ConfigError
 from undercroft.model.schema import ContainerTemplate, ServiceTemplate
 from undercroft.render import quoting
-
-if TYPE_CHECKING:  # pragma: no cover
-    from undercroft.render.services import Renderer, RenderedContainer, RenderedFile
+from undercroft.render.rendered import Generated, RenderedFile
 
 # Names come from templates (schema-checked identifiers); passwords only ever as quoted
 # literals (render/quoting.py), so no value can end a statement.
@@ -33,12 +32,9 @@ USER_CNF = "# the password of database user {user} (PyMySQL's read_default_file)
 NAMED = re.compile(r"read_default_file=(/[A-Za-z0-9_./-]+/db-([A-Za-z0-9_]+)\.cnf)")
 
 
-def client_files(files: Iterable["RenderedFile"], passwords: Mapping[str, str]) -> tuple["RenderedFile", ...]:
+def client_files(files: Iterable[RenderedFile], passwords: Mapping[str, str]) -> tuple[RenderedFile, ...]:
     """The client option files ``files`` name, each 0600 and owned like the first file
     that names it. ``passwords``: database user -> password."""
-    from undercroft.errors import ConfigError
-    from undercroft.render.services import RenderedFile
-
     out: dict[str, RenderedFile] = {}
     for f in files:
         for path, user in NAMED.findall(f.content):
@@ -52,26 +48,25 @@ def client_files(files: Iterable["RenderedFile"], passwords: Mapping[str, str]) 
     return tuple(out.values())
 
 
-def database_container(r: "Renderer", svc: ServiceTemplate, where: str) -> "RenderedContainer":
-    from undercroft.errors import ConfigError
-    from undercroft.render.services import RenderedFile
-
+def database_container(svc: ServiceTemplate, values: Mapping[str, Any], secret_names: set[str],
+                       where: str) -> Generated:
+    """``svc``'s ``<service>_db_create``: first (order 0) in its step-3 chain."""
     for db in svc.databases:
-        if db.password not in r.secret_names:
+        if db.password not in secret_names:
             raise ConfigError(f"{where}: databases {db.name}: password '{db.password}' "
                               f"is not a secret parameter")
     sql = "".join(DB_SQL.format(name=d.name, user=quoting.sql(d.user),
-                                password=quoting.sql(r.values[d.password]))
+                                password=quoting.sql(values[d.password]))
                   for d in svc.databases)
     # Named per service: on a baremetal host every db_create copies its files into the
     # same /etc, in parallel with the others.
     client, script = f"/etc/undercroft/{svc.name}-db-client.cnf", f"/etc/undercroft/{svc.name}-db-create.sql"
     files = (
-        RenderedFile(client, CLIENT_CNF.format(password=quoting.mycnf(r.values["MysqlRootPassword"]),
-                                               host=r.values["LocalIp"]), "root", "0600"),
+        RenderedFile(client, CLIENT_CNF.format(password=quoting.mycnf(values["MysqlRootPassword"]),
+                                               host=values["LocalIp"]), "root", "0600"),
         RenderedFile(script, sql, "root", "0600"),
     )
     tpl = ContainerTemplate(
         name=f"{svc.name}_db_create", oneshot=True, image="mariadb",
         command=f"mariadb --defaults-extra-file={client} < {script}")
-    return r.generated(svc, 3, 0, tpl, files, "mariadb")
+    return Generated(svc, 3, 0, tpl, files, "mariadb")

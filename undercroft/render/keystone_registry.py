@@ -8,18 +8,18 @@ service's endpoints and user.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import Any, Mapping
 
 from undercroft.errors import ConfigError
 from undercroft.model.schema import ContainerTemplate, ServiceTemplate
-
-if TYPE_CHECKING:  # pragma: no cover
-    from undercroft.render.services import RenderedContainer, Renderer
+from undercroft.render.endpoints import EndpointMap
+from undercroft.render.rendered import Generated, RenderedFile
 
 REGISTRY = "/etc/undercroft/keystone-registry.json"
 
 
-def registry(r: "Renderer", services: list[ServiceTemplate]) -> dict:
+def registry(services: list[ServiceTemplate], values: Mapping[str, Any], secret_names: set[str],
+             endpoints: EndpointMap) -> dict:
     users, entries, roles = [], [], set()
     for svc in services:
         reg = svc.keystone
@@ -28,26 +28,28 @@ def registry(r: "Renderer", services: list[ServiceTemplate]) -> dict:
         where = f"services/{svc.name}.yaml: keystone"
         roles.update(reg.create_roles)
         if reg.user:
-            if reg.password not in r.secret_names:
+            if reg.password not in secret_names:
                 raise ConfigError(f"{where}: password '{reg.password}' is not a secret parameter")
-            users.append({"name": reg.user, "password": r.values[reg.password], "roles": reg.roles})
+            users.append({"name": reg.user, "password": values[reg.password], "roles": reg.roles})
             roles.update(reg.roles)
         for e in reg.services:
             entries.append({"name": e.name, "type": e.type, "description": e.description,
-                            "endpoints": r.endpoints.urls(e)})
-    return {"auth_url": f"{r.values['KeystoneInternalUrl']}/v3", "region": r.values["KeystoneRegion"],
-            "admin_password": r.values["AdminPassword"], "projects": ["service"],
+                            "endpoints": endpoints.urls(e)})
+    return {"auth_url": f"{values['KeystoneInternalUrl']}/v3", "region": values["KeystoneRegion"],
+            "admin_password": values["AdminPassword"], "projects": ["service"],
             "roles": sorted(roles), "users": users, "services": entries}
 
 
-def registration_container(r: "Renderer", services: list[ServiceTemplate]) -> "RenderedContainer | None":
-    from undercroft.render.services import RenderedFile
-
+def registration_container(services: list[ServiceTemplate], values: Mapping[str, Any],
+                           secret_names: set[str], endpoints: EndpointMap) -> Generated | None:
+    """keystone's ``keystone_register``, last (order 99) in its step-3 chain; None without
+    keystone or without any ``keystone:`` block."""
     keystone = next((s for s in services if s.name == "keystone"), None)
     if keystone is None or not any(s.keystone for s in services):
         return None
-    content = json.dumps(registry(r, services), indent=2, sort_keys=True) + "\n"
+    content = json.dumps(registry(services, values, secret_names, endpoints), indent=2,
+                         sort_keys=True) + "\n"
     files = (RenderedFile(REGISTRY, content, "root", "0600"),)
     tpl = ContainerTemplate(name="keystone_register", oneshot=True,
                             command=f"undercroft-keystone-register {REGISTRY}")
-    return r.generated(keystone, 3, 99, tpl, files, "keystone")
+    return Generated(keystone, 3, 99, tpl, files, "keystone")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import posixpath
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -26,35 +25,9 @@ from undercroft.render import quoting
 from undercroft.render.databases import client_files, database_container
 from undercroft.render.endpoints import EndpointMap
 from undercroft.render.keystone_registry import registration_container
+from undercroft.render.rendered import Generated, Rendered, RenderedContainer, RenderedFile
 
 CONFIG_MOUNT = "/var/lib/undercroft/config"
-
-
-@dataclass(frozen=True)
-class RenderedFile:
-    dest: str
-    content: str
-    owner: str
-    mode: str
-
-
-@dataclass(frozen=True)
-class RenderedContainer:
-    desired: DesiredContainer
-    config_dir: Path
-    config_json: dict
-    files: tuple[RenderedFile, ...]
-    secret_files: dict[str, str] = field(default_factory=dict)  # relpath -> value
-
-
-@dataclass(frozen=True)
-class Rendered:
-    containers: tuple[RenderedContainer, ...]
-    host_dirs: tuple[tuple[str, str], ...]  # (path, mode)
-
-    @property
-    def desired(self) -> list[DesiredContainer]:
-        return [c.desired for c in self.containers]
 
 
 def in_place(volume: str, roots) -> str:
@@ -141,15 +114,17 @@ class Renderer:
                 for order, tpl in enumerate(chain):
                     containers.append(self.container(svc, step, order + 1, tpl, files, where))
             if svc.databases:
-                containers.append(database_container(self, svc, where))
-        register = registration_container(self, services)
+                containers.append(self.generated(
+                    database_container(svc, self.values, self.secret_names, where)))
+        register = registration_container(services, self.values, self.secret_names,
+                                          self.endpoints)
         if register is not None:
-            containers.append(register)
+            containers.append(self.generated(register))
         return Rendered(tuple(containers), tuple(host_dirs))
 
-    def generated(self, svc: ServiceTemplate, step: int, order: int, tpl: ContainerTemplate,
-                  files: tuple[RenderedFile, ...], image: str) -> RenderedContainer:
+    def generated(self, g: Generated) -> RenderedContainer:
         """A container the renderer adds on a service's behalf (db create, registration)."""
+        svc, tpl, files = g.service, g.template, g.files
         where = f"services/{svc.name}.yaml (generated {tpl.name})"
         name = self.container_name(tpl.name)
         config_dir = self.settings.state.config(name)
@@ -157,8 +132,9 @@ class Renderer:
                        "config_files": [{"dest": f.dest, "owner": f.owner, "mode": f.mode} for f in files],
                        "permissions": [], "secret_env": {}}
         spec = self.spec(tpl, config_dir, name, where)
-        return self._assemble(name, svc.name, step, order, True, self.image_ref(image, where),
-                              spec, config_dir, config_json, files, {})
+        return self._assemble(name, svc.name, g.step, g.order, True,
+                              self.image_ref(g.image, where), spec, config_dir, config_json,
+                              files, {})
 
     def in_release(self, releases: Sequence[str]) -> bool:
         """Whether a container or file listed for ``releases`` belongs to this release."""

@@ -1,4 +1,4 @@
-"""Runtimes execute plans: podman (default) and host (baremetal); ansible comes later.
+"""Runtimes execute plans on this host: podman (default) and host processes (baremetal).
 
 Both implement ``runtime.protocol.Runtime``, the verbs the step executor and the
 lifecycle use (launch, wait, healthcheck, inspect, start, stop, remove, containers, ...),

@@ -1,9 +1,10 @@
 """Baremetal host prep: the services' Debian packages and helper scripts on the host.
 
-What gets installed is what the images would contain (images/recipe.py reads their
-Containerfiles), plus supervisor to run the long-running processes. Maintainer
-scripts must not start anything: like the image builds, the install runs the base
-image's ``undercroft-apt-install`` (debconf answers: no database setup, no endpoint
+What gets installed is what the images would contain, plus supervisor to run the
+long-running processes. images/recipe.py reads that from their Containerfiles and
+lifecycle hands it in (``WhatToInstall``): runtime and images import neither each other.
+Maintainer scripts must not start anything: like the image builds, the install runs the
+base image's ``undercroft-apt-install`` (debconf answers: no database setup, no endpoint
 registration) under a ``/usr/sbin/policy-rc.d`` that exits 101. That file is created
 only if the host has none, and removed again afterwards; both are reported.
 """
@@ -15,9 +16,9 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Protocol
 
 from undercroft.errors import DeployError
-from undercroft.images.recipe import HostRecipe
 from undercroft.model.loader import TEMPLATES
 from undercroft.report import Reporter
 from undercroft.runtime.systemd_units import UNIT_DIR, systemd_is_pid1
@@ -29,6 +30,12 @@ POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 HOST_ONLY = ["supervisor", "iproute2"]  # the process manager, and ip netns exec
 # general-purpose tools an image installs that the host keeps using after an upgrade
 KEEP_ON_CLEANUP = {"sudo", "iptables", "iproute2", "dnsmasq-base", "procps", "ca-certificates"}
+
+
+class WhatToInstall(Protocol):
+    """The packages and helper files to put on the host (``images.recipe.HostRecipe``)."""
+    packages: list[str]
+    files: list[tuple[Path, str]]  # (source, destination path)
 
 
 def missing_packages(packages: list[str]) -> list[str]:
@@ -54,7 +61,7 @@ def no_service_starts(reporter: Reporter):
             reporter.line("ok", "policy-rc.d", f"removed {POLICY_RC_D}")
 
 
-def install(recipe: HostRecipe, state: StateDir, reporter: Reporter) -> None:
+def install(recipe: WhatToInstall, state: StateDir, reporter: Reporter) -> None:
     """Packages and helper files; where systemd is PID 1 the distro's own units of the
     services are masked (mask_distro_units)."""
     packages = recipe.packages + [p for p in HOST_ONLY if p not in recipe.packages]

@@ -1,26 +1,17 @@
-"""Thin wrapper over the podman CLI with the flags that work on this kind of host.
+"""The container runtime: podman's container verbs over the shared podman command line.
 
-runc (crun fails on cgroups v1), cgroupfs (no systemd as PID 1), file events, and explicit
-nofile/nproc ulimits (runc refuses to start containers without them). Every state-changing
-call is counted in ``writes`` so idempotency can be asserted.
-
-``Podman`` implements ``runtime.protocol.Runtime``; ``image_refs`` and ``cmd`` are its
-own (images, and podman's command line for ``logs -f`` and ``exec``).
+``Podman`` implements ``runtime.protocol.Runtime``; ``image_refs`` and ``cmd`` (from
+``undercroft.podman_cli``, with the host flags and the write counting) are its own
+(images, and podman's command line for ``logs -f`` and ``exec``).
 """
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from typing import Mapping, Sequence
 
 from undercroft.errors import DeployError
 from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer
-
-GLOBAL_FLAGS = ("--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file")
-ULIMITS = ("--ulimit", "nofile=16384:16384", "--ulimit", "nproc=8192:8192")
-WRITE_VERBS = {"run", "create", "start", "stop", "rm", "restart", "build", "import", "rmi", "tag",
-               "rename"}
+from undercroft.podman_cli import ULIMITS, PodmanCLI
 
 
 def _health(status: str) -> str:
@@ -66,32 +57,8 @@ def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
     return args
 
 
-class Podman:
-    def __init__(self, binary: str = "podman"):
-        self.binary = binary
-        self.writes: list[str] = []
-
-    def available(self) -> bool:
-        return shutil.which(self.binary) is not None
-
-    def cmd(self, *args: str) -> list[str]:
-        return [self.binary, *GLOBAL_FLAGS, *args]
-
-    def call(self, *args: str, check: bool = True, timeout: float | None = None,
-             input: str | None = None) -> subprocess.CompletedProcess:
-        if args and args[0] in WRITE_VERBS:
-            self.writes.append(" ".join(args[:2]))
-        try:
-            proc = subprocess.run(self.cmd(*args), capture_output=True, text=True,
-                                  timeout=timeout, input=input)
-        except FileNotFoundError:
-            raise DeployError("podman is not installed",
-                              hint="run 'make deploy' or scripts/host-deps.sh to install it")
-        if check and proc.returncode != 0:
-            err = [ln for ln in proc.stderr.strip().splitlines() if "systemd" not in ln]
-            raise DeployError(f"podman {args[0]} failed (exit {proc.returncode})",
-                              detail="\n".join(err[-15:]))
-        return proc
+class Podman(PodmanCLI):
+    """Containers, driven through the verbs the step executor and the lifecycle use."""
 
     # --- observation (read-only) -------------------------------------------------------
     def containers(self, deployment: str) -> list[ObservedContainer]:
@@ -104,12 +71,6 @@ class Podman:
                 exit_code=int(c.get("ExitCode") or 0), health=_health(c.get("Status", "")),
                 started_at=max(int(c.get("StartedAt") or 0), 0), image=c.get("Image", "")))
         return result
-
-    def image_refs(self, repository: str) -> set[str]:
-        """Every ``name:tag`` under ``repository`` in one call (no per-image lookups)."""
-        out = self.call("images", "--format", "json", "--filter",
-                        f"reference={repository}/*").stdout
-        return {n for img in json.loads(out or "[]") for n in (img.get("Names") or [])}
 
     def logs_tail(self, name: str, lines: int = 30) -> str:
         proc = self.call("logs", "--tail", str(lines), name, check=False)

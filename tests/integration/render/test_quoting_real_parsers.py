@@ -16,10 +16,10 @@ import pytest
 from undercroft.images import catalog
 from undercroft.images.builder import ImageBuilder
 from undercroft.model.loader import TEMPLATES
+from undercroft.podman_cli import ULIMITS
 from undercroft.render import quoting
 from undercroft.render.databases import DB_SQL
 from undercroft.report import Reporter
-from undercroft.runtime.podman import ULIMITS
 from tests.integration.conftest import BUILD_DIR, MIRROR
 
 SEED = random.randrange(1 << 30)

@@ -10,7 +10,8 @@ from undercroft.lifecycle.materialize import write_config_dir
 from undercroft.plan import make_plan
 from undercroft.plan.hashing import digest
 from undercroft.plan.model import DesiredContainer
-from undercroft.render.services import CONFIG_MOUNT, RenderedContainer, RenderedFile, labels
+from undercroft.render.rendered import RenderedContainer, RenderedFile
+from undercroft.render.services import CONFIG_MOUNT, labels
 from undercroft.report import Reporter
 from undercroft.runtime.executor import StepExecutor
 from tests.integration.conftest import DEPLOYMENT

@@ -47,7 +47,7 @@ def test_config_show_bad_file_is_one_line(tmp_path, capsys):
 def fake_install(monkeypatch):
     calls = []
     monkeypatch.setattr(deployment, "install", lambda dep, *a, **k: calls.append(dep))
-    monkeypatch.setattr("undercroft.runtime.for_settings", lambda settings: None)
+    monkeypatch.setattr(deployment, "runtime_for", lambda settings: None)
     monkeypatch.setattr("os.geteuid", lambda: 0)
     return calls
 

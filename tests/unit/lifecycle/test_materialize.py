@@ -8,7 +8,7 @@ import yaml
 
 from undercroft.lifecycle import credentials
 from undercroft.lifecycle.materialize import remove_config_dir, write_config_dir
-from undercroft.render.services import RenderedContainer, RenderedFile
+from undercroft.render.rendered import RenderedContainer, RenderedFile
 from undercroft.state import StateDir
 
 from ..fakes import desired

@@ -1,5 +1,7 @@
-"""status.collect against FakePodman."""
+"""status.collect and status.of_deployment against FakePodman."""
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 from undercroft.lifecycle import status
 
@@ -46,3 +48,23 @@ def test_endpoints_and_restarts_count_towards_health():
     d = status.as_dict([s])[0]
     assert d["endpoints"] == [{"interface": "public", "url": "https://192.168.24.2:13292",
                                "result": "ConnectionRefusedError", "reachable": False}]
+
+
+def test_of_deployment_adds_missing_containers_and_probes_only_a_deployed_one():
+    rendered = SimpleNamespace(containers=[
+        SimpleNamespace(desired=desired("memcached", "memcached", 2)),
+        SimpleNamespace(desired=desired("rabbitmq", "rabbitmq", 2))])
+    dep = SimpleNamespace(rendered=rendered, settings=SimpleNamespace(deployment_name="undercloud"))
+    probed = []
+
+    def endpoints():
+        probed.append(True)
+        return {}
+
+    assert status.of_deployment(dep, FakePodman(), endpoints)[0].containers[0].health == "missing"
+    assert probed == []  # nothing deployed: no endpoint can answer
+    up = FakePodman(observed=[observed_like(desired("memcached", "memcached", 2))])
+    result = status.of_deployment(dep, up, endpoints)
+    assert probed == [True]
+    assert [(s.service, [c.health for c in s.containers]) for s in result] == [
+        ("memcached", ["healthy"]), ("rabbitmq", ["missing"])]

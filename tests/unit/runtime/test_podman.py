@@ -8,8 +8,9 @@ import subprocess
 import pytest
 
 from undercroft.errors import DeployError
-from undercroft.runtime import podman as podman_mod
-from undercroft.runtime.podman import GLOBAL_FLAGS, ULIMITS, Podman
+from undercroft import podman_cli
+from undercroft.podman_cli import GLOBAL_FLAGS, ULIMITS
+from undercroft.runtime.podman import Podman
 
 from ..fakes import FakePodman
 
@@ -36,7 +37,7 @@ def runs(monkeypatch):
         rc, out, err = answers.pop(0) if answers else (0, "", "")
         return subprocess.CompletedProcess(argv, rc, out, err)
 
-    monkeypatch.setattr(podman_mod.subprocess, "run", fake_run)
+    monkeypatch.setattr(podman_cli.subprocess, "run", fake_run)
     return calls, answers
 
 
@@ -109,7 +110,7 @@ def test_failed_write_is_a_deploy_error_without_systemd_noise(runs):
 def test_missing_binary(monkeypatch):
     def boom(*a, **k):
         raise FileNotFoundError("podman")
-    monkeypatch.setattr(podman_mod.subprocess, "run", boom)
+    monkeypatch.setattr(podman_cli.subprocess, "run", boom)
     with pytest.raises(DeployError, match="podman is not installed"):
         Podman().containers("x")
 

@@ -37,7 +37,7 @@ from undercroft.errors import ConfigError
 from undercroft.fileio import write_atomic
 from undercroft.lifecycle import deployment
 from undercroft.model.loader import TEMPLATES, load_roles
-from undercroft.runtime.ansible.inventory import Host, ansible_inventory, hosts_by_role
+from undercroft.lifecycle.multihost.inventory import Host, ansible_inventory, hosts_by_role
 
 FILES = Path(__file__).resolve().parent / "files"
 DEFAULT_DIR = "/var/lib/undercroft-ansible"  # undercroft_dir on a host unless set

@@ -5,8 +5,8 @@ import os
 import subprocess
 
 from undercroft.errors import DeployError
-from undercroft.runtime.ansible.export import Exported
-from undercroft.runtime.ansible.inventory import BIN
+from undercroft.lifecycle.multihost.export import Exported
+from undercroft.lifecycle.multihost.inventory import BIN
 
 
 def run_playbook(exported: Exported) -> None:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from undercroft.errors import ConfigError
-from undercroft.runtime.ansible import export
+from undercroft.lifecycle.multihost import export
 
 from ..conftest import conf_text
 
