@@ -3,20 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from undercroft.config import loader, releases, validations as v
-from undercroft.config.translate import translate
+from undercroft.config import releases, validations as v
 from undercroft.errors import ConfigError
 from undercroft.images import catalog
+from tests.unit.config.test_validations import HOST, load
 
-HOST = "[DEFAULT]\nundercloud_hostname = undercloud.example.com\n"
 MIRROR = "http://deb.debian.org/debian"
-
-
-def load(tmp_path, text):
-    p = tmp_path / "undercloud.conf"
-    p.write_text(text)
-    uc = loader.load(p)
-    return uc, translate(uc)
 
 
 def test_each_release_builds_every_image_from_its_own_suite_with_its_own_tags():
