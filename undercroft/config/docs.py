@@ -11,7 +11,7 @@ from pathlib import Path
 from oslo_config import cfg
 
 from undercroft.config import differences as param_differences
-from undercroft.config import hardware, migrate, options, translate
+from undercroft.config import hardware, migrate, options, releases, translate
 
 REFERENCE = "undercloud-conf.md"
 MIGRATION = "migration.md"
@@ -193,23 +193,42 @@ def differences() -> list[str]:
             "what leaving it out gives. ironic.conf's `enabled_*` options are those lists, "
             "except:", "",
             "| parameter | ironic.conf | when | why |", "|---|---|---|---|"]
+    # one row per rule; a rule several parameters share (the same change, condition and
+    # reason) is one row naming them all
+    rows: dict[tuple[str, str, str], list[str]] = {}
     for d in hardware.DIFFERENCES:
-        what = f"adds `{d.name}`" if d.added else f"leaves out `{d.name}`"
-        out.append(f"| `{d.parameter}` | {what} | {_cell(d.when)} | {_cell(d.why)}. |")
+        what = (f"adds `{d.name}`" if d.added else
+                f"replaces `{d.name}` with `{d.replacement}`" if d.replacement else
+                f"leaves out `{d.name}`")
+        rows.setdefault((what, d.condition, d.why), []).append(d.parameter)
+    for (what, when, why), params in rows.items():
+        cell = ", ".join(f"`{p}`" for p in params)
+        out.append(f"| {cell} | {what} | {_cell(when)} | {_cell(why)}. |")
     out += ["",
             "- `enabled_inspect_interfaces` has no tripleoclient parameter in Rocky: "
             "`inspector,no-inspect` (tripleo-heat-templates' default), plus `fake` with "
             "`fake-hardware`. `default_deploy_interface = direct` (when `direct` is "
             "enabled); every other default is ironic's own: the first interface of the "
-            "node's hardware type that is enabled.",
-            "- The `idrac` management, power, RAID and vendor interfaces tripleoclient "
-            "enables are kept: this ironic still has them (deprecated aliases of "
-            "`idrac-wsman`; ironic logs a deprecation warning when it starts).",
+            "node's hardware type that is enabled (`enabled_bios_interfaces` and, on "
+            "Epoxy, `enabled_firmware_interfaces` are ironic's defaults too).",
+            "- With `release = zed`, the `idrac` management, power, RAID and vendor "
+            "interfaces tripleoclient enables are kept: Zed's ironic still has them "
+            "(deprecated aliases of `idrac-wsman`; ironic logs a deprecation warning when "
+            "it starts). With `release = epoxy`, `idrac-redfish` replaces them (above).",
             "- Hardware types with which ironic-conductor would not start are refused "
             "(tripleoclient accepts them; ironic would fail only when it starts):", "",
-            "| hardware type | why |", "|---|---|"]
-    for name, why in translate.UNSERVED_HARDWARE_TYPES.items():
-        out.append(f"| `{name}` | {_cell(why)}. |")
+            "| hardware type | release | why |", "|---|---|---|"]
+    refused = {r: translate.unserved_hardware_types(r) for r in releases.SUITES}
+    names = list(translate.UNSERVED_HARDWARE_TYPES)
+    names += [n for r in refused.values() for n in r if n not in names]
+    for name in names:
+        by_reason: dict[str, list[str]] = {}
+        for release, reasons in refused.items():
+            if name in reasons:
+                by_reason.setdefault(reasons[name], []).append(release)
+        for why, on in by_reason.items():
+            where = "any" if len(on) == len(releases.SUITES) else ", ".join(on)
+            out.append(f"| `{name}` | {where} | {_cell(why)}. |")
     return out + [""]
 
 

@@ -7,16 +7,20 @@ documented default written out gives exactly what leaving it out gives.
 
 Those parameters name Rocky's ironic interfaces. The ironic of Undercroft's images
 (Debian's packages, Zed and later) no longer has some of them, and one Rocky option no
-longer exists: ``ironic_conf`` is what ironic.conf enables for given parameter values,
-and ``DIFFERENCES`` says why each name it leaves out or adds differs from the
-parameter. The parameters themselves stay tripleoclient's; ``config show`` marks each
-parameter whose ironic.conf list differs (``differences``), and
-docs/undercloud-conf.md lists the rules (generated from ``DIFFERENCES``).
+longer exists: ``ironic_conf`` is what ironic.conf enables for given parameter values on
+a release ([undercroft] release, the ``OpenStackRelease`` parameter), and
+``DIFFERENCES`` says why each name it leaves out, adds or replaces differs from the
+parameter, and on which releases. The parameters themselves stay tripleoclient's
+whatever the release; ``config show`` marks each parameter whose ironic.conf list
+differs (``differences``), and docs/undercloud-conf.md lists the rules (generated from
+``DIFFERENCES``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
+
+from undercroft.config import releases as known_releases
 
 # --- tripleoclient (stable/rocky, tripleoclient/v1/undercloud_config.py) -------------------
 
@@ -77,11 +81,66 @@ class Difference:
     """One rule by which ironic.conf's list differs from the tripleoclient parameter."""
 
     parameter: str
-    name: str      # the interface left out or added
-    added: bool    # True: ironic.conf adds it; False: leaves it out
-    when: str      # the condition, for the docs
+    name: str      # the interface left out, added, or replaced
+    added: bool    # True: ironic.conf adds it; False: leaves it out (or replaces it)
+    when: str      # the condition, for the docs ("always": on every release it applies to)
     short: str     # the reason in a few words, for config show
     why: str       # the reason, for the docs
+    releases: tuple[str, ...] = tuple(known_releases.SUITES)  # the releases it applies to
+    replacement: str | None = None  # left out: the interface ironic.conf enables instead
+
+    def applies_to(self, release: str) -> bool:
+        return release in self.releases
+
+    @property
+    def condition(self) -> str:
+        """``when`` with the releases, for the docs."""
+        if set(self.releases) == set(known_releases.SUITES):
+            return self.when
+        on = "release = " + " or ".join(self.releases)
+        return on if self.when == "always" else f"{on}, {self.when}"
+
+    @property
+    def change(self) -> str:
+        if self.added:
+            return f"adds {self.name}"
+        if self.replacement:
+            return f"replaces {self.name} with {self.replacement}"
+        return f"leaves out {self.name}"
+
+
+# Epoxy's ironic (29.0) lacks what ironic 26.0 (2024.2) removed: the iDRAC WS-Man
+# interfaces, idrac-wsman and their idrac aliases (tripleoclient's rules enable idrac for
+# the idrac type; idrac-redfish remains), and the xclarity and ibmc hardware types with
+# their interfaces. Ironic's release notes: remove-deprecated-idrac-wsman-c31861acd8742eb9,
+# remove-xclarity-hardware-type-aa1a26bcbb5b9670, remove-deprecated-ibmc-driver-0c90817d8ad0ccc4.
+_NO_WSMAN = ("ironic 26.0 (2024.2) removed the iDRAC WS-Man interfaces, idrac-wsman and "
+             "their idrac aliases: the idrac hardware type speaks Redfish, through "
+             "idrac-redfish (its nodes' driver_info takes the redfish_* fields); an enabled "
+             "interface ironic lacks stops ironic-conductor from starting")
+_GONE_TYPE = ("ironic 26.0 (2024.2) removed the {type} hardware type and its interfaces; an "
+              "enabled interface ironic lacks stops ironic-conductor from starting. The "
+              "{type} type itself is refused on this release (use redfish)")
+_EPOXY = ("epoxy",)
+# parameter -> the interfaces ironic removed that tripleoclient's rules (or a parameter an
+# environment file sets) may name: the replacement, or None (left out)
+_TO_REDFISH: dict[str, str | None] = {"idrac": "idrac-redfish", "idrac-wsman": "idrac-redfish"}
+_REMOVED_IN_EPOXY: dict[str, dict[str, str | None]] = {
+    "IronicEnabledManagementInterfaces": {**_TO_REDFISH, "xclarity": None, "ibmc": None},
+    "IronicEnabledPowerInterfaces": {**_TO_REDFISH, "xclarity": None, "ibmc": None},
+    "IronicEnabledRaidInterfaces": {**_TO_REDFISH, "ibmc": None},
+    "IronicEnabledVendorInterfaces": {**_TO_REDFISH, "ibmc": None},
+}
+
+
+def _removed_in_epoxy(parameter: str, name: str, replacement: str | None) -> Difference:
+    if replacement:
+        return Difference(parameter, name, False, "always",
+                          f"ironic 2024.2+ has no {name} interface, {replacement} replaces it",
+                          _NO_WSMAN, _EPOXY, replacement)
+    return Difference(parameter, name, False, "always",
+                      f"ironic 2024.2+ has no {name} hardware type nor its interfaces",
+                      _GONE_TYPE.format(type=name), _EPOXY)
 
 
 DIFFERENCES = (
@@ -106,6 +165,9 @@ DIFFERENCES = (
                "ipxe_enabled for ilo nodes",
                "the same for ilo nodes: ilo-pxe no longer boots through iPXE, ilo-ipxe does "
                "(and ilo nodes then use it by default)"),
+    *(_removed_in_epoxy(parameter, name, replacement)
+      for parameter, names in _REMOVED_IN_EPOXY.items()
+      for name, replacement in names.items()),
 )
 
 # interface type -> parameter (the ironic.conf option is enabled_<type>_interfaces)
@@ -128,14 +190,19 @@ def _unique(names: Iterable[str]) -> list[str]:
 
 
 def ironic_conf(hardware_types: list[str], ipxe_enabled: bool = True,
+                release: str = known_releases.DEFAULT,
                 **interfaces: list[str]) -> dict[str, list[str]]:
-    """What ironic.conf enables: ``hardware_types`` and ``enabled_<type>_interfaces`` for
-    boot, deploy, inspect, management, power, raid and vendor.
+    """What ironic.conf enables on ``release``: ``hardware_types`` and
+    ``enabled_<type>_interfaces`` for boot, deploy, inspect, management, power, raid and
+    vendor.
 
     ``interfaces``: the parameters' lists by interface type (``boot=[...]``); a list left
     out or empty is derived from the hardware types by tripleoclient's rules. Then the
-    ``DIFFERENCES`` apply, and nothing else changes.
+    ``DIFFERENCES`` that apply to ``release`` apply, and nothing else changes.
     """
+    if release not in known_releases.SUITES:
+        raise ValueError(f"unknown release {release!r} "
+                         f"(known: {', '.join(known_releases.SUITES)})")
     derived = parameters(hardware_types)
     lists = {t: list(interfaces.get(t) or derived[p]) for t, p in INTERFACE_PARAMETERS.items()}
     boot = lists["boot"]
@@ -143,7 +210,13 @@ def ironic_conf(hardware_types: list[str], ipxe_enabled: bool = True,
         boot.append("ipxe")
     if ipxe_enabled and "ilo-pxe" in boot:
         boot.append("ilo-ipxe")
-    lists["deploy"] = [d for d in lists["deploy"] if d != "iscsi"] + ["ramdisk"]
+    lists["deploy"].append("ramdisk")
+    # the interfaces this release's ironic no longer has: left out, or replaced in place
+    for kind, param in INTERFACE_PARAMETERS.items():
+        gone = {d.name: d.replacement for d in DIFFERENCES
+                if d.parameter == param and not d.added and d.applies_to(release)}
+        kept = [gone.get(n, n) for n in lists[kind]]
+        lists[kind] = [n for n in kept if n]
     # not a tripleoclient parameter: tripleo-heat-templates' default, and fake-hardware's own
     lists["inspect"] = ["inspector", "no-inspect"] + (
         ["fake"] if "fake-hardware" in hardware_types else [])
@@ -152,10 +225,15 @@ def ironic_conf(hardware_types: list[str], ipxe_enabled: bool = True,
     return out
 
 
+def release_of(values: Mapping[str, Any]) -> str:
+    """The release resolved parameter values are for (``OpenStackRelease``)."""
+    return str(values.get("OpenStackRelease") or known_releases.DEFAULT)
+
+
 def from_parameters(values: Mapping[str, Any]) -> dict[str, list[str]]:
-    """``ironic_conf`` of resolved parameter values."""
+    """``ironic_conf`` of resolved parameter values, on their ``OpenStackRelease``."""
     return ironic_conf(list(values.get("IronicEnabledHardwareTypes") or []),
-                       bool(values.get("IronicIPXEEnabled", True)),
+                       bool(values.get("IronicIPXEEnabled", True)), release_of(values),
                        **{t: list(values.get(p) or []) for t, p in INTERFACE_PARAMETERS.items()})
 
 
@@ -163,6 +241,7 @@ def differences(values: Mapping[str, Any]) -> dict[str, str]:
     """Parameter -> what ironic.conf enables instead, and why (for ``config show``); only
     parameters whose list ironic.conf changes."""
     conf = from_parameters(values)
+    release = release_of(values)
     notes: dict[str, str] = {}
     for iface, param in INTERFACE_PARAMETERS.items():
         given = list(values.get(param) or [])
@@ -171,12 +250,12 @@ def differences(values: Mapping[str, Any]) -> dict[str, str]:
         rendered = conf[iface]
         changes = []
         for d in DIFFERENCES:
-            if d.parameter != param:
+            if d.parameter != param or not d.applies_to(release):
                 continue
             if d.added and d.name in rendered and d.name not in given:
-                changes.append(f"adds {d.name} ({d.short})")
+                changes.append(f"{d.change} ({d.short})")
             elif not d.added and d.name in given and d.name not in rendered:
-                changes.append(f"leaves out {d.name} ({d.short})")
+                changes.append(f"{d.change} ({d.short})")
         if changes:
             notes[param] = (f"deliberate difference: ironic.conf enables {','.join(rendered)}: "
                             + ", ".join(changes) + "; see docs/undercloud-conf.md")

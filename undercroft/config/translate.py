@@ -371,8 +371,9 @@ HARDWARE_TYPES = ("fake-hardware", "ibmc", "idrac", "ilo", "ilo5", "intel-ipmi",
                   "staging-iboot", "staging-libvirt", "staging-ovirt", "staging-wol")
 _STAGING = ("an ironic-staging-drivers type; the ironic image does not carry "
             "ironic-staging-drivers, and ironic-conductor would not start")
-# Types with which ironic-conductor would not start (checked against the ironic image):
-# why, and what to use instead.
+# Types with which ironic-conductor would not start, on every release (checked against the
+# ironic images; REMOVED_HARDWARE_TYPES gives a release's own reason): why, and what to use
+# instead.
 UNSERVED_HARDWARE_TYPES = {
     "ibmc": "ironic-conductor would not start: tripleoclient's rules enable no ibmc "
             "interfaces, and the ironic image lacks python-ibmcclient",
@@ -385,33 +386,60 @@ UNSERVED_HARDWARE_TYPES = {
     **{t: "ironic no longer has the Cisco UCS hardware types; use 'ipmi' or 'redfish'"
        for t in ("cisco-ucs-managed", "cisco-ucs-standalone")},
 }
+# Release -> the types its ironic no longer has, beyond UNSERVED_HARDWARE_TYPES: why, and
+# what to do. ironic 26.0 (2024.2) removed xclarity and ibmc (config/hardware.py leaves
+# their interfaces out of ironic.conf on these releases).
+REMOVED_HARDWARE_TYPES: dict[str, dict[str, str]] = {
+    "epoxy": {
+        "xclarity": "ironic 29 (release = epoxy) has no xclarity hardware type (ironic 26.0, "
+                    "2024.2, removed it); use 'redfish', which the Lenovo XClarity "
+                    "Controller speaks, or keep release = zed",
+        "ibmc": "ironic 29 (release = epoxy) has no ibmc hardware type (ironic 26.0, 2024.2, "
+                "removed it); use 'redfish', which the Huawei iBMC speaks (release = zed "
+                "refuses ibmc too: its image lacks python-ibmcclient)",
+    },
+}
+# The types usable on the default release (Zed); usable_hardware_types(release) for another.
 USABLE_HARDWARE_TYPES = tuple(t for t in HARDWARE_TYPES if t not in UNSERVED_HARDWARE_TYPES)
 
 
-def check_hardware_types(uc: UndercloudConf, problems: Problems) -> None:
-    """Every hardware type a name ironic knows, with which it starts; a retired classic
-    driver name gets its replacement (ironic would only fail when it starts)."""
+def unserved_hardware_types(release: str) -> dict[str, str]:
+    """The types ironic-conductor would not start with on ``release``, and why."""
+    return {**UNSERVED_HARDWARE_TYPES, **REMOVED_HARDWARE_TYPES.get(release, {})}
+
+
+def usable_hardware_types(release: str) -> tuple[str, ...]:
+    unserved = unserved_hardware_types(release)
+    return tuple(t for t in HARDWARE_TYPES if t not in unserved)
+
+
+def check_hardware_types(uc: UndercloudConf, problems: Problems,
+                         release: str = releases.DEFAULT) -> None:
+    """Every hardware type a name ironic knows, with which it starts on ``release``; a
+    retired classic driver name gets its replacement (ironic would only fail when it
+    starts)."""
     from undercroft.config.migrate import DRIVER_TYPES
 
+    usable, unserved = usable_hardware_types(release), unserved_hardware_types(release)
     chosen = [("enabled_hardware_types", t) for t in uc.get("enabled_hardware_types")]
     if uc.get("enable_node_discovery"):
         chosen.append(("discovery_default_driver", uc.get("discovery_default_driver")))
     for option, value in chosen:
-        if value in USABLE_HARDWARE_TYPES:
+        if value in usable:
             continue
         where = uc.line_of("DEFAULT", option)
-        if value in UNSERVED_HARDWARE_TYPES:
-            problems.append(f"{where}: {option}: '{value}': {UNSERVED_HARDWARE_TYPES[value]}")
+        if value in unserved:
+            problems.append(f"{where}: {option}: '{value}': {unserved[value]}")
         elif value in DRIVER_TYPES:
             new = DRIVER_TYPES[value]
             problems.append(f"{where}: {option}: '{value}' is a classic driver ironic no longer "
                             f"has; " + (f"use the hardware type '{new}'" if new else
                                         "it has no replacement; remove it"))
         else:
-            hint = difflib.get_close_matches(value, USABLE_HARDWARE_TYPES, n=1)
+            hint = difflib.get_close_matches(value, usable, n=1)
             problems.append(f"{where}: {option}: unknown hardware type '{value}'"
                             + (f"; did you mean '{hint[0]}'?" if hint else "")
-                            + f" (known: {', '.join(USABLE_HARDWARE_TYPES)})")
+                            + f" (known: {', '.join(usable)})")
 
 
 def hardware(uc: UndercloudConf) -> dict[str, list[str]]:
@@ -482,7 +510,8 @@ def translate(uc: UndercloudConf) -> Translated:
     env_files = _hieradata(uc, problems, warnings) + _env_files(uc, problems)
     roles_file = _roles_file(uc, problems)
     pem = _pem(uc, problems) if tls_mode(uc) == "certificate" else None
-    check_hardware_types(uc, problems)
+    release = _release(uc)
+    check_hardware_types(uc, problems, release)
     problems.raise_if_any()
 
     hostname = uc.get("undercloud_hostname") or host_fqdn()
@@ -494,7 +523,7 @@ def translate(uc: UndercloudConf) -> Translated:
         env_files=tuple(env_files), local_ip=str(iface.ip),
         local_prefix=iface.network.prefixlen, local_interface=uc.get("local_interface"),
         baremetal=bool(uc.get("baremetal", "undercroft")), role=uc.get("role", "undercroft"),
-        release=_release(uc),
+        release=release,
     )
     params: dict[str, object] = {}
     sources: dict[str, str] = {}

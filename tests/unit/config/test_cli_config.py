@@ -117,3 +117,19 @@ def test_config_show_keeps_tripleoclients_ironic_lists_and_marks_the_differences
     assert boot["Value"] == ["ilo-pxe", "pxe"]
     assert "ironic.conf enables ilo-pxe,pxe,ipxe,ilo-ipxe: adds ipxe (" in boot["Source"]
     assert "deliberate difference" not in rows["IronicEnabledVendorInterfaces"]["Source"]
+
+
+def test_config_show_on_epoxy_keeps_the_idrac_parameters_and_marks_their_replacement(
+        write_conf, capsys):
+    p = write_conf(undercroft="release = epoxy\n")
+    assert cli_main.main(["config", "show", "--config", str(p), "-f", "json"]) == 0
+    rows = {r["Parameter"]: r for r in json.loads(capsys.readouterr().out)}
+    vendor = rows["IronicEnabledVendorInterfaces"]
+    assert vendor["Value"] == ["idrac", "ipmitool", "no-vendor"]  # tripleoclient's
+    assert vendor["Source"].startswith("computed from default (enabled_hardware_types); "
+                                       "deliberate difference: ironic.conf enables "
+                                       "idrac-redfish,ipmitool,no-vendor: replaces idrac with "
+                                       "idrac-redfish (")
+    for name in ("IronicEnabledManagementInterfaces", "IronicEnabledPowerInterfaces",
+                 "IronicEnabledRaidInterfaces"):
+        assert "replaces idrac with idrac-redfish (" in rows[name]["Source"], name

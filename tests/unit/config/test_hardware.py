@@ -4,7 +4,10 @@ ironic.conf that only enables what the image's ironic has.
 The parameters follow python-tripleoclient's ``_process_drivers_and_hardware_types``
 (tripleoclient/v1/undercloud_config.py) as stable/rocky left it (rocky-eol): RULES, one
 row per rule. The later branches changed the rules (LATER_BRANCHES); ironic.conf
-follows the changes the newer ironic needs, the parameters stay Rocky's.
+follows the changes the newer ironic needs, the parameters stay Rocky's. What ironic.conf
+enables depends on the release ([undercroft] release): each release's image is a snapshot
+(IMAGES, written by scripts/ironic-image-snapshot.py), and ironic.conf only enables what
+that ironic has.
 """
 from __future__ import annotations
 
@@ -15,11 +18,19 @@ import pytest
 import yaml
 
 from undercroft.config import hardware, loader
-from undercroft.config.translate import (HARDWARE_TYPES, UNSERVED_HARDWARE_TYPES,
-                                         USABLE_HARDWARE_TYPES, translate)
+from undercroft.config.releases import SUITES
+from undercroft.config.translate import (HARDWARE_TYPES, REMOVED_HARDWARE_TYPES,
+                                         UNSERVED_HARDWARE_TYPES, USABLE_HARDWARE_TYPES,
+                                         translate, unserved_hardware_types,
+                                         usable_hardware_types)
 from undercroft.errors import ConfigError
 
-IMAGE = yaml.safe_load((Path(__file__).parent / "ironic_image.yaml").read_text())
+# What each release's ironic image provides (the header of each file says how it was read).
+IMAGES = {release: yaml.safe_load((Path(__file__).parent / name).read_text())
+          for release, name in (("zed", "ironic_image.yaml"),
+                                ("epoxy", "ironic_image_epoxy.yaml"))}
+IMAGE = IMAGES["zed"]
+KINDS = ("boot", "deploy", "inspect", "management", "power", "raid", "vendor")
 
 # What the rules give for no hardware type at all: every row below starts from it.
 BASE = {
@@ -180,9 +191,16 @@ def test_ironic_conf_follows_later_branches_where_ironic_needs_it(change):
         assert {"cisco-ucs-managed", "cisco-ucs-standalone"} <= set(UNSERVED_HARDWARE_TYPES)
 
 
-def conf_of(types, ipxe=True, discovery=None):
+def conf_of(types, ipxe=True, discovery=None, release=None):
     p = hardware.parameters(types, discovery)
-    return hardware.from_parameters(dict(p, IronicIPXEEnabled=ipxe))
+    values = dict(p, IronicIPXEEnabled=ipxe)
+    if release is not None:
+        values["OpenStackRelease"] = release
+    return hardware.from_parameters(values)
+
+
+def test_every_release_has_an_image_snapshot():
+    assert set(IMAGES) == set(SUITES)
 
 
 def test_ironic_conf_of_the_default_types():
@@ -230,51 +248,196 @@ def test_ironic_conf_derives_lists_left_empty_and_keeps_given_ones():
 
 
 def _combinations():
-    usable = [t for t in USABLE_HARDWARE_TYPES]
-    cases = [[t] for t in usable] + [usable, ["ipmi", "redfish", "ilo", "idrac"],
-                                     ["ipmi", "redfish", "ilo", "idrac", "fake-hardware"]]
-    return [(types, ipxe) for types, ipxe in product(cases, (True, False))]
+    cases = []
+    for release in SUITES:
+        usable = list(usable_hardware_types(release))
+        types = [[t] for t in usable] + [usable, ["ipmi", "redfish", "ilo", "idrac"],
+                                         ["ipmi", "redfish", "ilo", "idrac", "fake-hardware"]]
+        cases += [(release, t, ipxe) for t, ipxe in product(types, (True, False))]
+    return cases
 
 
-@pytest.mark.parametrize("types,ipxe", _combinations(),
-                         ids=lambda v: ",".join(v) if isinstance(v, list) else f"ipxe={v}")
-def test_ironic_conf_only_enables_what_the_image_has_and_ironic_starts(types, ipxe):
-    """What ironic-conductor checks when it starts (the image's ironic, ironic_image.yaml):
-    every enabled name loads, and every enabled hardware type has an enabled interface of
-    each kind (its default), for every usable type alone, all of them, and the lab's."""
-    conf = conf_of(types, ipxe)
-    for kind in ("boot", "deploy", "inspect", "management", "power", "raid", "vendor"):
-        missing = set(conf[kind]) - set(IMAGE["interfaces"][kind])
-        assert not missing, f"enabled_{kind}_interfaces: the image's ironic lacks {missing}"
-    assert set(conf["hardware_types"]) <= set(IMAGE["hardware_types"])
+@pytest.mark.parametrize("release,types,ipxe", _combinations(),
+                         ids=lambda v: ",".join(v) if isinstance(v, list) else
+                         f"ipxe={v}" if isinstance(v, bool) else v)
+def test_ironic_conf_only_enables_what_the_image_has_and_ironic_starts(release, types, ipxe):
+    """What ironic-conductor checks when it starts (the release's image's ironic,
+    IMAGES): every enabled name loads, and every enabled hardware type has an enabled
+    interface of each kind (its default), for every type usable on the release alone, all
+    of them, tripleoclient's default and the lab's."""
+    image = IMAGES[release]
+    conf = conf_of(types, ipxe, release=release)
+    for kind in KINDS:
+        missing = set(conf[kind]) - set(image["interfaces"][kind])
+        assert not missing, f"enabled_{kind}_interfaces: the {release} image's ironic lacks " \
+                            f"{missing}"
+    assert set(conf["hardware_types"]) <= set(image["hardware_types"])
     for t in conf["hardware_types"]:
-        supported = IMAGE["hardware_types"][t]
-        for kind in ("boot", "deploy", "inspect", "management", "power", "raid", "vendor"):
+        supported = image["hardware_types"][t]
+        for kind in KINDS:
             assert [i for i in supported[kind] if i in conf[kind]], (t, kind)
-        assert "no-bios" in supported["bios"]  # ironic's default enabled_bios_interfaces
+        # ironic's own enabled_bios_interfaces (no-bios,redfish) and, where ironic has
+        # them, enabled_firmware_interfaces (no-firmware): ironic.conf leaves them as they are
+        assert "no-bios" in supported["bios"]
+        assert "no-firmware" in supported.get("firmware", ["no-firmware"])
         assert "direct" in supported["deploy"]  # default_deploy_interface
 
 
-@pytest.mark.parametrize("name", sorted(UNSERVED_HARDWARE_TYPES))
-def test_types_ironic_would_not_start_with_are_refused(name, tmp_path):
+@pytest.mark.parametrize("release,name", [(r, n) for r in SUITES
+                                          for n in sorted(unserved_hardware_types(r))])
+def test_types_ironic_would_not_start_with_are_refused(release, name, tmp_path):
+    image = IMAGES[release]
     p = tmp_path / "u.conf"
-    p.write_text(f"[DEFAULT]\nenabled_hardware_types = ipmi,{name}\n")
+    p.write_text(f"[DEFAULT]\nenabled_hardware_types = ipmi,{name}\n"
+                 f"[undercroft]\nrelease = {release}\n")
     with pytest.raises(ConfigError) as err:
         translate(loader.load(p))
     assert f"{p}:2: enabled_hardware_types: '{name}': " in err.value.message
-    assert UNSERVED_HARDWARE_TYPES[name] in err.value.message
+    assert unserved_hardware_types(release)[name] in err.value.message
     # checked against the image: the type, or an interface each node needs, is missing
-    if name in IMAGE["hardware_types"]:
-        conf = conf_of([name])
-        supported = IMAGE["hardware_types"][name]
-        assert any(not [i for i in supported[k] if i in conf[k] and i in IMAGE["interfaces"][k]]
+    if name in image["hardware_types"]:
+        conf = conf_of([name], release=release)
+        supported = image["hardware_types"][name]
+        assert any(not [i for i in supported[k] if i in conf[k] and i in image["interfaces"][k]]
                    for k in ("management", "power"))
 
 
-def test_known_types_are_the_image_s_or_staging_ones():
-    assert set(HARDWARE_TYPES) - set(IMAGE["hardware_types"]) == {
-        t for t in HARDWARE_TYPES if t.startswith("staging-")}
-    assert set(USABLE_HARDWARE_TYPES) <= set(IMAGE["hardware_types"])
+@pytest.mark.parametrize("release", SUITES)
+def test_known_types_are_the_image_s_or_staging_ones(release):
+    image = IMAGES[release]
+    removed = set(REMOVED_HARDWARE_TYPES.get(release, {}))
+    assert set(HARDWARE_TYPES) - set(image["hardware_types"]) == {
+        t for t in HARDWARE_TYPES if t.startswith("staging-")} | removed
+    assert set(usable_hardware_types(release)) <= set(image["hardware_types"])
+    assert not removed & set(image["hardware_types"])
+
+
+def test_zed_is_what_it_was():
+    assert usable_hardware_types("zed") == USABLE_HARDWARE_TYPES
+    assert unserved_hardware_types("zed") == UNSERVED_HARDWARE_TYPES
+    assert "xclarity" in USABLE_HARDWARE_TYPES
+    for types in (["ipmi", "redfish", "ilo", "idrac"], ["xclarity", "idrac", "fake-hardware"]):
+        assert conf_of(types, release="zed") == conf_of(types)
+
+
+# --- Epoxy --------------------------------------------------------------------------------------
+
+
+def test_ironic_conf_of_the_default_types_on_epoxy():
+    """idrac-redfish for tripleoclient's idrac interfaces; everything else as on Zed."""
+    assert conf_of(["ipmi", "redfish", "ilo", "idrac"], release="epoxy") == {
+        "hardware_types": ["idrac", "ilo", "ipmi", "redfish"],
+        "boot": ["ilo-pxe", "pxe", "ipxe", "ilo-ipxe"],
+        "deploy": ["ansible", "direct", "ramdisk"],
+        "inspect": ["inspector", "no-inspect"],
+        "management": ["fake", "idrac-redfish", "ilo", "ipmitool", "noop", "redfish"],
+        "power": ["fake", "idrac-redfish", "ilo", "ipmitool", "redfish"],
+        "raid": ["idrac-redfish", "no-raid"],
+        "vendor": ["idrac-redfish", "ipmitool", "no-vendor"],
+    }
+
+
+# Lists an environment file may set (the parameters), on Epoxy: (kind, given, ironic.conf's).
+EPOXY_LISTS = {
+    "idrac replaced in place": ("management", ["ipmitool", "idrac", "redfish"],
+                                ["ipmitool", "idrac-redfish", "redfish"]),
+    "idrac-wsman replaced": ("power", ["idrac-wsman", "ipmitool"], ["idrac-redfish", "ipmitool"]),
+    "idrac and idrac-redfish once": ("vendor", ["idrac", "idrac-redfish", "no-vendor"],
+                                     ["idrac-redfish", "no-vendor"]),
+    "wsman raid replaced": ("raid", ["idrac-wsman", "no-raid"], ["idrac-redfish", "no-raid"]),
+    "xclarity management left out": ("management", ["ipmitool", "xclarity"], ["ipmitool"]),
+    "xclarity power left out": ("power", ["xclarity", "ipmitool"], ["ipmitool"]),
+    "ibmc raid left out": ("raid", ["ibmc", "no-raid"], ["no-raid"]),
+    "ibmc vendor left out": ("vendor", ["ibmc", "no-vendor"], ["no-vendor"]),
+}
+
+
+@pytest.mark.parametrize("case", EPOXY_LISTS)
+def test_epoxy_replaces_or_leaves_out_what_its_ironic_removed(case):
+    kind, given, expected = EPOXY_LISTS[case]
+    assert hardware.ironic_conf(["ipmi"], True, "epoxy", **{kind: given})[kind] == expected
+    assert hardware.ironic_conf(["ipmi"], True, "zed", **{kind: given})[kind] == given
+
+
+def test_epoxy_rules_cover_every_interface_zeds_ironic_has_and_epoxys_lacks():
+    """A list valid on Zed (an environment file's) stays valid on Epoxy; each rule's name
+    is one Epoxy's ironic lacks, each replacement one it has."""
+    zed, epoxy = IMAGES["zed"]["interfaces"], IMAGES["epoxy"]["interfaces"]
+    rules = [d for d in hardware.DIFFERENCES if d.releases == ("epoxy",)]
+    assert rules and all(not d.added for d in rules)
+    for kind, param in hardware.INTERFACE_PARAMETERS.items():
+        mine = {d.name: d.replacement for d in rules if d.parameter == param}
+        assert set(zed[kind]) - set(epoxy[kind]) <= set(mine), kind
+        assert not set(mine) & set(epoxy[kind]), kind
+        assert {r for r in mine.values() if r} <= set(epoxy[kind]), kind
+        conf = hardware.ironic_conf(["ipmi"], True, "epoxy", **{kind: list(zed[kind])})
+        assert set(conf[kind]) <= set(epoxy[kind]), kind
+
+
+def test_every_difference_names_known_releases():
+    for d in hardware.DIFFERENCES:
+        assert d.releases and set(d.releases) <= set(SUITES), d
+        assert d.replacement is None or not d.added, d
+
+
+def test_an_unknown_release_is_an_error():
+    with pytest.raises(ValueError, match="unknown release 'antelope'"):
+        hardware.ironic_conf(["ipmi"], True, "antelope")
+
+
+def _conf(tmp_path, text, release):
+    p = tmp_path / f"{release}.conf"
+    p.write_text("[DEFAULT]\nlocal_ip = 192.168.24.1/24\nundercloud_hostname = u.example.com\n"
+                 + text + f"[undercroft]\nrelease = {release}\n")
+    return p
+
+
+@pytest.mark.parametrize("name,advice", [
+    ("xclarity", "use 'redfish', which the Lenovo XClarity Controller speaks, or keep "
+                 "release = zed"),
+    ("ibmc", "use 'redfish', which the Huawei iBMC speaks")])
+def test_epoxy_refuses_the_types_its_ironic_removed_in_one_line(tmp_path, name, advice):
+    p = _conf(tmp_path, f"enabled_hardware_types = ipmi,{name}\n", "epoxy")
+    with pytest.raises(ConfigError) as err:
+        translate(loader.load(p))
+    line = [ln for ln in err.value.message.splitlines() if f"'{name}'" in ln]
+    assert len(line) == 1
+    assert line[0].startswith(f"{p}:4: enabled_hardware_types: '{name}': ironic 29 "
+                              f"(release = epoxy) has no {name} hardware type")
+    assert advice in line[0]
+
+
+def test_epoxy_refuses_xclarity_as_the_discovery_driver_and_zed_accepts_it(tmp_path):
+    text = ("enabled_hardware_types = ipmi\nenable_node_discovery = true\n"
+            "discovery_default_driver = xclarity\n")
+    with pytest.raises(ConfigError) as err:
+        translate(loader.load(_conf(tmp_path, text, "epoxy")))
+    assert ":6: discovery_default_driver: 'xclarity': ironic 29 (release = epoxy)" in \
+        err.value.message
+    zed = translate(loader.load(_conf(tmp_path, text, "zed")))
+    assert zed.parameters["IronicEnabledHardwareTypes"] == ["ipmi", "xclarity"]
+
+
+def test_epoxy_hints_only_its_own_types(tmp_path):
+    p = _conf(tmp_path, "enabled_hardware_types = redfsh\n", "epoxy")
+    with pytest.raises(ConfigError) as err:
+        translate(loader.load(p))
+    assert "did you mean 'redfish'?" in err.value.message
+    known = err.value.message.split("(known: ", 1)[1].split(")", 1)[0].split(", ")
+    assert known == list(usable_hardware_types("epoxy")) and "xclarity" not in known
+
+
+@pytest.mark.parametrize("types", ["ipmi,redfish,ilo,idrac",
+                                   "ipmi,redfish,ilo,idrac,fake-hardware"])
+def test_epoxy_keeps_tripleoclients_parameters(tmp_path, types):
+    """The parameters stay tripleoclient's (idrac included) on every release; only
+    ironic.conf changes."""
+    zed = translate(loader.load(_conf(tmp_path, f"enabled_hardware_types = {types}\n", "zed")))
+    epoxy = translate(loader.load(_conf(tmp_path, f"enabled_hardware_types = {types}\n",
+                                        "epoxy")))
+    for name in hardware.PARAMETERS:
+        assert epoxy.parameters[name] == zed.parameters[name], name
+    assert "idrac" in epoxy.parameters["IronicEnabledManagementInterfaces"]
 
 
 # --- config show ------------------------------------------------------------------------------
@@ -290,3 +453,22 @@ def test_differences_name_each_changed_parameter():
     assert "adds ilo-ipxe (" in notes["IronicEnabledBootInterfaces"]
     p["IronicIPXEEnabled"] = False
     assert set(hardware.differences(p)) == {"IronicEnabledDeployInterfaces"}
+
+
+def test_differences_on_epoxy_name_the_replaced_idrac_interfaces():
+    p = dict(hardware.parameters(["ipmi", "redfish", "ilo", "idrac"]), IronicIPXEEnabled=True)
+    assert set(hardware.differences(dict(p, OpenStackRelease="zed"))) == {
+        "IronicEnabledBootInterfaces", "IronicEnabledDeployInterfaces"}
+    notes = hardware.differences(dict(p, OpenStackRelease="epoxy"))
+    replaced = ("IronicEnabledManagementInterfaces", "IronicEnabledPowerInterfaces",
+                "IronicEnabledRaidInterfaces", "IronicEnabledVendorInterfaces")
+    assert set(notes) == {"IronicEnabledBootInterfaces", "IronicEnabledDeployInterfaces",
+                          *replaced}
+    for name in replaced:
+        assert "replaces idrac with idrac-redfish (" in notes[name], name
+    assert notes["IronicEnabledRaidInterfaces"].startswith(
+        "deliberate difference: ironic.conf enables idrac-redfish,no-raid: replaces idrac")
+    xclarity = dict(p, OpenStackRelease="epoxy",
+                    IronicEnabledPowerInterfaces=["ipmitool", "xclarity"])
+    assert "leaves out xclarity (" in hardware.differences(xclarity)[
+        "IronicEnabledPowerInterfaces"]

@@ -8,11 +8,11 @@ from undercroft.lifecycle import deployment
 from ..conftest import conf_text
 
 
-def default_section(tmp_path, name, default=""):
+def default_section(tmp_path, name, default="", undercroft=""):
     root = tmp_path / name
     root.mkdir()
     conf = root / "undercloud.conf"
-    conf.write_text(conf_text(root, default=default))
+    conf.write_text(conf_text(root, default=default, undercroft=undercroft))
     dep = deployment.load(conf)
     files = {f.dest: f.content for f in dep.by_name("ironic_conductor").files}
     text = files["/etc/ironic/ironic.conf"]
@@ -53,3 +53,17 @@ def test_the_test_labs_fake_hardware(tmp_path):
 def test_without_ipxe_no_ipxe_boot_interface(tmp_path):
     lines = default_section(tmp_path, "pxe", "ipxe_enabled = false\n")
     assert "enabled_boot_interfaces = ilo-pxe,pxe" in lines
+
+
+def test_epoxy_renders_idrac_redfish_for_the_removed_idrac_interfaces(tmp_path):
+    """The template passes the release: Epoxy's ironic has no idrac (WS-Man) interfaces."""
+    lines = default_section(tmp_path, "epoxy", undercroft="release = epoxy\n")
+    assert lines == [
+        ln.replace("idrac,", "idrac-redfish,") if ln.startswith(
+            ("enabled_management", "enabled_power", "enabled_raid", "enabled_vendor")) else ln
+        for ln in DEFAULT_TYPES]
+    assert "enabled_management_interfaces = fake,idrac-redfish,ilo,ipmitool,noop,redfish" in lines
+    lab = default_section(tmp_path, "lab", "enabled_hardware_types = ipmi,redfish,ilo,idrac,"
+                                           "fake-hardware\n", "release = epoxy\n")
+    assert "enabled_hardware_types = fake-hardware,idrac,ilo,ipmi,redfish" in lab
+    assert "enabled_raid_interfaces = idrac-redfish,no-raid" in lab
