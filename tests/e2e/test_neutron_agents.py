@@ -1,5 +1,7 @@
-"""Neutron's agents on the ctlplane: the linuxbridge agent plugs the DHCP port into
-br-ctlplane, and the DHCP agent's dnsmasq serves ctlplane-subnet from a qdhcp namespace."""
+"""Neutron's agents on the ctlplane: the L2 agent plugs the DHCP port into the ctlplane
+(Zed: linuxbridge, into br-ctlplane; Epoxy: Open vSwitch, into br-int, whose provider
+bridge is joined to br-ctlplane), and the DHCP agent's dnsmasq serves ctlplane-subnet from
+a qdhcp namespace."""
 from __future__ import annotations
 
 import json
@@ -7,12 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import NAME, wait_for
+from tests.e2e.conftest import NAME, RELEASE, wait_for
 from undercroft.runtime.hostprep import dhcp_namespaces
+from undercroft.runtime.podman import Podman
 
 HOST = "undercloud.localdomain"
 PROBE_NS = f"{NAME}-dhcp-probe"
 DHCP_CLIENT = Path(__file__).with_name("dhcp_client.py")  # one DHCPDISCOVER, offers as JSON
+OVS = RELEASE not in ("", "zed")  # neutron 26 (Epoxy) has no linuxbridge agent
+L2_AGENT = ("Open vSwitch agent", "neutron-openvswitch-agent", "ovs") if OVS else \
+    ("Linux bridge agent", "neutron-linuxbridge-agent", "bridge")  # type, binary, vif_type
 
 
 def ip(*args: str) -> str:
@@ -33,14 +39,14 @@ def dhcp_port(deployed) -> dict:
     return json.loads(deployed.openstack("port", "show", ports[0]["ID"], "-f", "json"))
 
 
-def test_linuxbridge_and_dhcp_agents_are_alive(deployed):
+def test_l2_and_dhcp_agents_are_alive(deployed):
     def alive():
         found = {a["Agent Type"]: a for a in agents(deployed) if a["Host"] == HOST}
-        wanted = [found.get("Linux bridge agent"), found.get("DHCP agent")]
+        wanted = [found.get(L2_AGENT[0]), found.get("DHCP agent")]
         return wanted if all(a and a["Alive"] and a["State"] for a in wanted) else None
-    lb, dhcp = wait_for(alive) or (None, None)
-    assert lb and dhcp, agents(deployed)
-    assert lb["Binary"] == "neutron-linuxbridge-agent"
+    l2, dhcp = wait_for(alive) or (None, None)
+    assert l2 and dhcp, agents(deployed)
+    assert l2["Binary"] == L2_AGENT[1]
     assert dhcp["Binary"] == "neutron-dhcp-agent"
 
 
@@ -61,23 +67,31 @@ def test_baremetal_agent_reports_a_node_with_a_port(deployed):
         deployed.openstack("baremetal", "node", "delete", node["uuid"])
 
 
-def test_dhcp_port_is_bound_by_linuxbridge_and_active(deployed):
+def test_dhcp_port_is_bound_by_the_l2_agent_and_active(deployed):
     port = dhcp_port(deployed)
     subnet = json.loads(deployed.openstack("subnet", "show", "ctlplane-subnet", "-f", "json"))
     assert subnet["enable_dhcp"] is True
     assert [f["subnet_id"] for f in port["fixed_ips"]] == [subnet["id"]]
     assert port["binding_host_id"] == HOST
-    assert port["binding_vif_type"] == "bridge"
+    assert port["binding_vif_type"] == L2_AGENT[2]
     assert port["status"] == "ACTIVE"
 
 
-def test_dnsmasq_listens_in_a_qdhcp_namespace_plugged_into_br_ctlplane(deployed):
+def test_dnsmasq_listens_in_a_qdhcp_namespace_plugged_into_the_ctlplane(deployed):
     port = dhcp_port(deployed)
     netns = f"qdhcp-{port['network_id']}"
     assert netns in dhcp_namespaces(NAME)
-    # the namespace end carries the port's address; the tap end sits on br-ctlplane
+    # the namespace end carries the port's address; the tap end sits on br-ctlplane (Zed)
+    # or on Open vSwitch's br-int (Epoxy)
     assert port["fixed_ips"][0]["ip_address"] in ip("-n", netns, "-o", "addr", "show")
-    assert f"tap{port['id'][:11]}" in ip("-n", NAME, "-o", "link", "show", "master", "br-ctlplane")
+    tap = f"tap{port['id'][:11]}"
+    if OVS:
+        ports = Podman().call("exec", f"{NAME}-openvswitch_vswitchd", "ovs-vsctl",
+                                     "--db=unix:/run/openvswitch/db.sock", "list-ports",
+                                     "br-int").stdout.split()
+        assert tap in ports, ports
+    else:
+        assert tap in ip("-n", NAME, "-o", "link", "show", "master", "br-ctlplane")
 
     def listening():
         out = subprocess.run(["ip", "netns", "exec", netns, "ss", "-H", "-l", "-n", "-u", "-p"],

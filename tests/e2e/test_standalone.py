@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import deployment_conf, run_openstack, run_undercroft, wait_for, wipe
+from tests.e2e.conftest import (RELEASE, deployment_conf, run_openstack, run_undercroft,
+                                wait_for, wipe)
 
 pytestmark = pytest.mark.job("roles")
 
@@ -74,7 +75,8 @@ def test_a_server_reaches_active_on_the_ctlplane_network(standalone, tmp_path):
     ports = listed("port", "list", "--server", server["id"], "--long")
     assert len(ports) == 1 and ports[0]["Fixed IP Addresses"], ports
     port = json.loads(openstack("port", "show", ports[0]["ID"], "-f", "json"))
-    assert port["binding_vif_type"] == "bridge", port  # bound by the linuxbridge agent's host
+    # bound by the L2 agent's host: linuxbridge (Zed) or Open vSwitch (Epoxy)
+    assert port["binding_vif_type"] == ("bridge" if RELEASE in ("", "zed") else "ovs"), port
     openstack("server", "delete", "--wait", "sa-server")
     assert listed("server", "list") == []
 
