@@ -22,7 +22,8 @@ def _no_health_watcher(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _no_dns(monkeypatch):
-    """translate() falls back to socket.getfqdn(), a DNS lookup; unit tests stay offline."""
+    """translate() on this host (config/facts.py ThisHost) falls back to socket.getfqdn(),
+    a DNS lookup; unit tests stay offline."""
     monkeypatch.setattr(socket, "getfqdn", lambda *a, **k: "undercloud.unit.test")
 
     def no_lookup(host, *a, **k):

@@ -3,14 +3,20 @@
 ``FakePodman`` implements ``undercroft.runtime.protocol.Runtime`` (the verbs
 ``StepExecutor`` and the lifecycle call; mypy checks it, see the end of this module),
 records every call, and answers from per-container scripts instead of running anything.
+``StaticHostFacts`` implements ``undercroft.config.facts.HostFacts`` (what translate and
+the preflight checks ask of the host) from its fields, reading nothing.
 """
 from __future__ import annotations
 
 import json
+import os
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from undercroft.config.facts import Listener
+from undercroft.config.validations import SYSCTLS, SYSCTLS_IPV6
 from undercroft.plan.hashing import config_hash
 from undercroft.plan.model import (
     HASH_LABEL, INPUTS_LABEL, ONESHOT_LABEL, SERVICE_LABEL, STEP_LABEL, DesiredContainer,
@@ -18,6 +24,7 @@ from undercroft.plan.model import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from undercroft.config.facts import HostFacts
     from undercroft.runtime.protocol import Runtime
 
 NO_LOG_DIR = "/nonexistent-undercroft-unit-log"  # plan-only tests never execute
@@ -159,8 +166,106 @@ class FakePodman:
         return code
 
 
-if TYPE_CHECKING:  # mypy checks the fake against the protocol
+@dataclass
+class StaticHostFacts:
+    """A host answering from fields (defaults: a healthy host that passes every check).
+
+    ``files`` maps a path to its text (what exists, is a file and can be read); ``names``
+    maps a DNS name to its addresses; ``resolved`` maps a path to its target when it is a
+    symbolic link (other paths resolve to themselves, made absolute against ``cwd_dir``).
+    """
+
+    memory: int = 16384
+    free: dict[str, float] = field(default_factory=dict)   # path prefix -> free GB
+    default_free_gb: float = 100.0
+    host_name: str = "undercloud.example.com"
+    host_fqdn: str = "undercloud.example.com"
+    resolvable: set[str] = field(default_factory=lambda: {"undercloud.example.com"})
+    nics: set[str] = field(default_factory=lambda: {"lo", "eth0", "eth1"})
+    sysctls: set[str] = field(default_factory=lambda: set(SYSCTLS + SYSCTLS_IPV6))
+    has_ipv6: bool = True
+    files: dict[str, str] = field(default_factory=dict)
+    sockets: list[Listener] = field(default_factory=list)
+    suite: str = "bookworm"
+    names: dict[str, set[str]] = field(default_factory=dict)
+    cpus: int | None = 4
+    user_name: str = "stack"
+    home_dir: str = "/home/stack"
+    cwd_dir: str = "/home/stack"
+    resolved: dict[str, str] = field(default_factory=dict)
+
+    # translate's questions
+    def fqdn(self) -> str:
+        return self.host_fqdn
+
+    def addresses(self, name: str) -> set[str]:
+        return set(self.names.get(name, ()))
+
+    def cpu_count(self) -> int | None:
+        return self.cpus
+
+    def user(self) -> str:
+        return self.user_name
+
+    def home(self) -> str:
+        return self.home_dir
+
+    def expanduser(self, path: str) -> str:
+        if path == "~" or path.startswith("~/"):
+            return self.home_dir.rstrip("/") + path[1:] if self.home_dir else path
+        return path
+
+    def cwd(self) -> Path:
+        return Path(self.cwd_dir)
+
+    def resolve(self, path: Path) -> Path:
+        return Path(self.resolved.get(str(path)) or os.path.normpath(self.cwd() / path))
+
+    def is_file(self, path: Path) -> bool:
+        return str(path) in self.files
+
+    def read_text(self, path: Path, errors: str = "strict") -> str:
+        try:
+            return self.files[str(path)]
+        except KeyError:
+            raise FileNotFoundError(str(path)) from None
+
+    def debian_suite(self) -> str:
+        return self.suite
+
+    # the preflight's questions
+    def memory_mb(self) -> int:
+        return self.memory
+
+    def disk(self, path: Path) -> tuple[int, float]:
+        best = max((k for k in self.free if str(path).startswith(k)), key=len, default=None)
+        return (hash(best), self.free[best]) if best else (0, self.default_free_gb)
+
+    def hostname(self) -> str:
+        return self.host_name
+
+    def resolves(self, name: str) -> bool:
+        return name in self.resolvable
+
+    def interfaces(self) -> set[str]:
+        return set(self.nics)
+
+    def sysctl_exists(self, name: str) -> bool:
+        return name in self.sysctls
+
+    def ipv6(self) -> bool:
+        return self.has_ipv6
+
+    def exists(self, path: Path) -> bool:
+        return str(path) in self.files
+
+    def listeners(self) -> list[Listener]:
+        return list(self.sockets)
+
+
+if TYPE_CHECKING:  # mypy checks the fakes against the protocols
     _runtime: Runtime = FakePodman()
+    _facts: HostFacts = StaticHostFacts()
 
 
 def spec(log_path: str, timeout: float = 5, healthcheck: str = "true",

@@ -11,6 +11,7 @@ from rich.markup import escape
 from undercroft.cli.base import UndercroftCommand, print_error
 from undercroft.cli.deploy import preview
 from undercroft.config import differences, docs, hardware, migrate
+from undercroft.config.facts import ThisHost
 from undercroft.errors import ConfigError, UndercroftError
 from undercroft.report import Reporter
 
@@ -103,10 +104,9 @@ class ConfigValidate(UndercroftCommand):
         return parser
 
     def act(self, args):
-        from undercroft.config import validations
         from undercroft.lifecycle import deployment
 
-        host = validations.HostFacts() if args.host else None
+        host = ThisHost() if args.host else None
         findings = deployment.validate(self.config_path(args), self.overrides(args), host)
         console = Console(stderr=True, highlight=False, soft_wrap=True)
         for warning in findings.warnings:

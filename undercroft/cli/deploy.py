@@ -7,6 +7,7 @@ from pathlib import Path
 
 from undercroft.cli.base import UndercroftCommand, event_reporter
 from undercroft.config import validations
+from undercroft.config.facts import ThisHost
 from undercroft.errors import DeployError, UndercroftError
 from undercroft.lifecycle import deployment, image_builds, restart, role_choice, systemd, watch
 from undercroft.lifecycle.multihost import export
@@ -39,7 +40,7 @@ def preview(command: UndercroftCommand, args, reporter: Reporter, host: bool = F
     warn_config(reporter, tr, dep.services)
     findings = validations.check_config(uc, tr)
     if host and validations.enabled(uc):
-        findings.extend(validations.check_host(uc, tr, validations.HostFacts(), dep.services))
+        findings.extend(validations.check_host(uc, tr, ThisHost(), dep.services))
     problems = findings.problems
     for problem in problems:
         reporter.warn(f"install would refuse this: {problem}")
@@ -98,7 +99,7 @@ class Install(UndercroftCommand):
             findings.raise_if_failed()  # the configuration's own problems come first
             raise
         if validate:
-            host = validations.HostFacts()
+            host = ThisHost()
             findings.extend(validations.check_host(uc, tr, host, checked.services))
             findings.raise_if_failed()
         if os.geteuid() != 0:

@@ -7,23 +7,27 @@ the ironic hardware types and interfaces, and the ``enable_*`` toggles, which be
 list of services to disable. Each parameter records where it came from so ``plan`` and
 ``config show`` can explain values. Values that cannot be used at all (an address that
 is not an address, a missing file) are reported together, each naming its option.
+
+``translate(uc, facts)`` reads nothing itself: what it needs from the host (its FQDN, a
+VIP's DNS name, the CPU count, the invoking user, the files undercloud.conf names) comes
+from ``facts`` (``config/facts.py``), so a unit test runs it on answers alone. It checks
+the options first (``_check``: every problem at once), then applies ``RULES``, small
+functions that each add a few parameters.
 """
 from __future__ import annotations
 
 import difflib
-import getpass
 import ipaddress
-import os
 import re
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from undercroft.config import hardware as ironic_hardware
 from undercroft.config import releases
+from undercroft.config.facts import ConfigFacts, ThisHost
 from undercroft.config.loader import UndercloudConf
 from undercroft.errors import ConfigError
 from undercroft.model.loader import is_role_name
@@ -31,6 +35,7 @@ from undercroft.state import StateDir
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
 # enable_* option -> the services it switches (names of the service templates).
 SERVICE_TOGGLES: dict[str, tuple[str, ...]] = {
@@ -166,18 +171,14 @@ def _ip(raw: str) -> IPAddress:
     return ipaddress.ip_address(raw.strip())
 
 
-def vip_address(uc: UndercloudConf, opt: str) -> str:
+def vip_address(uc: UndercloudConf, opt: str, facts: ConfigFacts) -> str:
     """An IP as written, or a DNS name resolved to exactly one address (as tripleoclient)."""
     raw = uc.get(opt).strip()
     try:
         return str(_ip(raw))
     except ValueError:
         pass
-    try:
-        found = {str(a[4][0]) for a in socket.getaddrinfo(raw, None)}  # IPv4/6: a str
-    except (socket.gaierror, UnicodeError):
-        found = set()
-    found = {a for a in found if not ipaddress.ip_address(a).is_loopback}
+    found = {a for a in facts.addresses(raw) if not ipaddress.ip_address(a).is_loopback}
     if len(found) != 1:
         raise ConfigError(f"{uc.line_of('DEFAULT', opt)}: {opt} = {raw}: with TLS this is a "
                           f"VIP; a DNS name must resolve to exactly one non-loopback address "
@@ -186,7 +187,7 @@ def vip_address(uc: UndercloudConf, opt: str) -> str:
     return found.pop()
 
 
-def local_ip(uc: UndercloudConf, problems: Problems):
+def local_ip(uc: UndercloudConf, problems: Problems) -> IPInterface | None:
     raw = uc.get("local_ip")
     w = uc.line_of("DEFAULT", "local_ip")
     if "/" not in raw:
@@ -268,37 +269,34 @@ def subnets(uc: UndercloudConf, problems: Problems) -> list[Subnet]:
     return out
 
 
-def _workers(uc: UndercloudConf) -> int:
-    n = uc.get("service_workers", "undercroft")
-    return n if n > 0 else max(1, min(4, (os.cpu_count() or 1) // 2))
-
-
-def _path(uc: UndercloudConf, name: str, problems: Problems, group: str = "undercroft") -> Path:
+def _path(uc: UndercloudConf, name: str, problems: Problems, facts: ConfigFacts,
+          group: str = "undercroft") -> Path:
     value = uc.get(name, group)
-    p = Path(os.path.expanduser(value))
+    p = Path(facts.expanduser(value))
     if not p.is_absolute():
         problems.append(f"{uc.line_of(group, name)}: {name} = {value}: must be an absolute path")
     return p
 
 
-def _relative_to_conf(uc: UndercloudConf, value: str) -> Path:
-    p = Path(os.path.expanduser(value))
-    base = uc.path.parent if uc.path else Path.cwd()
+def _relative_to_conf(uc: UndercloudConf, value: str, facts: ConfigFacts) -> Path:
+    p = Path(facts.expanduser(value))
+    base = uc.path.parent if uc.path else facts.cwd()
     return p if p.is_absolute() else base / p
 
 
-def _env_files(uc: UndercloudConf, problems: Problems) -> list[Path]:
+def _env_files(uc: UndercloudConf, problems: Problems, facts: ConfigFacts) -> list[Path]:
     out = []
     for item in uc.get("custom_env_files"):
-        p = _relative_to_conf(uc, item)
-        if not p.is_file():
+        p = _relative_to_conf(uc, item, facts)
+        if not facts.is_file(p):
             problems.append(f"{uc.line_of('DEFAULT', 'custom_env_files')}: custom_env_files: "
                             f"{item} not found (looked at {p}); fix the path or remove it")
         out.append(p)
     return out
 
 
-def _hieradata(uc: UndercloudConf, problems: Problems, warnings: list[str]) -> list[Path]:
+def _hieradata(uc: UndercloudConf, problems: Problems, warnings: list[str],
+               facts: ConfigFacts) -> list[Path]:
     """hieradata_override: a heat environment becomes an env file; hieradata is ignored.
 
     Relative paths are under $HOME, as in tripleoclient.
@@ -306,15 +304,15 @@ def _hieradata(uc: UndercloudConf, problems: Problems, warnings: list[str]) -> l
     value = uc.get("hieradata_override")
     if not value:
         return []
-    p = Path(os.path.expanduser(value))
-    p = p if p.is_absolute() else Path.home() / p
+    p = Path(facts.expanduser(value))
+    p = p if p.is_absolute() else Path(facts.expanduser("~")) / p
     w = uc.line_of("DEFAULT", "hieradata_override")
-    if not p.is_file():
+    if not facts.is_file(p):
         problems.append(f"{w}: hieradata_override = {value}: not found (looked at {p}; "
                         f"relative paths are under $HOME); fix the path or unset it")
         return []
     try:
-        data = yaml.safe_load(p.read_text())
+        data = yaml.safe_load(facts.read_text(p))
     except yaml.YAMLError as exc:
         problems.append(f"{w}: hieradata_override = {value}: not valid YAML "
                         f"({exc.__class__.__name__}); fix the file")
@@ -329,29 +327,29 @@ def _hieradata(uc: UndercloudConf, problems: Problems, warnings: list[str]) -> l
     return []
 
 
-def _roles_file(uc: UndercloudConf, problems: Problems) -> str:
+def _roles_file(uc: UndercloudConf, problems: Problems, facts: ConfigFacts) -> str:
     """A bundled role name, or a path resolved like custom_env_files (relative to the conf)."""
     value = uc.get("roles_file")
     if not value:
         return "Undercloud"
     if is_role_name(value):
         return value
-    p = _relative_to_conf(uc, value)
-    if not p.is_file():
+    p = _relative_to_conf(uc, value, facts)
+    if not facts.is_file(p):
         problems.append(f"{uc.line_of('DEFAULT', 'roles_file')}: roles_file: {value} not found "
                         f"(looked at {p}); fix the path or unset it")
     return str(p)
 
 
-def _pem(uc: UndercloudConf, problems: Problems) -> tuple[str, str] | None:
+def _pem(uc: UndercloudConf, problems: Problems, facts: ConfigFacts) -> tuple[str, str] | None:
     value = uc.get("undercloud_service_certificate")
     w = uc.line_of("DEFAULT", "undercloud_service_certificate")
-    p = _relative_to_conf(uc, value)
-    if not p.is_file():
+    p = _relative_to_conf(uc, value, facts)
+    if not facts.is_file(p):
         problems.append(f"{w}: undercloud_service_certificate = {value}: not found (looked at "
                         f"{p}); give the PEM file with the certificate and its key")
         return None
-    text = p.read_text(errors="replace")
+    text = facts.read_text(p, errors="replace")
     certs = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S)
     keys = re.findall(r"-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----.*?-----END \1-----", text, re.S)
     key_blocks = re.findall(r"-----BEGIN (?:RSA |EC )?PRIVATE KEY-----.*?"
@@ -476,45 +474,80 @@ def allocation_pools(s: Subnet) -> list[dict[str, str]]:
             for a, b in _range_minus(int(s.dhcp_start), int(s.dhcp_end), holes)]
 
 
-def host_fqdn() -> str:
-    """The host's FQDN; its short name when the lookup only finds localhost."""
-    fqdn = socket.getfqdn()
-    return socket.gethostname() if fqdn.split(".")[0] == "localhost" else fqdn
-
-
 def tls_mode(uc: UndercloudConf) -> str:
     if uc.get("undercloud_service_certificate"):
         return "certificate"
     return "certmonger" if uc.get("generate_service_certificate") else "off"
 
 
-def _release(uc: UndercloudConf) -> str:
+def _release(uc: UndercloudConf, facts: ConfigFacts) -> str:
     """[undercroft] release; unset on a baremetal undercloud: the host's own (its packages)."""
     if uc.get("baremetal", "undercroft") and not uc.is_set("undercroft", "release"):
-        return releases.release_of_suite(releases.host_suite()) or uc.get("release", "undercroft")
+        return releases.release_of_suite(facts.debian_suite()) or uc.get("release", "undercroft")
     return uc.get("release", "undercroft")
 
 
-def translate(uc: UndercloudConf) -> Translated:
-    problems = Problems()
+def translate(uc: UndercloudConf, facts: ConfigFacts | None = None) -> Translated:
+    """Settings and parameters for ``uc``. ``facts`` answers every question about the host
+    (None: this host); translate reads nothing else, so a test can pass fixed answers."""
+    facts = ThisHost() if facts is None else facts
     warnings: list[str] = list(uc.warnings)
+    ctx = _check(uc, facts, warnings)
+    for rule in RULES:
+        rule(ctx)
+    disabled, requested = _services(uc, warnings)
+    return Translated(ctx.settings, ctx.parameters, ctx.sources, disabled, requested,
+                      tuple(warnings))
+
+
+@dataclass
+class _Context:
+    """What the rules read (the file, the host's answers, the checked values) and fill in."""
+
+    uc: UndercloudConf
+    facts: ConfigFacts
+    iface: IPInterface
+    subnets: list[Subnet]
+    settings: Settings
+    pem: tuple[str, str] | None  # (certificate chain, key) of undercloud_service_certificate
+    parameters: dict[str, object] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def src(self, *opts: str) -> str:
+        """Where [DEFAULT] options' values came from: their lines, or their defaults."""
+        set_ = [f"{self.uc.line_of('DEFAULT', o)} {o}" for o in opts
+                if self.uc.is_set("DEFAULT", o)]
+        return ", ".join(set_) if set_ else "default (" + ", ".join(opts) + ")"
+
+    def put(self, name: str, value: object, source: str) -> None:
+        self.parameters[name] = value
+        self.sources[name] = source
+
+    def computed(self, name: str, value: object, *opts: str) -> None:
+        self.put(name, value, f"computed from {self.src(*opts)}")
+
+
+def _check(uc: UndercloudConf, facts: ConfigFacts, warnings: list[str]) -> _Context:
+    """Every option the rules need, checked; all problems raised together, so an operator
+    fixes the file in one pass."""
+    problems = Problems()
     iface = local_ip(uc, problems)
     subs = subnets(uc, problems)
     ns = uc.get("network_namespace", "undercroft")
     if ns and (len(ns) > 15 or not ns.replace("-", "").replace("_", "").isalnum()):
         problems.append(f"{uc.line_of('undercroft', 'network_namespace')}: network_namespace = "
                         f"{ns}: use up to 15 letters, digits, - or _")
-    paths = {n: _path(uc, n, problems, g) for n, g in (
+    paths = {n: _path(uc, n, problems, facts, g) for n, g in (
         ("output_dir", "DEFAULT"), ("state_dir", "undercroft"), ("log_dir", "undercroft"),
         ("data_root", "undercroft"))}
-    env_files = _hieradata(uc, problems, warnings) + _env_files(uc, problems)
-    roles_file = _roles_file(uc, problems)
-    pem = _pem(uc, problems) if tls_mode(uc) == "certificate" else None
-    release = _release(uc)
+    env_files = _hieradata(uc, problems, warnings, facts) + _env_files(uc, problems, facts)
+    roles_file = _roles_file(uc, problems, facts)
+    pem = _pem(uc, problems, facts) if tls_mode(uc) == "certificate" else None
+    release = _release(uc, facts)
     check_hardware_types(uc, problems, release)
     problems.raise_if_any()
+    assert iface is not None  # local_ip() added a problem otherwise
 
-    hostname = uc.get("undercloud_hostname") or host_fqdn()
     settings = Settings(
         output_dir=paths["output_dir"], state_dir=paths["state_dir"], log_dir=paths["log_dir"],
         data_root=paths["data_root"], network_namespace=ns,
@@ -525,41 +558,49 @@ def translate(uc: UndercloudConf) -> Translated:
         baremetal=bool(uc.get("baremetal", "undercroft")), role=uc.get("role", "undercroft"),
         release=release,
     )
-    params: dict[str, object] = {}
-    sources: dict[str, str] = {}
+    return _Context(uc, facts, iface, subs, settings, pem)
 
-    def src(*opts: str) -> str:
-        """Where [DEFAULT] options' values came from: their lines, or their defaults."""
-        set_ = [f"{uc.line_of('DEFAULT', o)} {o}" for o in opts if uc.is_set("DEFAULT", o)]
-        return ", ".join(set_) if set_ else "default (" + ", ".join(opts) + ")"
 
-    def put(name, value, source):
-        params[name] = value
-        sources[name] = source
+# --- the rules: each adds a few parameters, in RULES' order ----------------------------------
+def _local_ip(c: _Context) -> None:
+    c.put("LocalIp", str(c.iface.ip), c.src("local_ip"))
+    c.put("ControlPlaneCidr", str(c.iface.network), c.src("local_ip"))
+    c.put("ControlPlanePrefix", c.iface.network.prefixlen, c.src("local_ip"))
 
-    def computed(name, value, *opts):
-        put(name, value, f"computed from {src(*opts)}")
 
-    put("LocalIp", str(iface.ip), src("local_ip"))
-    put("ControlPlaneCidr", str(iface.network), src("local_ip"))
-    put("ControlPlanePrefix", iface.network.prefixlen, src("local_ip"))
-    put("UndercloudHostname", hostname,
-        src("undercloud_hostname") if uc.get("undercloud_hostname") else "computed (host FQDN)")
+def _hostname(c: _Context) -> None:
+    given = c.uc.get("undercloud_hostname")
+    c.put("UndercloudHostname", given or c.facts.fqdn(),
+          c.src("undercloud_hostname") if given else "computed (host FQDN)")
+
+
+def _mapped(c: _Context) -> None:
+    """tripleoclient's PARAMETER_MAPPING: values copied as oslo.config typed them."""
     for opt, param in PARAMETER_MAPPING.items():
-        put(param, uc.get(opt), src(opt))
+        c.put(param, c.uc.get(opt), c.src(opt))
     for opt, names in MULTI_PARAMETER_MAPPING.items():
         for param in names:
-            put(param, uc.get(opt), src(opt))
-    put("ServiceWorkers", _workers(uc), "computed (half the CPUs, 1 to 4)"
-        if uc.get("service_workers", "undercroft") == 0
-        else f"{uc.line_of('undercroft', 'service_workers')} service_workers")
-    put("DataRoot", str(settings.data_root), "[undercroft] data_root")
-    put("LogDir", str(settings.log_dir), "[undercroft] log_dir")
-    put("OpenStackRelease", settings.release, f"{uc.line_of('undercroft', 'release')} release"
-        if uc.is_set("undercroft", "release") else "computed (this host's Debian release)"
-        if settings.baremetal else "default ([undercroft] release)")
+            c.put(param, c.uc.get(opt), c.src(opt))
 
-    # --- subnets ---------------------------------------------------------------------------
+
+def _service_workers(c: _Context) -> None:
+    n = c.uc.get("service_workers", "undercroft")
+    c.put("ServiceWorkers", n if n > 0 else max(1, min(4, (c.facts.cpu_count() or 1) // 2)),
+          "computed (half the CPUs, 1 to 4)" if n == 0
+          else f"{c.uc.line_of('undercroft', 'service_workers')} service_workers")
+
+
+def _undercroft_settings(c: _Context) -> None:
+    uc, s = c.uc, c.settings
+    c.put("DataRoot", str(s.data_root), "[undercroft] data_root")
+    c.put("LogDir", str(s.log_dir), "[undercroft] log_dir")
+    c.put("OpenStackRelease", s.release, f"{uc.line_of('undercroft', 'release')} release"
+          if uc.is_set("undercroft", "release") else "computed (this host's Debian release)"
+          if s.baremetal else "default ([undercroft] release)")
+
+
+def _subnet_parameters(c: _Context) -> None:
+    uc, subs = c.uc, c.subnets
     local = next(s for s in subs if s.name == uc.local_subnet)
     masq_cidr = uc.get("masquerade_network")
     ctl: dict[str, dict[str, object]] = {}
@@ -591,119 +632,171 @@ def translate(uc: UndercloudConf) -> Translated:
             masq[str(s.cidr)] = all_cidrs
     subnet_src = "computed from subnets and their sections" if uc.is_set("DEFAULT", "subnets") \
         else f"computed from [{local.name}]"
-    put("UndercloudCtlplaneSubnets", ctl, subnet_src)
-    put("IronicInspectorSubnets", inspector, subnet_src + ", local_mtu")
-    put("ControlPlaneStaticRoutes", routes, subnet_src)
-    put("MasqueradeNetworks", masq, subnet_src + (", masquerade_network" if masq_cidr else ""))
+    c.put("UndercloudCtlplaneSubnets", ctl, subnet_src)
+    c.put("IronicInspectorSubnets", inspector, subnet_src + ", local_mtu")
+    c.put("ControlPlaneStaticRoutes", routes, subnet_src)
+    c.put("MasqueradeNetworks", masq, subnet_src + (", masquerade_network" if masq_cidr else ""))
 
-    # --- other derived parameters ------------------------------------------------------------
+
+def _home_dir(c: _Context) -> None:
     # tripleoclient's own: the home directory (its stackrc goes there; Undercroft's goes to
     # output_dir, whose default is the same directory)
-    put("UndercloudHomeDir", os.environ.get("HOME", ""), "computed ($HOME)")
-    computed("DnsServers", ",".join(uc.get("undercloud_nameservers")), "undercloud_nameservers")
+    c.put("UndercloudHomeDir", c.facts.home(), "computed ($HOME)")
+
+
+def _name_and_time_servers(c: _Context) -> None:
+    uc = c.uc
+    c.computed("DnsServers", ",".join(uc.get("undercloud_nameservers")), "undercloud_nameservers")
     if uc.get("undercloud_ntp_servers"):
-        put("NtpServer", list(uc.get("undercloud_ntp_servers")), src("undercloud_ntp_servers"))
+        c.put("NtpServer", list(uc.get("undercloud_ntp_servers")), c.src("undercloud_ntp_servers"))
     if uc.get("overcloud_domain_name"):
-        put("NeutronDnsDomain", uc.get("overcloud_domain_name"), src("overcloud_domain_name"))
-    put("SELinuxMode", "enforcing" if uc.get("undercloud_enable_selinux") else "permissive",
-        f"computed from {src('undercloud_enable_selinux')}")
-    put("DeploymentUser", uc.get("deployment_user") or getpass.getuser(),
-        src("deployment_user") if uc.get("deployment_user") else "computed (invoking user)")
-    # tripleoclient's container registry parameters, from the text of local_ip and
-    # undercloud_admin_host as written (no service reads them: images are built here)
+        c.put("NeutronDnsDomain", uc.get("overcloud_domain_name"), c.src("overcloud_domain_name"))
+
+
+def _selinux(c: _Context) -> None:
+    c.put("SELinuxMode", "enforcing" if c.uc.get("undercloud_enable_selinux") else "permissive",
+          f"computed from {c.src('undercloud_enable_selinux')}")
+
+
+def _deployment_user(c: _Context) -> None:
+    given = c.uc.get("deployment_user")
+    c.put("DeploymentUser", given or c.facts.user(),
+          c.src("deployment_user") if given else "computed (invoking user)")
+
+
+def _registry(c: _Context) -> None:
+    """tripleoclient's container registry parameters, from the text of local_ip and
+    undercloud_admin_host as written (no service reads them: images are built here)."""
+    uc = c.uc
     registry_ip = uc.get("local_ip").split("/")[0]
-    computed("DockerInsecureRegistryAddress",
-             [f"{registry_ip}:8787", f"{uc.get('undercloud_admin_host')}:8787",
-              *uc.get("docker_insecure_registries")],
-             "local_ip", "undercloud_admin_host", "docker_insecure_registries")
-    computed("LocalContainerRegistry", registry_ip, "local_ip")
+    c.computed("DockerInsecureRegistryAddress",
+               [f"{registry_ip}:8787", f"{uc.get('undercloud_admin_host')}:8787",
+                *uc.get("docker_insecure_registries")],
+               "local_ip", "undercloud_admin_host", "docker_insecure_registries")
+    c.computed("LocalContainerRegistry", registry_ip, "local_ip")
     if uc.get("docker_registry_mirror"):
-        put("DockerRegistryMirror", uc.get("docker_registry_mirror"),
-            src("docker_registry_mirror"))
+        c.put("DockerRegistryMirror", uc.get("docker_registry_mirror"),
+              c.src("docker_registry_mirror"))
+
+
+def _validations(c: _Context) -> None:
+    uc = c.uc
     if uc.get("enable_validations"):
-        put("EnableValidations", True, src("enable_validations"))
+        c.put("EnableValidations", True, c.src("enable_validations"))
         # tripleoclient's constant is the file it reads (~/undercloud.conf); the file used
         # here, absolute, wherever --config pointed
-        used = uc.path.resolve() if uc.path else Path("~/undercloud.conf").expanduser()
-        computed("UndercloudConfigFilePath", str(used), "enable_validations")
-    archs = uc.get("additional_architectures")
+        used = c.facts.resolve(uc.path) if uc.path else \
+            Path(c.facts.expanduser("~/undercloud.conf"))
+        c.computed("UndercloudConfigFilePath", str(used), "enable_validations")
+
+
+def _architectures(c: _Context) -> None:
+    archs = c.uc.get("additional_architectures")
     for arch in archs:
-        put(f"EnableArchitecture{arch.upper()}", True, src("additional_architectures"))
+        c.put(f"EnableArchitecture{arch.upper()}", True, c.src("additional_architectures"))
     if archs:
-        computed("AdditionalArchitectures", ",".join(archs), "additional_architectures")
+        c.computed("AdditionalArchitectures", ",".join(archs), "additional_architectures")
+
+
+def _optional_services(c: _Context) -> None:
+    """Parameters only an enabled option brings (novajoin, swift encryption, time zone)."""
+    uc = c.uc
     if uc.get("enable_novajoin"):
-        put("NovajoinIpaOtp", uc.get("ipa_otp"), src("ipa_otp"))
+        c.put("NovajoinIpaOtp", uc.get("ipa_otp"), c.src("ipa_otp"))
     if uc.get("enable_swift_encryption"):
-        put("SwiftEncryptionEnabled", True, src("enable_swift_encryption"))
-        put("BarbicanSimpleCryptoGlobalDefault", True, src("enable_swift_encryption"))
+        c.put("SwiftEncryptionEnabled", True, c.src("enable_swift_encryption"))
+        c.put("BarbicanSimpleCryptoGlobalDefault", True, c.src("enable_swift_encryption"))
     if uc.get("undercloud_timezone"):
-        put("TimeZone", uc.get("undercloud_timezone"), src("undercloud_timezone"))
+        c.put("TimeZone", uc.get("undercloud_timezone"), c.src("undercloud_timezone"))
 
-    # --- ironic ---------------------------------------------------------------------------------
-    if uc.get("enable_ironic"):
-        # As tripleoclient: set or not, enabled_hardware_types gives the types and the
-        # interface lists (ironic.conf adapts the lists to the images' ironic: see
-        # undercroft.config.hardware)
-        drivers = ["enabled_hardware_types"]
-        if uc.get("enable_node_discovery"):
-            drivers += ["enable_node_discovery", "discovery_default_driver"]
-        for name, value in hardware(uc).items():
-            computed(name, value, *drivers)
-        if uc.get("enable_node_discovery"):
-            put("IronicInspectorEnableNodeDiscovery", True, src("enable_node_discovery"))
-            put("IronicInspectorDiscoveryDefaultDriver", uc.get("discovery_default_driver"),
-                src("discovery_default_driver"))
-        args = []
-        if uc.get("undercloud_debug"):
-            args.append("ipa-debug=1")
-        if uc.get("inspection_runbench"):
-            args.append("ipa-inspection-benchmarks=cpu,mem,disk")
-        if uc.get("inspection_extras"):
-            args += ["ipa-inspection-dhcp-all-interfaces=1", "ipa-collect-lldp=1"]
-        computed("IronicInspectorKernelArgs", " ".join(args), "undercloud_debug",
-                 "inspection_runbench", "inspection_extras")
-        computed("IronicInspectorCollectors",
-                 "default,extra-hardware,numa-topology,logs" if uc.get("inspection_extras")
-                 else "default,logs", "inspection_extras")
 
-    # --- public TLS (VIPs on br-ctlplane) ------------------------------------------------------------
+def _ironic(c: _Context) -> None:
+    uc = c.uc
+    if not uc.get("enable_ironic"):
+        return
+    # As tripleoclient: set or not, enabled_hardware_types gives the types and the
+    # interface lists (ironic.conf adapts the lists to the images' ironic: see
+    # undercroft.config.hardware)
+    drivers = ["enabled_hardware_types"]
+    if uc.get("enable_node_discovery"):
+        drivers += ["enable_node_discovery", "discovery_default_driver"]
+    for name, value in hardware(uc).items():
+        c.computed(name, value, *drivers)
+    if uc.get("enable_node_discovery"):
+        c.put("IronicInspectorEnableNodeDiscovery", True, c.src("enable_node_discovery"))
+        c.put("IronicInspectorDiscoveryDefaultDriver", uc.get("discovery_default_driver"),
+              c.src("discovery_default_driver"))
+    args = []
+    if uc.get("undercloud_debug"):
+        args.append("ipa-debug=1")
+    if uc.get("inspection_runbench"):
+        args.append("ipa-inspection-benchmarks=cpu,mem,disk")
+    if uc.get("inspection_extras"):
+        args += ["ipa-inspection-dhcp-all-interfaces=1", "ipa-collect-lldp=1"]
+    c.computed("IronicInspectorKernelArgs", " ".join(args), "undercloud_debug",
+               "inspection_runbench", "inspection_extras")
+    c.computed("IronicInspectorCollectors",
+               "default,extra-hardware,numa-topology,logs" if uc.get("inspection_extras")
+               else "default,logs", "inspection_extras")
+
+
+def _public_tls(c: _Context) -> None:
+    """The VIPs on br-ctlplane that haproxy listens on, when public TLS is on."""
+    uc, iface = c.uc, c.iface
     mode = tls_mode(uc)
-    computed("PublicTLSMode", mode, "undercloud_service_certificate",
-             "generate_service_certificate")
-    if mode != "off":
-        vips = {}
-        for opt, param in (("undercloud_public_host", "PublicVirtualFixedIPs"),
-                           ("undercloud_admin_host", "ControlFixedIPs")):
-            vips[opt] = vip_address(uc, opt)
-            if ipaddress.ip_address(vips[opt]).version != iface.ip.version:
-                # tripleoclient picks the VIP of local_ip's IP version and fails without one
-                fix = "set it to an address" if uc.is_set("DEFAULT", opt) else \
-                    "set it (the default is IPv4) to an address"
-                raise ConfigError(f"{uc.line_of('DEFAULT', opt)}: {opt} = {vips[opt]} is IPv"
-                                  f"{ipaddress.ip_address(vips[opt]).version} but local_ip "
-                                  f"({iface.ip}) is IPv{iface.ip.version}; {fix} of "
-                                  f"local_ip's network")
-            how = src(opt) if vips[opt] == uc.get(opt).strip() else f"resolved from {src(opt)}"
-            put(param, [{"ip_address": vips[opt]}], how)
-            if opt == "undercloud_public_host" and vips[opt] != uc.get(opt).strip():
-                # as tripleoclient: the name of the public VIP goes to /etc/hosts
-                put("ExtraHostFileEntries", f"{vips[opt]} {uc.get(opt)}",
-                    f"computed from {src(opt)} (a name, resolved)")
-        if len({str(iface.ip), *vips.values()}) < 3:
-            raise ConfigError(f"{uc.line_of('DEFAULT', 'undercloud_public_host')}: with TLS, "
-                              f"local_ip ({iface.ip}), undercloud_admin_host "
-                              f"({vips['undercloud_admin_host']}) and undercloud_public_host "
-                              f"({vips['undercloud_public_host']}) must be three different "
-                              f"addresses: haproxy listens on the two VIPs with the ports the "
-                              f"services use on local_ip")
-        put("PublicVirtualInterface", "br-ctlplane", "computed (TLS)")
-        put("ControlVirtualInterface", "br-ctlplane", "computed (TLS)")
-    if pem:
-        put("SSLCertificate", pem[0], src("undercloud_service_certificate"))
-        put("SSLKey", pem[1], src("undercloud_service_certificate"))
-        put("InternalTLSCAFile", "", "computed (TLS with a given certificate)")
+    c.computed("PublicTLSMode", mode, "undercloud_service_certificate",
+               "generate_service_certificate")
+    if mode == "off":
+        return
+    vips = {}
+    for opt, param in (("undercloud_public_host", "PublicVirtualFixedIPs"),
+                       ("undercloud_admin_host", "ControlFixedIPs")):
+        vips[opt] = vip_address(uc, opt, c.facts)
+        if ipaddress.ip_address(vips[opt]).version != iface.ip.version:
+            # tripleoclient picks the VIP of local_ip's IP version and fails without one
+            fix = "set it to an address" if uc.is_set("DEFAULT", opt) else \
+                "set it (the default is IPv4) to an address"
+            raise ConfigError(f"{uc.line_of('DEFAULT', opt)}: {opt} = {vips[opt]} is IPv"
+                              f"{ipaddress.ip_address(vips[opt]).version} but local_ip "
+                              f"({iface.ip}) is IPv{iface.ip.version}; {fix} of "
+                              f"local_ip's network")
+        how = c.src(opt) if vips[opt] == uc.get(opt).strip() else f"resolved from {c.src(opt)}"
+        c.put(param, [{"ip_address": vips[opt]}], how)
+        if opt == "undercloud_public_host" and vips[opt] != uc.get(opt).strip():
+            # as tripleoclient: the name of the public VIP goes to /etc/hosts
+            c.put("ExtraHostFileEntries", f"{vips[opt]} {uc.get(opt)}",
+                  f"computed from {c.src(opt)} (a name, resolved)")
+    if len({str(iface.ip), *vips.values()}) < 3:
+        raise ConfigError(f"{uc.line_of('DEFAULT', 'undercloud_public_host')}: with TLS, "
+                          f"local_ip ({iface.ip}), undercloud_admin_host "
+                          f"({vips['undercloud_admin_host']}) and undercloud_public_host "
+                          f"({vips['undercloud_public_host']}) must be three different "
+                          f"addresses: haproxy listens on the two VIPs with the ports the "
+                          f"services use on local_ip")
+    c.put("PublicVirtualInterface", "br-ctlplane", "computed (TLS)")
+    c.put("ControlVirtualInterface", "br-ctlplane", "computed (TLS)")
 
-    # --- services -------------------------------------------------------------------------------------
+
+def _given_certificate(c: _Context) -> None:
+    if c.pem:
+        c.put("SSLCertificate", c.pem[0], c.src("undercloud_service_certificate"))
+        c.put("SSLKey", c.pem[1], c.src("undercloud_service_certificate"))
+        c.put("InternalTLSCAFile", "", "computed (TLS with a given certificate)")
+
+
+Rule = Callable[[_Context], None]
+# Applied in this order, which is the parameters' order (config show sorts them anyway).
+RULES: tuple[Rule, ...] = (
+    _local_ip, _hostname, _mapped, _service_workers, _undercroft_settings, _subnet_parameters,
+    _home_dir, _name_and_time_servers, _selinux, _deployment_user, _registry, _validations,
+    _architectures, _optional_services, _ironic, _public_tls, _given_certificate,
+)
+
+
+def _services(uc: UndercloudConf, warnings: list[str]) -> tuple[tuple[str, ...],
+                                                                 tuple[str, ...]]:
+    """(disabled, requested): the services enable_* = false switch off, and those an
+    enable_* = true asks for by name (warned about when the role has no template)."""
     disabled: list[str] = []
     requested: list[str] = []
     for opt, switched in SERVICE_TOGGLES.items():
@@ -712,7 +805,7 @@ def translate(uc: UndercloudConf) -> Translated:
             disabled += [n for n in switched if n not in disabled]
         elif uc.is_set("DEFAULT", opt):
             requested += [n for n in switched if n not in requested]
-    if mode == "off":
+    if tls_mode(uc) == "off":
         # Like tripleoclient: haproxy and keepalived only come with public TLS; without
         # it every endpoint is http://local_ip:port.
         disabled += ["haproxy", "keepalived"]
@@ -726,8 +819,7 @@ def translate(uc: UndercloudConf) -> Translated:
         warnings.append(f"{uc.line_of('DEFAULT', 'inspection_runbench')}: inspection_runbench "
                         f"= true needs inspection_extras = true; the benchmarks' results are "
                         f"not collected")
-    return Translated(settings, params, sources, tuple(disabled), tuple(requested),
-                      tuple(warnings))
+    return tuple(disabled), tuple(requested)
 
 
 def _same_network(raw: str, cidr: IPNetwork) -> bool:

@@ -4,8 +4,8 @@ The checks follow tripleoclient's undercloud preflight (``undercloud_preflight.p
 value formats, addresses inside their subnet, DHCP and inspection ranges, memory,
 hostname, interface, sysctls, the passwords file; plus the disk space of
 tripleo-validations' ``undercloud-disk-space`` and free ports. They are pure functions
-of the loaded configuration, its translation and a ``HostFacts`` object, so unit tests
-inject a ``StaticHostFacts`` instead of reading the machine.
+of the loaded configuration, its translation and a ``HostFacts`` object
+(``config/facts.py``), so unit tests inject a static one instead of reading the machine.
 
 Every failure is one line naming the option, the bad value, the rule and the fix; all
 failures are reported together. ``install`` runs them before it changes anything on
@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import os
 import re
-import shutil
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from undercroft.config import releases
+from undercroft.config.facts import HostFacts
 from undercroft.config.loader import UndercloudConf
 from undercroft.config.translate import (IPAddress, Problems, Subnet, Translated,
-                                         allocation_pools, host_fqdn, local_ip, subnets,
-                                         tls_mode, where)
+                                         allocation_pools, local_ip, subnets, tls_mode, where)
 
 # tripleoclient (undercloud_preflight.REQUIRED_MB): "We need 8 GB, leave a little room
 # for variation in what 8 GB means on different platforms" -- RAM + swap, in MB.
@@ -77,186 +74,6 @@ class Findings:
     def raise_if_failed(self) -> None:
         p = Problems(self.problems)
         p.raise_if_any()
-
-
-# --- host facts ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Listener:
-    proto: str          # tcp | udp
-    address: str        # bound address ("0.0.0.0", "::", or one address)
-    port: int
-    pid: int | None
-    command: str        # process name, "" if unknown
-    in_container: bool  # the process runs in a podman container
-
-
-class HostFacts:
-    """The real host, read on demand (only what the checks ask for)."""
-
-    def memory_mb(self) -> int:
-        info = {}
-        with open("/proc/meminfo") as f:
-            for line in f:
-                key, _, rest = line.partition(":")
-                info[key] = int(rest.split()[0])
-        return (info.get("MemTotal", 0) + info.get("SwapTotal", 0)) // 1024
-
-    def disk(self, path: Path) -> tuple[int, float]:
-        """(filesystem id, free GB) of ``path`` or its nearest existing parent."""
-        p = Path(path)
-        while not p.exists() and p != p.parent:
-            p = p.parent
-        return os.stat(p).st_dev, shutil.disk_usage(p).free / 1024 ** 3
-
-    def hostname(self) -> str:
-        return socket.gethostname()
-
-    def fqdn(self) -> str:
-        return host_fqdn()
-
-    def resolves(self, name: str) -> bool:
-        try:
-            with open("/etc/hosts") as f:
-                for line in f:
-                    if name in line.split("#", 1)[0].split()[1:]:
-                        return True
-        except OSError:
-            pass
-        try:
-            socket.getaddrinfo(name, None)
-            return True
-        except OSError:
-            return False
-
-    def interfaces(self) -> set[str]:
-        try:
-            return set(os.listdir("/sys/class/net"))
-        except OSError:
-            return set()
-
-    def sysctl_exists(self, name: str) -> bool:
-        return os.path.isfile("/proc/sys/" + name.replace(".", "/"))
-
-    def ipv6(self) -> bool:
-        return os.path.isfile("/proc/net/if_inet6")
-
-    def exists(self, path: Path) -> bool:
-        return Path(path).exists()
-
-    def debian_suite(self) -> str:
-        return releases.host_suite()
-
-    def listeners(self) -> list[Listener]:
-        inodes: dict[str, tuple[str, str, int]] = {}
-        for proto, fname, state in (("tcp", "tcp", "0A"), ("tcp", "tcp6", "0A"),
-                                    ("udp", "udp", "07"), ("udp", "udp6", "07")):
-            try:
-                rows = Path("/proc/net", fname).read_text().splitlines()[1:]
-            except OSError:
-                continue
-            for row in rows:
-                cols = row.split()
-                if len(cols) < 10 or cols[3] != state:
-                    continue
-                addr_hex, port_hex = cols[1].split(":")
-                inodes[cols[9]] = (proto, _hex_addr(addr_hex), int(port_hex, 16))
-        owners = _socket_owners(set(inodes))
-        out = []
-        for inode, (proto, addr, port) in inodes.items():
-            pid = owners.get(inode)
-            out.append(Listener(proto, addr, port, pid, _comm(pid), _in_container(pid)))
-        return out
-
-
-def _hex_addr(h: str) -> str:
-    raw = bytes.fromhex(h)
-    if len(raw) == 4:
-        return str(ipaddress.IPv4Address(raw[::-1]))
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
-    return str(ipaddress.IPv6Address(words))
-
-
-def _socket_owners(wanted: set[str]) -> dict[str, int]:
-    owners: dict[str, int] = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if target.startswith("socket:["):
-                    inode = target[8:-1]
-                    if inode in wanted:
-                        owners.setdefault(inode, int(pid))
-        except OSError:
-            continue
-    return owners
-
-
-def _comm(pid: int | None) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip() if pid else ""
-    except OSError:
-        return ""
-
-
-def _in_container(pid: int | None) -> bool:
-    try:
-        return pid is not None and "libpod" in Path(f"/proc/{pid}/cgroup").read_text()
-    except OSError:
-        return False
-
-
-@dataclass
-class StaticHostFacts(HostFacts):
-    """Fixed facts for tests (defaults: a healthy host that passes every check)."""
-
-    memory: int = 16384
-    free: dict[str, float] = field(default_factory=dict)   # path prefix -> free GB
-    default_free_gb: float = 100.0
-    host_name: str = "undercloud.example.com"
-    host_fqdn: str = "undercloud.example.com"
-    resolvable: set[str] = field(default_factory=lambda: {"undercloud.example.com"})
-    nics: set[str] = field(default_factory=lambda: {"lo", "eth0", "eth1"})
-    sysctls: set[str] = field(default_factory=lambda: set(SYSCTLS + SYSCTLS_IPV6))
-    has_ipv6: bool = True
-    files: set[str] = field(default_factory=set)
-    sockets: list[Listener] = field(default_factory=list)
-    suite: str = "bookworm"
-
-    def memory_mb(self):
-        return self.memory
-
-    def disk(self, path):
-        best = max((k for k in self.free if str(path).startswith(k)), key=len, default=None)
-        return (hash(best), self.free[best]) if best else (0, self.default_free_gb)
-
-    def hostname(self):
-        return self.host_name
-
-    def fqdn(self):
-        return self.host_fqdn
-
-    def resolves(self, name):
-        return name in self.resolvable
-
-    def interfaces(self):
-        return set(self.nics)
-
-    def sysctl_exists(self, name):
-        return name in self.sysctls
-
-    def ipv6(self):
-        return self.has_ipv6
-
-    def exists(self, path):
-        return str(path) in self.files
-
-    def listeners(self):
-        return list(self.sockets)
-
-    def debian_suite(self):
-        return self.suite
 
 
 # --- configuration checks (no host access) -----------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from undercroft.config import certificates, loader, passwords
+from undercroft.config.facts import ConfigFacts, HostFacts
 from undercroft.config.translate import Settings, Translated, translate, where
 from undercroft.errors import ConfigError, DeployError, UndercroftError
 from undercroft.images import catalog as image_catalog
@@ -92,8 +93,10 @@ class Deployment:
 
 
 def configure(config: str | Path | None, overrides: Overrides | None = None,
-              upgrading: bool = False) -> tuple[loader.UndercloudConf, Translated]:
+              upgrading: bool = False, facts: ConfigFacts | None = None,
+              ) -> tuple[loader.UndercloudConf, Translated]:
     """undercloud.conf loaded and translated, with the command line's [undercroft] overrides.
+    ``facts`` answers translate's questions about the host (None: this host).
 
     The runtime follows the deployment record: a deployment upgraded from baremetal (or
     being upgraded) runs containers over the data where it was; one installed with
@@ -107,7 +110,7 @@ def configure(config: str | Path | None, overrides: Overrides | None = None,
         raise TypeError(f"overrides[{ROLE_CHOICE!r}]: a RoleChoice, not {given!r}")
     for key, value in overrides.items():
         uc.conf.set_override(key, value, group="undercroft")
-    tr = with_role_choice(translate(uc), given)
+    tr = with_role_choice(translate(uc, facts), given)
     check_release(uc, tr.settings)
     record = records.load(tr.settings.state)
     if upgrading or record.layout == "host":
@@ -152,7 +155,7 @@ def settings(config: str | Path | None, overrides: Overrides | None = None) -> S
 
 
 def validate(config: str | Path | None, overrides: Overrides | None = None,
-             host=None) -> "validations.Findings":
+             host: HostFacts | None = None) -> "validations.Findings":
     """Every problem install would refuse, from every stage at once: the configuration's
     own checks, the templates and parameters it leads to, and with ``host`` (HostFacts)
     the host checks. Nothing is written (secrets are generated in memory)."""
@@ -179,9 +182,9 @@ def validate(config: str | Path | None, overrides: Overrides | None = None,
 
 def load(config: str | Path | None, overrides: Overrides | None = None,
          reporter: Reporter | None = None, persist_secrets: bool = False,
-         upgrading: bool = False) -> Deployment:
+         upgrading: bool = False, facts: ConfigFacts | None = None) -> Deployment:
     reporter = reporter or Reporter(quiet=True)
-    _, tr = configure(config, overrides, upgrading)
+    _, tr = configure(config, overrides, upgrading, facts)
     cat = load_catalog()
     role_path = cat.role_path(tr.settings.roles_file)
     roles = load_roles(role_path, cat.root / "roles")

@@ -5,9 +5,11 @@ import json
 
 import pytest
 
+from undercroft.cli import deploy as cli_deploy
 from undercroft.cli import main as cli_main
-from undercroft.config import validations
 from undercroft.lifecycle import deployment
+
+from ..fakes import StaticHostFacts
 
 
 def test_config_show_masks_secrets_and_names_sources(write_conf, tmp_path, capsys):
@@ -55,12 +57,12 @@ def fake_install(monkeypatch):
 def test_install_runs_validations_then_installs(write_conf, fake_install, monkeypatch, capsys):
     seen = []
 
-    class Facts(validations.StaticHostFacts):
+    class Facts(StaticHostFacts):
         def memory_mb(self):
             seen.append("memory")
             return super().memory_mb()
 
-    monkeypatch.setattr(validations, "HostFacts", Facts)
+    monkeypatch.setattr(cli_deploy, "ThisHost", Facts)
     p = write_conf(default="undercloud_public_vip = 192.168.24.2\n")
     assert cli_main.main(["install", "--config", str(p)]) == 0
     assert seen == ["memory"] and len(fake_install) == 1
@@ -70,7 +72,7 @@ def test_install_runs_validations_then_installs(write_conf, fake_install, monkey
 
 def test_install_no_validations_skips_host_checks(write_conf, fake_install, monkeypatch,
                                                   capsys):
-    monkeypatch.setattr(validations, "HostFacts",
+    monkeypatch.setattr(cli_deploy, "ThisHost",
                         lambda: pytest.fail("host facts read with --no-validations"))
     p = write_conf(undercroft="min_memory_mb = 99999999\n")
     assert cli_main.main(["install", "--config", str(p), "--no-validations"]) == 0
@@ -80,15 +82,14 @@ def test_install_no_validations_skips_host_checks(write_conf, fake_install, monk
 
 def test_install_enable_validations_false_skips_too(write_conf, fake_install, monkeypatch,
                                                     capsys):
-    monkeypatch.setattr(validations, "HostFacts", lambda: pytest.fail("host facts read"))
+    monkeypatch.setattr(cli_deploy, "ThisHost", lambda: pytest.fail("host facts read"))
     p = write_conf(default="enable_validations = false\n")
     assert cli_main.main(["install", "--config", str(p)]) == 0
     assert "skipped (enable_validations = false)" in capsys.readouterr().out
 
 
 def test_install_lists_every_failure(write_conf, fake_install, monkeypatch, capsys):
-    monkeypatch.setattr(validations, "HostFacts",
-                        lambda: validations.StaticHostFacts(memory=100))
+    monkeypatch.setattr(cli_deploy, "ThisHost", lambda: StaticHostFacts(memory=100))
     p = write_conf(default="local_mtu = 10\n")
     assert cli_main.main(["install", "--config", str(p)]) == 1
     err = capsys.readouterr().err

@@ -46,10 +46,13 @@ import yaml
 from undercroft.cli import main as cli_main
 from undercroft.cli.config import MASK
 from undercroft.config import differences, loader, passwords, validations
-from undercroft.config.translate import host_fqdn, translate
+from undercroft.config.facts import ThisHost
+from undercroft.config.translate import translate
 from undercroft.errors import ConfigError
 from undercroft.lifecycle import deployment
 from undercroft.runtime import hostprep
+
+from ..fakes import StaticHostFacts
 
 CORPUS = Path(__file__).parent / "corpus"
 GOOD = sorted(p for p in (CORPUS / "good").glob("*.conf"))
@@ -92,7 +95,7 @@ def _expand(value: Any, uc) -> Any:
     if value == "$WORKERS":
         return max(1, min(4, (os.cpu_count() or 1) // 2))
     if value == "$HOST_FQDN":
-        return host_fqdn()
+        return ThisHost().fqdn()
     if value == "$USER":
         return getpass.getuser()
     if isinstance(value, str):
@@ -148,7 +151,7 @@ def test_good_file_gives_tripleoclients_parameters_key_for_key(path, tmp_path, m
     for w in wanted:
         assert any(w in got for got in tr.warnings), f"missing warning {w!r} in {tr.warnings}"
     assert len(tr.warnings) == len(wanted), tr.warnings
-    findings = validations.run(uc, tr, validations.StaticHostFacts(), ["mariadb", "keystone"])
+    findings = validations.run(uc, tr, StaticHostFacts(), ["mariadb", "keystone"])
     assert findings.problems == []
 
 
@@ -228,7 +231,10 @@ class HostRecorder:
         monkeypatch.setattr(subprocess, "run", lambda argv, *a, **k: rec(f"run {argv}"))
         monkeypatch.setattr(subprocess, "Popen", lambda argv, *a, **k: rec(f"popen {argv}"))
         monkeypatch.setattr(os, "geteuid", lambda: 0)  # past the root check if validation passed
-        monkeypatch.setattr(validations, "HostFacts", validations.StaticHostFacts)
+        # the preflight checks see a healthy static host; translate still reads this one
+        # (the corpus files the configuration names)
+        monkeypatch.setattr("undercroft.cli.deploy.ThisHost", StaticHostFacts)
+        monkeypatch.setattr("undercroft.cli.config.ThisHost", StaticHostFacts)
 
     def record(self, what: str):
         self.calls.append(what)
@@ -262,7 +268,7 @@ def test_bad_file_error_comes_from_loader_or_validations(path, monkeypatch):
     except ConfigError as exc:
         assert expect in exc.message
         return
-    findings = validations.run(uc, tr, validations.StaticHostFacts(), ["mariadb", "keystone"])
+    findings = validations.run(uc, tr, StaticHostFacts(), ["mariadb", "keystone"])
     assert len(findings.problems) == 1, findings.problems
     assert expect in findings.problems[0]
 

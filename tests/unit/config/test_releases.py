@@ -7,6 +7,7 @@ from undercroft.config import releases, validations as v
 from undercroft.errors import ConfigError
 from undercroft.images import catalog
 from tests.unit.config.test_validations import HOST, load
+from tests.unit.fakes import StaticHostFacts
 
 MIRROR = "http://deb.debian.org/debian"
 
@@ -40,12 +41,12 @@ def test_baremetal_runs_the_hosts_release_when_unset(tmp_path, monkeypatch):
     monkeypatch.setattr(releases, "host_suite", lambda *a: "trixie")
     uc, tr = load(tmp_path, HOST + "[undercroft]\nbaremetal = true\n")
     assert tr.settings.release == "epoxy"
-    assert v.check_host(uc, tr, v.StaticHostFacts(suite="trixie")).problems == []
+    assert v.check_host(uc, tr, StaticHostFacts(suite="trixie")).problems == []
 
 
 def test_baremetal_refuses_a_release_the_host_does_not_ship(tmp_path):
     uc, tr = load(tmp_path, HOST + "[undercroft]\nbaremetal = true\nrelease = epoxy\n")
-    problems = v.check_host(uc, tr, v.StaticHostFacts(suite="bookworm")).problems
+    problems = v.check_host(uc, tr, StaticHostFacts(suite="bookworm")).problems
     assert len(problems) == 1
     assert "release = epoxy" in problems[0] and "bookworm" in problems[0]
     assert "set release = zed" in problems[0]
@@ -53,7 +54,7 @@ def test_baremetal_refuses_a_release_the_host_does_not_ship(tmp_path):
 
 def test_containers_run_any_release_on_any_host(tmp_path):
     uc, tr = load(tmp_path, HOST + "[undercroft]\nrelease = epoxy\n")
-    assert v.check_host(uc, tr, v.StaticHostFacts(suite="bookworm")).problems == []
+    assert v.check_host(uc, tr, StaticHostFacts(suite="bookworm")).problems == []
 
 
 def test_host_suite_reads_os_release(tmp_path):

@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 
 from undercroft.config import loader, validations as v
+from undercroft.config.facts import Listener, ThisHost
 from undercroft.config.translate import translate
 from undercroft.errors import ConfigError
+
+from ..fakes import StaticHostFacts
 
 HOST = "[DEFAULT]\nundercloud_hostname = undercloud.example.com\n"
 
@@ -21,7 +24,7 @@ def load(tmp_path, text):
 
 def run(tmp_path, text, facts=None, services=("mariadb", "keystone")):
     uc, tr = load(tmp_path, text)
-    return v.run(uc, tr, facts or v.StaticHostFacts(), services)
+    return v.run(uc, tr, facts or StaticHostFacts(), services)
 
 
 def test_healthy_host_passes_in_both_placements(tmp_path):
@@ -32,7 +35,7 @@ def test_healthy_host_passes_in_both_placements(tmp_path):
 def test_all_failures_are_listed_together(tmp_path):
     f = run(tmp_path, HOST + "local_mtu = 100\nundercloud_nameservers = a.b\n"
                              "[ctlplane-subnet]\ndhcp_end = 192.168.24.2\n",
-            v.StaticHostFacts(memory=1024))
+            StaticHostFacts(memory=1024))
     assert len(f.problems) == 4
     with pytest.raises(ConfigError) as e:
         f.raise_if_failed()
@@ -42,16 +45,16 @@ def test_all_failures_are_listed_together(tmp_path):
 
 def test_memory_is_ram_plus_swap_against_tripleoclient_threshold(tmp_path):
     assert v.REQUIRED_MB == 7680
-    assert run(tmp_path, HOST, v.StaticHostFacts(memory=7680)).problems == []
-    [p] = run(tmp_path, HOST, v.StaticHostFacts(memory=7679)).problems
+    assert run(tmp_path, HOST, StaticHostFacts(memory=7680)).problems == []
+    [p] = run(tmp_path, HOST, StaticHostFacts(memory=7679)).problems
     assert "min_memory_mb = 7680 (the default; set min_memory_mb in [undercroft]): this host has 7679 MB (RAM + swap)" in p
     assert run(tmp_path, HOST + "[undercroft]\nmin_memory_mb = 4096\n",
-               v.StaticHostFacts(memory=5000)).problems == []
+               StaticHostFacts(memory=5000)).problems == []
 
 
 def test_disk_thresholds_per_filesystem(tmp_path):
     text = HOST + f"[undercroft]\ndata_root = /data\nstate_dir = {tmp_path}/s\nlog_dir = /logs\n"
-    facts = v.StaticHostFacts(free={"/data": 5.0, "/logs": 2.0}, default_free_gb=30.0)
+    facts = StaticHostFacts(free={"/data": 5.0, "/logs": 2.0}, default_free_gb=30.0)
     problems = run(tmp_path, text, facts).problems
     assert len(problems) == 2
     assert "5.0 GB free on the filesystem of /data, 10 GB needed" in problems[0]
@@ -61,22 +64,22 @@ def test_disk_thresholds_per_filesystem(tmp_path):
 
 
 def test_root_filesystem_needs_min_disk_gb(tmp_path):
-    [p] = run(tmp_path, HOST, v.StaticHostFacts(default_free_gb=20.0)).problems
+    [p] = run(tmp_path, HOST, StaticHostFacts(default_free_gb=20.0)).problems
     assert "[undercroft] min_disk_gb = 25 (the default; set min_disk_gb in [undercroft]): 20.0 GB free on the filesystem of /" in p
 
 
 def test_host_placement_hostname_rules(tmp_path):
-    facts = v.StaticHostFacts(host_name="vm", host_fqdn="vm", resolvable=set())
+    facts = StaticHostFacts(host_name="vm", host_fqdn="vm", resolvable=set())
     [p] = run(tmp_path, "[DEFAULT]\n", facts).problems
     assert "the host name 'vm' is not fully qualified" in p
-    facts = v.StaticHostFacts(resolvable=set())
+    facts = StaticHostFacts(resolvable=set())
     [p] = run(tmp_path, HOST, facts).problems
     assert "host name undercloud.example.com does not resolve; add '192.168.24.1 " \
            "undercloud.example.com undercloud' to /etc/hosts" in p
 
 
 def test_namespace_placement_accepts_unresolvable_hostname_with_warning(tmp_path):
-    facts = v.StaticHostFacts(resolvable=set(), nics={"lo"})
+    facts = StaticHostFacts(resolvable=set(), nics={"lo"})
     f = run(tmp_path, "[DEFAULT]\nundercloud_hostname = undercloud.localdomain\n"
                       "[undercroft]\nnetwork_namespace = uc\n", facts)
     assert f.problems == []
@@ -84,7 +87,7 @@ def test_namespace_placement_accepts_unresolvable_hostname_with_warning(tmp_path
 
 
 def test_interface_checked_only_in_host_placement(tmp_path):
-    facts = v.StaticHostFacts(nics={"lo", "ens3"})
+    facts = StaticHostFacts(nics={"lo", "ens3"})
     [p] = run(tmp_path, HOST, facts).problems
     assert "local_interface = eth1 (the default; set local_interface in [DEFAULT]): no such network interface on this host (ens3)" in p
     assert run(tmp_path, HOST + "net_config_override = x.json\n", facts).problems == []
@@ -92,10 +95,10 @@ def test_interface_checked_only_in_host_placement(tmp_path):
 
 
 def test_missing_sysctls(tmp_path):
-    facts = v.StaticHostFacts(sysctls={"net.ipv4.ip_forward"}, has_ipv6=False)
+    facts = StaticHostFacts(sysctls={"net.ipv4.ip_forward"}, has_ipv6=False)
     [p] = run(tmp_path, HOST, facts).problems
     assert p.startswith("sysctl net.ipv4.ip_nonlocal_bind: not available")
-    facts = v.StaticHostFacts(sysctls=set(v.SYSCTLS), has_ipv6=True)
+    facts = StaticHostFacts(sysctls=set(v.SYSCTLS), has_ipv6=True)
     [p] = run(tmp_path, HOST, facts).problems
     assert "net.ipv6.ip_nonlocal_bind" in p
 
@@ -103,22 +106,23 @@ def test_missing_sysctls(tmp_path):
 def test_passwords_file_must_survive_an_existing_deployment(tmp_path):
     out = tmp_path / "out"
     text = HOST + f"output_dir = {out}\n"
-    facts = v.StaticHostFacts(files={str(out / "stackrc")})
+    facts = StaticHostFacts(files={str(out / "stackrc"): ""})
     [p] = run(tmp_path, text, facts).problems
     assert "stackrc exists but undercloud-passwords.yaml is missing" in p
-    facts = v.StaticHostFacts(files={str(out / "stackrc"), str(out / "undercloud-passwords.yaml")})
+    facts = StaticHostFacts(files={str(out / "stackrc"): "",
+                                   str(out / "undercloud-passwords.yaml"): ""})
     assert run(tmp_path, text, facts).problems == []
 
 
 def test_ports_taken_by_foreign_processes(tmp_path):
     sockets = [
-        v.Listener("tcp", "0.0.0.0", 3306, 42, "mysqld", False),          # foreign: conflict
-        v.Listener("tcp", "192.168.24.1", 5000, 7, "uwsgi", True),         # our container
-        v.Listener("tcp", "127.0.0.1", 5000, 8, "python3", False),         # other address
-        v.Listener("tcp", "0.0.0.0", 6385, 9, "ironic-api", False),        # service not enabled
-        v.Listener("udp", "0.0.0.0", 3306, 10, "x", False),                # other protocol
+        Listener("tcp", "0.0.0.0", 3306, 42, "mysqld", False),          # foreign: conflict
+        Listener("tcp", "192.168.24.1", 5000, 7, "uwsgi", True),         # our container
+        Listener("tcp", "127.0.0.1", 5000, 8, "python3", False),         # other address
+        Listener("tcp", "0.0.0.0", 6385, 9, "ironic-api", False),        # service not enabled
+        Listener("udp", "0.0.0.0", 3306, 10, "x", False),                # other protocol
     ]
-    facts = v.StaticHostFacts(sockets=sockets)
+    facts = StaticHostFacts(sockets=sockets)
     [p] = run(tmp_path, HOST, facts, services=("mariadb", "keystone")).problems
     assert "tcp port 3306 (mariadb) is already taken on 0.0.0.0 by PID 42 mysqld" in p
     # Namespace placement has its own ports.
@@ -153,7 +157,7 @@ def test_ipv6_provisioning_network_needs_a_64(tmp_path):
 
 
 def test_real_host_facts_read_this_machine():
-    facts = v.HostFacts()
+    facts = ThisHost()
     assert facts.memory_mb() > 0
     dev, free = facts.disk(Path("/nonexistent/below/root"))
     assert free > 0
