@@ -97,7 +97,7 @@ class Settings:
     # Data stays where a baremetal undercloud keeps it (/var/lib/mysql, /srv/node, ...):
     # containers bind-mount those paths as is (set by ``upgrade``, kept in state_dir).
     host_layout: bool = False
-    release: str = "zed"  # the OpenStack release (images/catalog.py: its Debian suite)
+    release: str = releases.DEFAULT  # the OpenStack release (images/catalog.py: its Debian suite)
 
     @property
     def container_prefix(self) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
-from undercroft.config.releases import SUITES
+from undercroft.config.releases import DEFAULT as DEFAULT_RELEASE, SUITES
 from undercroft.model.loader import TEMPLATES, read_yaml
 from undercroft.plan.hashing import digest
 
@@ -72,7 +72,7 @@ def _common_digest(ctx: Path, common: Path, containerfile: str = "Containerfile"
 
 
 def load(mirror: str, root: Path = TEMPLATES / "images",
-         package_epoch: str = "", release: str = "zed") -> dict[str, ImageDef]:
+         package_epoch: str = "", release: str = DEFAULT_RELEASE) -> dict[str, ImageDef]:
     """All images of ``release`` in build order (parents first), each with its
     content-hash tag; the release's Debian suite is part of the rootfs recipe, so each
     release has its own tags.

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import jinja2
 
+from undercroft.config.releases import DEFAULT as DEFAULT_RELEASE
 from undercroft.config import hardware as ironic_hardware
 from undercroft.config.translate import Settings
 from undercroft.errors import ConfigError
@@ -138,7 +139,7 @@ class Renderer:
 
     def in_release(self, releases: Sequence[str]) -> bool:
         """Whether a container or file listed for ``releases`` belongs to this release."""
-        return not releases or self.values.get("OpenStackRelease", "zed") in releases
+        return not releases or self.values.get("OpenStackRelease", DEFAULT_RELEASE) in releases
 
     def container_name(self, name: str) -> str:
         return f"{self.settings.container_prefix}{name}"

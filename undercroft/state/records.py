@@ -15,12 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from undercroft.config import releases
 from undercroft.errors import ConfigError
 from undercroft.fileio import write_atomic
 from undercroft.state.layout import StateDir
 
 VERSION = 1
-DEFAULT_RELEASE = "zed"
+DEFAULT_RELEASE = releases.DEFAULT
 FIX_RECORD = ("fix the JSON by hand: the fields are version, runtime, layout, roles_file, "
               "env_files and release")
 

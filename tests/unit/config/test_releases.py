@@ -98,3 +98,12 @@ def test_a_deployment_keeps_its_release_every_command_says_so(tmp_path):
     assert "set release = zed" in e.value.hint
     conf.write_text(base + "release = zed\n")
     assert deployment.configure(conf)[1].settings.release == "zed"
+
+
+def test_the_template_schema_knows_exactly_the_releases():
+    """model/schema.py's Release literal (containers' and files' ``releases:``) must list
+    the releases config/releases.py deploys."""
+    import typing
+
+    from undercroft.model.schema import Release
+    assert set(typing.get_args(Release)) == set(releases.SUITES)
