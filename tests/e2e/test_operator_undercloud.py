@@ -5,7 +5,6 @@ answers a real client. Skipped where no such undercloud was running (a CI machin
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
@@ -23,12 +22,13 @@ CLOUDS = Path(os.path.expanduser("~")) / ".config/openstack/clouds.yaml"
 
 
 def running_containers() -> dict[str, str]:
+    """The operator's containers whose process runs (podman lists a container whose
+    monitor was killed with the machine's processes as running: ``lost``, not counted)."""
     try:
-        out = Podman().call("ps", "--format", "json", "--filter",
-                            f"label=undercroft.deployment={NAME}", check=False).stdout
+        observed = Podman().containers(NAME)
     except DeployError:  # no podman on this machine: no undercloud either
         return {}
-    return {c["Names"][0]: c["Id"] for c in json.loads(out or "[]")}
+    return {c.name: str(c.started_at) for c in observed if c.state == "running"}
 
 
 # read when pytest imports this module, before any test runs

@@ -1,7 +1,8 @@
 """The convergence rule, as one pure function.
 
 missing -> create; hash differs -> recreate (naming the changed inputs); same hash and
-running (or a one-shot that exited 0) -> keep; same hash but stopped -> start; managed
+running (or a one-shot that exited 0) -> keep; same hash but stopped -> start; listed
+running with its process gone (``lost``) -> recreate; managed
 but no longer wanted -> remove. A re-run with nothing changed yields only ``keep``.
 """
 from __future__ import annotations
@@ -43,9 +44,11 @@ def _plan_one(desired: DesiredContainer, observed: ObservedContainer | None) -> 
     if desired.oneshot:
         if observed.state == "exited" and observed.exit_code == 0:
             return act(ActionKind.KEEP, "completed, inputs unchanged")
-        if observed.state in ("running", "created", "configured"):
+        if observed.state in ("running", "created", "configured", "lost"):
             return act(ActionKind.RECREATE, f"one-shot left in state {observed.state}")
         return act(ActionKind.RECREATE, f"previous run failed (exit {observed.exit_code})")
+    if observed.state == "lost":
+        return act(ActionKind.RECREATE, "its process is gone though podman lists it running")
     if observed.state == "running":
         if observed.health == "unhealthy":
             return act(ActionKind.RECREATE, "running but unhealthy")

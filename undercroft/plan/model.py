@@ -60,7 +60,7 @@ class ObservedContainer:
 
     name: str
     labels: dict[str, str]
-    state: str  # running | exited | created | stopped | ...
+    state: str  # running | exited | created | stopped | lost (listed running, process gone) | ...
     exit_code: int = 0
     health: str = ""  # healthy | unhealthy | starting | ""
     started_at: int = 0  # unix time of the last start (0: never)

@@ -34,10 +34,14 @@ CONFIG_MOUNT = "/var/lib/undercroft/config"
 def in_place(volume: str, roots) -> str:
     """``<data_root>/mysql:/var/lib/mysql`` -> ``/var/lib/mysql:/var/lib/mysql``: after an
     upgrade from baremetal the data is where host processes kept it (the container-side
-    path), and the container mounts it there as is."""
+    path), and the container mounts it there as is. Run-time directories (``/run/...``,
+    Open vSwitch's sockets) are not data a host process kept: they stay under data_root,
+    where host prep creates them."""
     src, _, rest = volume.partition(":")
+    dst = rest.split(":")[0]
+    if dst.startswith("/run/"):
+        return volume
     if any(src == str(r) or src.startswith(f"{r}/") for r in roots):
-        dst = rest.split(":")[0]
         return f"{dst}:{rest}"
     return volume
 

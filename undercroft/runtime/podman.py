@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from undercroft.errors import DeployError
@@ -57,6 +58,17 @@ def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
     return args
 
 
+def _state(c: dict) -> str:
+    """podman's state, or ``lost``: podman lists a container running whose process is gone
+    (its conmon was killed with it, so nobody recorded the exit; measured after a machine's
+    processes were killed). Podman cannot start it again; the plan recreates it."""
+    state = c.get("State", "")
+    pid = int(c.get("Pid") or 0)
+    if state == "running" and pid > 0 and not Path(f"/proc/{pid}").exists():
+        return "lost"
+    return state
+
+
 class Podman(PodmanCLI):
     """Containers, driven through the verbs the step executor and the lifecycle use."""
 
@@ -67,7 +79,7 @@ class Podman(PodmanCLI):
         result = []
         for c in json.loads(out or "[]"):
             result.append(ObservedContainer(
-                name=c["Names"][0], labels=c.get("Labels") or {}, state=c.get("State", ""),
+                name=c["Names"][0], labels=c.get("Labels") or {}, state=_state(c),
                 exit_code=int(c.get("ExitCode") or 0), health=_health(c.get("Status", "")),
                 started_at=max(int(c.get("StartedAt") or 0), 0), image=c.get("Image", "")))
         return result

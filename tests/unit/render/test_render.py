@@ -371,6 +371,9 @@ def test_in_place_volumes_mount_the_host_layout_as_is():
         "/var/log/keystone:/var/log/keystone"
     assert in_place("/etc/pki:/etc/pki:ro", roots) == "/etc/pki:/etc/pki:ro"  # not data: untouched
     assert in_place("/var/library:/x", roots) == "/var/library:/x"
+    # run-time sockets were never kept by a host process: the directory host prep made
+    assert in_place("/var/lib/openvswitch:/run/openvswitch", roots) == \
+        "/var/lib/openvswitch:/run/openvswitch"
 
 
 def test_services_sharing_a_config_file_write_the_same_content(full):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
+from pathlib import Path
 import subprocess
 
 import pytest
@@ -59,6 +61,20 @@ def test_containers_parses_podman_ps_json(runs):
         ("keystone_db_sync", "exited", 1, "")]
     assert got[0].service == "mariadb" and got[0].step == 2 and got[2].oneshot
     assert got[1].labels == {}
+
+
+def test_a_container_listed_running_without_its_process_is_lost(runs):
+    """Killing a machine's processes (conmon included) leaves podman listing the containers
+    running: a pid that no longer exists is reported as ``lost``, a live one as running."""
+    dead = 1
+    while Path(f"/proc/{dead}").exists():
+        dead += 7919
+    runs[1].append((0, json.dumps([
+        {"Names": ["haproxy"], "State": "running", "Pid": dead, "Status": "Up 3 hours (healthy)"},
+        {"Names": ["mysql"], "State": "running", "Pid": os.getpid(), "Status": "Up 3 hours"},
+        {"Names": ["db_sync"], "State": "exited", "Pid": 0, "Status": "Exited (0)"},
+    ]), ""))
+    assert [c.state for c in Podman().containers("x")] == ["lost", "running", "exited"]
 
 
 def test_empty_ps_output(runs):
