@@ -56,7 +56,7 @@ def test_secrets_stay_secret(deployed, podman):
     assert not leaked, "secret visible in a process command line"
     # 2. never in podman's record of a container (labels, env, args)
     for name in deployed.container_ids(podman):
-        dump = json.dumps(podman.inspect(name))
+        dump = json.dumps(podman.inspect_json(name))
         assert not [s for s in secrets if s in dump], f"secret in podman inspect of {name}"
     # 3. never in what undercroft prints or logs, nor as a config file writes it
     events = "".join(p.read_text() for p in (ROOT / "state" / "events").glob("*.jsonl"))

@@ -174,7 +174,7 @@ def test_logs_have_size_caps(deployed, podman):
     from tests.e2e.conftest import ROOT
 
     for name in deployed.container_ids(podman):
-        info = podman.inspect(name)
+        info = podman.inspect_json(name)
         assert info["HostConfig"]["LogConfig"].get("Size") == "50MB", name
     configs = ROOT / "state" / "config"
     for conf in ("uce2e-keystone/files/etc/keystone/keystone.conf",

@@ -22,6 +22,7 @@ from undercroft.plan.model import (
     HASH_LABEL, INPUTS_LABEL, ONESHOT_LABEL, SERVICE_LABEL, STEP_LABEL, DesiredContainer,
     ObservedContainer,
 )
+from undercroft.runtime.protocol import UnitState
 
 if TYPE_CHECKING:  # pragma: no cover
     from undercroft.config.facts import HostFacts
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NO_LOG_DIR = "/nonexistent-undercroft-unit-log"  # plan-only tests never execute
 WRITE_METHODS = {"run_detached", "remove", "start", "stop", "stop_many", "rename"}
+RUNNING = UnitState("running", 0)  # what FakePodman.inspect says of a unit by default
 
 
 def _name_from_run_args(args: Sequence[str]) -> str:
@@ -42,7 +44,8 @@ class FakePodman:
     exit_codes: container -> code returned by ``wait`` (or an exception instance to raise).
     health:     container -> healthcheck rc, or a list consumed one call at a time (the last
                 value repeats). Default 0 (healthy).
-    inspect_data: container -> dict returned by ``inspect``; default: running, no restarts.
+    units:      container -> ``UnitState`` returned by ``inspect`` (and its ``restarts``
+                by ``restart_counts``); default: running, no restarts.
     logs:       container -> text returned by ``logs_tail``.
     died:       container name or id -> exit code of its last "died" event
                 (``last_exit_code``); default None (no event).
@@ -51,7 +54,7 @@ class FakePodman:
 
     def __init__(self, exit_codes: dict[str, Any] | None = None,
                  health: dict[str, Any] | None = None,
-                 inspect_data: dict[str, dict] | None = None,
+                 units: dict[str, UnitState] | None = None,
                  logs: dict[str, str] | None = None,
                  died: dict[str, int] | None = None,
                  observed: Iterable[ObservedContainer] = (),
@@ -60,7 +63,7 @@ class FakePodman:
         self.images_present = set(images_present)
         self.health = {k: (list(v) if isinstance(v, (list, tuple)) else v)
                        for k, v in (health or {}).items()}
-        self.inspect_data = dict(inspect_data or {})
+        self.units = dict(units or {})
         self.logs = dict(logs or {})
         self.died = dict(died or {})
         self.observed = list(observed)
@@ -100,14 +103,13 @@ class FakePodman:
         self._record("logs_tail", name)
         return self.logs.get(name, "")
 
-    def inspect(self, name: str) -> dict:
+    def inspect(self, name: str) -> UnitState:
         self._record("inspect", name)
-        return self.inspect_data.get(name, {"State": {"Status": "running", "ExitCode": 0},
-                                            "RestartCount": 0})
+        return self.units.get(name, RUNNING)
 
     def restart_counts(self, names: Sequence[str]) -> dict[str, int]:
         self._record("restart_counts", ",".join(names))
-        return {n: int(self.inspect_data.get(n, {}).get("RestartCount", 0)) for n in names}
+        return {n: self.units.get(n, RUNNING).restarts for n in names}
 
     def last_exit_code(self, container_id: str) -> int | None:
         self._record("last_exit_code", container_id)

@@ -46,7 +46,7 @@ class Watcher:
     def _check_of(self, name: str, ident: str) -> tuple[str, str]:
         """Read once per start: a recreated or restarted container is asked again."""
         if ident not in self._checks:
-            info = self.podman.inspect(name)
+            info = self.podman.inspect_json(name)
             test = ((info.get("Config") or {}).get("Healthcheck") or {}).get("Test") or []
             command = test[1] if len(test) == 2 and test[0] == "CMD-SHELL" else ""
             self._checks[ident] = ((info.get("HostConfig") or {}).get("NetworkMode", ""), command)

@@ -190,12 +190,11 @@ class StepExecutor:
         return self._state(name)
 
     def _state(self, name: str) -> str:
-        """starting | crashed:<exit code>, from podman's view of the container."""
-        info = self.runtime.inspect(name)
-        state = info.get("State", {})
-        if state.get("Status") != "running" or info.get("RestartCount", 0) > 0:
-            code = self.runtime.last_exit_code(info.get("Id", name))
-            return f"crashed:{state.get('ExitCode') if code is None else code}"
+        """starting | crashed:<exit code>, from the runtime's view of the unit."""
+        unit = self.runtime.inspect(name)
+        if not unit.running or unit.restarts > 0:
+            code = self.runtime.last_exit_code(unit.id or name)
+            return f"crashed:{unit.exit_code if code is None else code}"
         return "starting"
 
     def _gate(self, a: Action, probe: health.Probe | None) -> Callable[[], str]:
@@ -205,7 +204,7 @@ class StepExecutor:
         spec = a.wanted.spec
         if probe is None:
             return lambda: self._probe(a.name)
-        pid = self.runtime.inspect(a.name).get("State", {}).get("Pid") or None
+        pid = self.runtime.inspect(a.name).pid or None
         last_podman = time.monotonic()
 
         def poll() -> str:

@@ -37,6 +37,7 @@ from undercroft.fileio import write_atomic
 from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer, mounts
 from undercroft.render.services import CONFIG_MOUNT
 from undercroft.runtime.hostpackages import HOST_PATH as PATH
+from undercroft.runtime.protocol import NO_UNIT, UnitState
 from undercroft.runtime.supervisor import Supervisor
 from undercroft.runtime.systemd_units import SystemdUnits, systemd_is_pid1
 from undercroft.state import StateDir
@@ -161,30 +162,27 @@ class HostRuntime:
 
     def restart_counts(self, names: Sequence[str]) -> dict[str, int]:
         """For ``status``: a program the process manager restarted after a crash."""
-        return {n: int(self.inspect(n).get("RestartCount", 0)) for n in names}
+        return {n: self.inspect(n).restarts for n in names}
 
     def log_path(self, name: str) -> str | None:
         """Where the unit's output goes (the container log file's counterpart)."""
         return self._units().get(name, {}).get("log_path")
 
-    def inspect(self, name: str) -> dict:
+    def inspect(self, name: str) -> UnitState:
         rec = self._units().get(name)
         if rec is None:
-            return {}
+            return NO_UNIT
         if rec["oneshot"]:
             proc = self._procs.get(name)
             live = proc if proc is not None and proc.poll() is None else None
-            return {"Id": name, "State": {"Status": "exited" if live is None else "running",
-                                         "ExitCode": rec.get("exit_code") or 0,
-                                         "Pid": 0 if live is None else live.pid},
-                    "RestartCount": 0}
+            return UnitState("exited" if live is None else "running", rec.get("exit_code") or 0,
+                             0 if live is None else live.pid, 0, name)
         i = self.manager.info(name)
         running = i.get("statename") in RUNNING
         # supervisor restarts a crashed program with a new pid: count that as a restart
         restarted = running and rec.get("pid") not in (None, i.get("pid"))
-        return {"Id": name, "RestartCount": 1 if restarted else 0,
-                "State": {"Status": "running" if running else "exited",
-                          "ExitCode": int(i.get("exitstatus") or 0), "Pid": i.get("pid") or 0}}
+        return UnitState("running" if running else "exited", int(i.get("exitstatus") or 0),
+                         int(i.get("pid") or 0) if running else 0, 1 if restarted else 0, name)
 
     def exists(self, name: str) -> bool:
         return name in self._units()

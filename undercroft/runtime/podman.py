@@ -2,17 +2,20 @@
 
 ``Podman`` implements ``runtime.protocol.Runtime``; ``image_refs`` and ``cmd`` (from
 ``undercroft.podman_cli``, with the host flags and the write counting) are its own
-(images, and podman's command line for ``logs -f`` and ``exec``).
+(images, and podman's command line for ``logs -f`` and ``exec``), and so is
+``inspect_json``, podman's whole inspect record. ``unit_state`` is the one place that
+turns that record into the runtime's ``UnitState``.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from undercroft.errors import DeployError
 from undercroft.plan.model import DEPLOYMENT_LABEL, DesiredContainer, ObservedContainer
 from undercroft.podman_cli import ULIMITS, PodmanCLI
+from undercroft.runtime.protocol import NO_UNIT, UnitState
 
 
 def _health(status: str) -> str:
@@ -58,15 +61,26 @@ def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
     return args
 
 
-def _state(c: dict) -> str:
+def _state(status: str, pid: int) -> str:
     """podman's state, or ``lost``: podman lists a container running whose process is gone
     (its conmon was killed with it, so nobody recorded the exit; measured after a machine's
     processes were killed). Podman cannot start it again; the plan recreates it."""
-    state = c.get("State", "")
-    pid = int(c.get("Pid") or 0)
-    if state == "running" and pid > 0 and not Path(f"/proc/{pid}").exists():
+    if status == "running" and pid > 0 and not Path(f"/proc/{pid}").exists():
         return "lost"
-    return state
+    return status
+
+
+def unit_state(record: Mapping[str, Any]) -> UnitState:
+    """The runtime's view of a container from podman's inspect record (``{}``: none)."""
+    if not record:
+        return NO_UNIT
+    state = record.get("State") or {}
+    pid = int(state.get("Pid") or 0)
+    status = _state(state.get("Status", ""), pid)
+    code = state.get("ExitCode")
+    return UnitState(status, None if code is None else int(code),
+                     pid if status == "running" else 0, int(record.get("RestartCount") or 0),
+                     record.get("Id", ""))
 
 
 class Podman(PodmanCLI):
@@ -79,7 +93,8 @@ class Podman(PodmanCLI):
         result = []
         for c in json.loads(out or "[]"):
             result.append(ObservedContainer(
-                name=c["Names"][0], labels=c.get("Labels") or {}, state=_state(c),
+                name=c["Names"][0], labels=c.get("Labels") or {},
+                state=_state(c.get("State", ""), int(c.get("Pid") or 0)),
                 exit_code=int(c.get("ExitCode") or 0), health=_health(c.get("Status", "")),
                 started_at=max(int(c.get("StartedAt") or 0), 0), image=c.get("Image", "")))
         return result
@@ -88,7 +103,12 @@ class Podman(PodmanCLI):
         proc = self.call("logs", "--tail", str(lines), name, check=False)
         return (proc.stdout + proc.stderr).strip()
 
-    def inspect(self, name: str) -> dict:
+    def inspect(self, name: str) -> UnitState:
+        return unit_state(self.inspect_json(name))
+
+    def inspect_json(self, name: str) -> dict[str, Any]:
+        """podman's own inspect record (``{}`` if there is no such container), for what
+        only podman has: a container's healthcheck and network (the health watcher)."""
         proc = self.call("inspect", "--format", "json", name, check=False)
         if proc.returncode != 0:
             return {}
@@ -111,8 +131,8 @@ class Podman(PodmanCLI):
             except ValueError:
                 continue
             by_id[cid] = by_id.get(cid, 0) + 1
-        return {d.get("Name", ""): int(d.get("RestartCount") or 0) + by_id.get(d.get("Id", ""), 0)
-                for d in data}
+        units = {d.get("Name", ""): unit_state(d) for d in data}
+        return {name: u.restarts + by_id.get(u.id, 0) for name, u in units.items()}
 
     def last_exit_code(self, container_id: str) -> int | None:
         """Exit code of the container's last death (survives a restart by podman)."""
@@ -142,7 +162,7 @@ class Podman(PodmanCLI):
         try:
             self.call("start", name)
         except DeployError:
-            if not self.inspect(name).get("State", {}).get("Running"):
+            if not self.inspect(name).running:
                 raise
 
     def stop(self, name: str, timeout: int = 10) -> None:

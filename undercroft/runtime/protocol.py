@@ -1,4 +1,5 @@
-"""What a runtime is: the verbs the step executor and the lifecycle use.
+"""What a runtime is: the verbs the step executor and the lifecycle use, and the domain
+type its observation answers in.
 
 Two implementations: ``runtime/podman.py:Podman`` (containers) and
 ``runtime/host.py:HostRuntime`` (host processes, baremetal); the unit tests' fake
@@ -6,19 +7,50 @@ Two implementations: ``runtime/podman.py:Podman`` (containers) and
 inherits from ``Runtime``; mypy checks each of them against it (see
 ``runtime.for_settings`` and the fake's module).
 
-Verbs only podman has (``image_refs``, ``cmd``: images and podman's own command line)
-are not part of it: code that needs them narrows to ``Podman`` explicitly
-(``runtime.as_podman``).
+A unit's state is a ``UnitState``, whichever runtime runs it: ``Podman`` converts
+podman's inspect record into one (``runtime/podman.py:unit_state``, the one place that
+reads that record), ``HostRuntime`` builds it from its process manager and its record.
+A deployment's units as a whole are ``plan.model.ObservedContainer`` (``containers``).
 
-``inspect`` still answers in podman's JSON shape (``State.Status``, ``State.ExitCode``,
-``State.Pid``, ``RestartCount``, ``Id``), which the host runtime fabricates; domain types
-in its place are the next step (issue 21).
+Verbs only podman has (``image_refs``, ``cmd``: images and podman's own command line;
+``inspect_json``: podman's whole inspect record) are not part of it: code that needs
+them narrows to ``Podman`` explicitly (``runtime.as_podman``).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Mapping, Protocol, Sequence
 
 from undercroft.plan.model import DesiredContainer, ObservedContainer
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """One unit (a container, or a host process) as its runtime sees it now.
+
+    ``status`` is podman's word for a container's state (``running``, ``exited``,
+    ``created``, ``stopping``, ...), or ``lost``: podman lists it running but its process
+    is gone (``runtime/podman.py:_state``), so it is not running. The host runtime says
+    ``running`` or ``exited``. ``""`` is no such unit (``NO_UNIT``).
+    """
+
+    status: str
+    exit_code: int | None = None  # its last exit as recorded (0 if none yet); None: no unit
+    pid: int = 0  # its main process while it runs, else 0
+    restarts: int = 0  # by the runtime itself (restart policy, process manager)
+    id: str = ""  # for last_exit_code: podman's container id, the host unit's name
+
+    @property
+    def exists(self) -> bool:
+        return self.status != ""
+
+    @property
+    def running(self) -> bool:
+        """Its process is up (``lost`` is not)."""
+        return self.status == "running"
+
+
+NO_UNIT = UnitState("")
 
 
 class Runtime(Protocol):
@@ -27,16 +59,18 @@ class Runtime(Protocol):
         """The deployment's units (containers, or host processes), as the plan sees them."""
         ...
 
-    def inspect(self, name: str) -> dict[str, Any]:
-        """Podman's inspect record of one unit; ``{}`` if there is none."""
+    def inspect(self, name: str) -> UnitState:
+        """One unit's state now; ``NO_UNIT`` if there is none."""
         ...
 
     def restart_counts(self, names: Sequence[str]) -> dict[str, int]:
+        """Restarts of each unit, for ``status`` (all in one go; podman also counts the
+        restarts its failing healthchecks made, which ``UnitState.restarts`` does not)."""
         ...
 
-    def last_exit_code(self, container_id: str, /) -> int | None:
-        """Exit code of the unit's last death, if known (``container_id``: the Id that
-        ``inspect`` gave, or the name; positional, as the runtimes name it differently)."""
+    def last_exit_code(self, unit_id: str, /) -> int | None:
+        """Exit code of the unit's last death, if known (``unit_id``: ``UnitState.id``,
+        or the name; positional, as the runtimes name it differently)."""
         ...
 
     def healthcheck(self, name: str) -> int:

@@ -35,7 +35,7 @@ def test_a_hung_service_is_restarted_by_the_watcher(podman, base_image, clean, t
     watcher.round()
     assert podman.restart_counts([d.name]) == {d.name: 0}  # healthy: left alone
 
-    pid = podman.inspect(d.name)["State"]["Pid"]
+    pid = podman.inspect(d.name).pid
     os.kill(pid, signal.SIGSTOP)  # hung: the port accepts, nothing answers
     for _ in range(3):
         watcher.round()  # the cheap probe times out; podman's check counts each failure
@@ -43,7 +43,7 @@ def test_a_hung_service_is_restarted_by_the_watcher(podman, base_image, clean, t
     while podman.restart_counts([d.name])[d.name] < 1:
         assert time.monotonic() < deadline, "podman never restarted the hung container"
         time.sleep(0.5)
-    assert podman.inspect(d.name)["State"]["Running"]
+    assert podman.inspect(d.name).running
 
 
 def test_the_detached_watcher_starts_once_and_stops(tmp_path, monkeypatch):

@@ -70,7 +70,7 @@ def test_config_change_recreates_only_its_reader(podman, base_image, clean, tmp_
                 container(tmp_path, base_image, "b", "sleep infinity", oneshot=False,
                           healthcheck="true", files=[b])]
     execute(podman, rendered)
-    ids = {c.name: podman.inspect(c.name)["Id"] for c in podman.containers(DEPLOYMENT)}
+    ids = {c.name: podman.inspect(c.name).id for c in podman.containers(DEPLOYMENT)}
     b2 = RenderedFile("/etc/demo/b", "changed\n", "root", "0600")
     rendered[1] = container(tmp_path, base_image, "b", "sleep infinity", oneshot=False,
                             healthcheck="true", files=[b2])
@@ -78,8 +78,8 @@ def test_config_change_recreates_only_its_reader(podman, base_image, clean, tmp_
     kinds = {x.name: (x.kind.value, x.reason) for x in plan.actions}
     assert kinds[f"{DEPLOYMENT}-a"][0] == "keep"
     assert kinds[f"{DEPLOYMENT}-b"] == ("recreate", "changed: config:/etc/demo/b")
-    assert podman.inspect(f"{DEPLOYMENT}-a")["Id"] == ids[f"{DEPLOYMENT}-a"]
-    assert podman.inspect(f"{DEPLOYMENT}-b")["Id"] != ids[f"{DEPLOYMENT}-b"]
+    assert podman.inspect(f"{DEPLOYMENT}-a").id == ids[f"{DEPLOYMENT}-a"]
+    assert podman.inspect(f"{DEPLOYMENT}-b").id != ids[f"{DEPLOYMENT}-b"]
     out = podman.call("exec", f"{DEPLOYMENT}-b", "cat", "/etc/demo/b").stdout
     assert out == "changed\n"
 
@@ -124,7 +124,7 @@ def test_no_secret_in_inspect(podman, base_image, clean, tmp_path):
                           {**r.config_json, "secret_env": {"TOKEN": "secrets/TOKEN"}},
                           r.files, {"secrets/TOKEN": secret})
     execute(podman, [r])  # exits 0 only if the secret reached the process environment
-    dump = json.dumps(podman.inspect(r.desired.name))
+    dump = json.dumps(podman.inspect_json(r.desired.name))
     assert secret not in dump
     assert oct((tmp_path / "config" / "withsecret" / "secrets" / "TOKEN").stat().st_mode & 0o777) == "0o600"
 
@@ -135,6 +135,6 @@ def test_starting_a_container_that_is_already_running_is_no_error(podman, base_i
     execute(podman, [container(tmp_path, base_image, "server", "sleep infinity", oneshot=False,
                                healthcheck="true")])
     podman.start(f"{DEPLOYMENT}-server")
-    assert podman.inspect(f"{DEPLOYMENT}-server")["State"]["Running"]
+    assert podman.inspect(f"{DEPLOYMENT}-server").running
     with pytest.raises(DeployError, match="podman start failed"):
         podman.start(f"{DEPLOYMENT}-no-such-container")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from undercroft.lifecycle import status
+from undercroft.runtime.protocol import UnitState
 
 from ..fakes import FakePodman, desired, observed_like
 
@@ -39,7 +40,7 @@ def test_collect_health_per_service():
 
 def test_endpoints_and_restarts_count_towards_health():
     obs = [observed_like(desired("glance_api", "glance", 4), state="running")]
-    podman = FakePodman(observed=obs, inspect_data={"glance_api": {"RestartCount": 2}})
+    podman = FakePodman(observed=obs, units={"glance_api": UnitState("running", 0, restarts=2)})
     down = status.EndpointStatus("public", "https://192.168.24.2:13292", "ConnectionRefusedError",
                                  False)
     [s] = status.collect(podman, "undercloud", endpoints={"glance": [down]})

@@ -14,6 +14,7 @@ from undercroft.plan import ActionKind, make_plan
 from undercroft.report import Reporter
 from undercroft.runtime.executor import StepExecutor
 from undercroft.runtime.podman import run_args
+from undercroft.runtime.protocol import UnitState
 
 from ..fakes import FakePodman, observed_like
 from ..fakes import desired as _desired
@@ -176,7 +177,7 @@ def test_oneshot_wait_timeout_is_a_deploy_error(reporter):
 
 def test_long_running_that_exits_before_healthy(reporter):
     podman = FakePodman(health={"rabbitmq": 125},
-                        inspect_data={"rabbitmq": {"State": {"Status": "exited", "ExitCode": 70}}},
+                        units={"rabbitmq": UnitState("exited", 70)},
                         logs={"rabbitmq": "BOOT FAILED\nerl_crash.dump"})
     with pytest.raises(DeployError) as e:
         executor(podman, reporter).execute(make_plan(stack(), []), STEP_NAMES)
@@ -189,9 +190,8 @@ def test_long_running_that_exits_before_healthy(reporter):
 def test_restart_loop_reports_the_exit_code_of_the_last_death(reporter):
     """podman already restarted it (restart=always): inspect shows a running container
     with exit code 0; the real code comes from the container's last "died" event."""
-    podman = FakePodman(health={"memcached": 1}, died={"c0ffee": 71}, inspect_data={
-        "memcached": {"Id": "c0ffee", "State": {"Status": "running", "ExitCode": 0},
-                      "RestartCount": 2}})
+    podman = FakePodman(health={"memcached": 1}, died={"c0ffee": 71}, units={
+        "memcached": UnitState("running", 0, restarts=2, id="c0ffee")})
     with pytest.raises(DeployError) as e:
         executor(podman, reporter).execute(make_plan([desired("memcached", "memcached", 2)], []),
                                            STEP_NAMES)
@@ -201,8 +201,8 @@ def test_restart_loop_reports_the_exit_code_of_the_last_death(reporter):
 
 
 def test_crash_without_died_event_falls_back_to_inspect_exit_code(reporter):
-    podman = FakePodman(health={"memcached": 1}, inspect_data={
-        "memcached": {"State": {"Status": "running", "ExitCode": 3}, "RestartCount": 1}})
+    podman = FakePodman(health={"memcached": 1}, units={
+        "memcached": UnitState("running", 3, restarts=1)})
     with pytest.raises(DeployError, match="memcached .* exited with code 3 before becoming healthy"):
         executor(podman, reporter).execute(make_plan([desired("memcached", "memcached", 2)], []),
                                            STEP_NAMES)
@@ -307,7 +307,7 @@ def test_failure_quotes_the_errors_the_service_wrote_to_its_own_log(reporter, tm
         "2026-11-26 09:23:17.223 1 ERROR nova OSError: [Errno 113] EHOSTUNREACH\n"
         "2026-11-26 09:23:17.223 1 ERROR nova \n")
     podman = FakePodman(health={"nova_scheduler": 1},
-                        inspect_data={"nova_scheduler": {"State": {"Status": "exited", "ExitCode": 1}}},
+                        units={"nova_scheduler": UnitState("exited", 1)},
                         logs={"nova_scheduler": "Modules with known eventlet monkey patching issues"})
     d = desired("nova_scheduler", "nova", 4, volumes=[f"{host_logs}:/var/log/nova"])
     with pytest.raises(DeployError) as e:
@@ -340,8 +340,7 @@ def api(timeout=5):
 
 
 def test_declarative_check_is_polled_cheaply_and_podman_confirms_once(reporter):
-    podman = FakePodman(inspect_data={"keystone": {"State": {"Status": "running", "Pid": os.getpid()},
-                                                   "RestartCount": 0}})
+    podman = FakePodman(units={"keystone": UnitState("running", 0, pid=os.getpid())})
     prober = FakeProber(False, False, False, True)
     executor(podman, reporter, prober=prober).execute(make_plan([api()], []), STEP_NAMES)
     assert prober.calls == 4
@@ -349,9 +348,7 @@ def test_declarative_check_is_polled_cheaply_and_podman_confirms_once(reporter):
 
 
 def test_cheap_probe_failing_while_the_process_died_reports_the_crash(reporter):
-    podman = FakePodman(inspect_data={"keystone": {"State": {"Status": "exited", "ExitCode": 3,
-                                                             "Pid": 0}}},
-                        logs={"keystone": "boom"})
+    podman = FakePodman(units={"keystone": UnitState("exited", 3)}, logs={"keystone": "boom"})
     with pytest.raises(DeployError, match="exited with code 3 before becoming healthy"):
         executor(podman, reporter, prober=FakeProber(False)).execute(make_plan([api()], []), STEP_NAMES)
     assert podman.names("healthcheck") == []

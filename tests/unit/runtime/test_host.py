@@ -13,6 +13,7 @@ from undercroft.plan import make_plan
 from undercroft.plan.model import labels
 from undercroft.render.services import CONFIG_MOUNT
 from undercroft.runtime.host import HostRuntime, kill_leftovers, processes_with_env
+from undercroft.runtime.protocol import NO_UNIT, UnitState
 from undercroft.runtime.supervisor import Supervisor, program_conf
 from undercroft.state import StateDir
 
@@ -81,6 +82,7 @@ def test_oneshot_runs_with_its_config_dir_and_its_exit_code_is_kept(tmp_path, en
     d = unit(tmp_path, "uc-db_sync", oneshot=True, exit=3)
     rt.launch(d, labels(d, "uc"))
     assert rt.wait(d.name, timeout=10) == 3
+    assert rt.inspect(d.name) == UnitState("exited", 3, pid=0, restarts=0, id=d.name)
     assert f"config at {tmp_path}/config/uc-db_sync/config.json" in rt.logs_tail(d.name)
     assert (tmp_path / "inside").is_dir()  # the in-container path of a volume exists on the host
     [obs] = rt.containers("uc")
@@ -97,16 +99,18 @@ def test_long_running_unit_is_a_supervisor_program_and_converges_like_a_containe
     assert f"command={entrypoint}" in conf and "autostart=false" in conf
     assert "directory=/" in conf  # never the caller's (maybe deleted) working directory
     assert f'UNDERCROFT_CONFIG="{tmp_path}/config/uc-api/config.json"' in conf
-    assert rt.inspect("uc-api")["State"]["Status"] == "running"
+    assert rt.inspect("uc-api") == UnitState("running", 0, sup.programs["uc-api"]["pid"], 0, "uc-api")
     # the pure plan sees the same hash: nothing to do on a re-run
     assert [a.kind.value for a in make_plan([d], rt.containers("uc")).actions] == ["keep"]
     # supervisor restarted it (new pid): a crash, as podman's RestartCount would say
     sup.programs["uc-api"]["pid"] += 7
-    assert rt.inspect("uc-api")["RestartCount"] == 1
+    assert rt.inspect("uc-api").restarts == 1
     rt.stop("uc-api")
     assert rt.containers("uc")[0].state == "exited"
+    assert not rt.inspect("uc-api").running and rt.inspect("uc-api").pid == 0
     rt.remove("uc-api")
     assert rt.containers("uc") == [] and "uc-api" not in sup.programs
+    assert rt.inspect("uc-api") == NO_UNIT and not NO_UNIT.exists
 
 
 def test_other_deployments_units_are_not_observed(tmp_path, entrypoint):
@@ -213,7 +217,7 @@ def test_start_after_a_reboot_brings_the_process_manager_up_first(tmp_path, entr
     rt.stop("uc-api")
     before = sup.ensured
     rt.start("uc-api")
-    assert sup.ensured == before + 1 and rt.inspect("uc-api")["State"]["Status"] == "running"
+    assert sup.ensured == before + 1 and rt.inspect("uc-api").running
 
 
 def test_program_in_a_namespace_runs_under_ip_netns_exec(tmp_path, entrypoint):

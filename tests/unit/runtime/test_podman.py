@@ -12,7 +12,8 @@ import pytest
 from undercroft.errors import DeployError
 from undercroft import podman_cli
 from undercroft.podman_cli import GLOBAL_FLAGS, ULIMITS
-from undercroft.runtime.podman import Podman
+from undercroft.runtime.podman import Podman, unit_state
+from undercroft.runtime.protocol import NO_UNIT, UnitState
 
 from ..fakes import FakePodman
 
@@ -63,12 +64,17 @@ def test_containers_parses_podman_ps_json(runs):
     assert got[1].labels == {}
 
 
+def _dead_pid() -> int:
+    pid = 1
+    while Path(f"/proc/{pid}").exists():
+        pid += 7919
+    return pid
+
+
 def test_a_container_listed_running_without_its_process_is_lost(runs):
     """Killing a machine's processes (conmon included) leaves podman listing the containers
     running: a pid that no longer exists is reported as ``lost``, a live one as running."""
-    dead = 1
-    while Path(f"/proc/{dead}").exists():
-        dead += 7919
+    dead = _dead_pid()
     runs[1].append((0, json.dumps([
         {"Names": ["haproxy"], "State": "running", "Pid": dead, "Status": "Up 3 hours (healthy)"},
         {"Names": ["mysql"], "State": "running", "Pid": os.getpid(), "Status": "Up 3 hours"},
@@ -143,12 +149,38 @@ def test_wait_returns_exit_code_and_fails_clearly(runs):
 
 
 def test_inspect_and_healthcheck(runs):
-    runs[1].extend([(0, json.dumps([{"State": {"Status": "running"}}]), ""), (125, "", "gone"),
-                    (1, "", "")])
+    record = {"Id": "c0ffee", "Name": "a", "RestartCount": 2, "HostConfig": {"NetworkMode": "host"},
+              "State": {"Status": "running", "Running": True, "Pid": os.getpid(), "ExitCode": 0}}
+    runs[1].extend([(0, json.dumps([record]), ""), (0, json.dumps([record]), ""),
+                    (125, "", "gone"), (125, "", "gone"), (1, "", "")])
     p = Podman()
-    assert p.inspect("a") == {"State": {"Status": "running"}}
-    assert p.inspect("b") == {}
+    assert p.inspect("a") == UnitState("running", 0, os.getpid(), 2, "c0ffee")
+    assert p.inspect_json("a") == record  # podman's own record, for what only podman has
+    gone = p.inspect("b")
+    assert gone == NO_UNIT and not gone.exists and not gone.running
+    assert p.inspect_json("b") == {}
     assert p.healthcheck("a") == 1
+
+
+def test_unit_state_of_podman_records():
+    dead = _dead_pid()
+    exited = {"Id": "ab", "State": {"Status": "exited", "Running": False, "Pid": 0, "ExitCode": 137}}
+    assert unit_state(exited) == UnitState("exited", 137, 0, 0, "ab")
+    assert not unit_state(exited).running and unit_state(exited).exists
+    # listed running, its process gone (conmon killed with it): lost, not running
+    lost = {"Id": "cd", "RestartCount": 0,
+            "State": {"Status": "running", "Running": True, "Pid": dead, "ExitCode": 0}}
+    assert unit_state(lost) == UnitState("lost", 0, 0, 0, "cd") and not unit_state(lost).running
+    assert unit_state({}) == NO_UNIT
+
+
+def test_restart_counts_add_health_restarts_to_the_restart_policy(runs):
+    records = [{"Id": "c1", "Name": "mysql", "RestartCount": 1, "State": {"Status": "running"}},
+               {"Id": "c2", "Name": "rabbitmq", "RestartCount": 0, "State": {"Status": "running"}}]
+    events = '{"ID": "c2"}\n{"ID": "c1"}\n{"ID": "c2"}\nnot json\n'
+    runs[1].extend([(0, json.dumps(records), ""), (0, events, "")])
+    assert Podman().restart_counts(["mysql", "rabbitmq"]) == {"mysql": 2, "rabbitmq": 2}
+    assert Podman().restart_counts([]) == {}
 
 
 def test_last_exit_code_from_died_events(runs):

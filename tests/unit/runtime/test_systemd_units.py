@@ -76,7 +76,7 @@ def test_long_running_unit_is_a_systemd_service_driven_by_the_host_runtime(tmp_p
     assert ["daemon-reload"] in fake.calls and ["start", "undercroft-uc-api.service"] in fake.calls
     [obs] = rt.containers("uc")
     assert obs.state == "running"
-    assert rt.inspect("uc-api")["State"]["Pid"] == fake.pid
+    assert rt.inspect("uc-api").pid == fake.pid
     rt.stop("uc-api")
     assert rt.containers("uc")[0].state == "exited"
     rt.remove("uc-api")
