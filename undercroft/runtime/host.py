@@ -55,7 +55,7 @@ def _netns_prefix(network: str) -> list[str]:
     return ["ip", "netns", "exec", ns] if ns else []
 
 
-def process_manager():
+def process_manager() -> SystemdUnits | Supervisor:
     """systemd where it is PID 1, Debian's supervisor elsewhere."""
     return SystemdUnits() if systemd_is_pid1() else Supervisor()
 
@@ -116,7 +116,8 @@ def unit_env(d: DesiredContainer) -> dict[str, str]:
 
 
 class HostRuntime:
-    def __init__(self, state: StateDir, manager=None, entrypoint: str = ENTRYPOINT):
+    def __init__(self, state: StateDir, manager: SystemdUnits | Supervisor | None = None,
+                 entrypoint: str = ENTRYPOINT):
         self.entrypoint = entrypoint
         self.state_file = state.host_units
         self.manager = manager or process_manager()

@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from undercroft.errors import DeployError
 from undercroft.model.loader import TEMPLATES
@@ -24,6 +24,8 @@ from undercroft.report import Reporter
 from undercroft.runtime.systemd_units import UNIT_DIR, systemd_is_pid1
 from undercroft.state import StateDir
 
+# subprocess.run, or a test's stand-in (called with run's keyword arguments)
+RunCmd = Callable[..., subprocess.CompletedProcess[Any]]
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 APT_HELPER = TEMPLATES / "images" / "base" / "undercroft-apt-install"
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
@@ -46,7 +48,7 @@ def missing_packages(packages: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def no_service_starts(reporter: Reporter):
+def no_service_starts(reporter: Reporter) -> Iterator[None]:
     """Maintainer scripts ask invoke-rc.d, which asks policy-rc.d: 101 = do not start."""
     made = not POLICY_RC_D.exists()
     if made:
@@ -115,7 +117,7 @@ def run_setup(commands: list[tuple[str, str]], reporter: Reporter) -> None:
         reporter.line("ok", service, f"baremetal setup: {command.splitlines()[0][:60]}")
 
 
-def installed_index(run=subprocess.run) -> dict[str, tuple[str, list[str]]]:
+def installed_index(run: RunCmd = subprocess.run) -> dict[str, tuple[str, list[str]]]:
     """Every installed package: (source package, names it depends on). Removed packages
     whose configuration files remain ("rc") are not installed."""
     proc = run(["dpkg-query", "-W", "-f", "${Package}\t${source:Package}\t${Status}\t${Depends}\n"],
@@ -131,7 +133,7 @@ def installed_index(run=subprocess.run) -> dict[str, tuple[str, list[str]]]:
     return index
 
 
-def service_packages(packages: list[str], run=subprocess.run) -> list[str]:
+def service_packages(packages: list[str], run: RunCmd = subprocess.run) -> list[str]:
     """The installed packages of ``packages``, and their dependencies built from the same
     source (nova-compute-ironic pulls nova-compute), that ship a service: an init script
     or a systemd unit. After an upgrade to containers these would start the old services
@@ -148,7 +150,7 @@ def service_packages(packages: list[str], run=subprocess.run) -> list[str]:
     return [p for p in candidates if service_files(p, run)]
 
 
-def service_files(package: str, run=subprocess.run) -> list[str]:
+def service_files(package: str, run: RunCmd = subprocess.run) -> list[str]:
     """The init scripts and systemd service units an installed package ships."""
     proc = run(["dpkg-query", "-L", package], capture_output=True, text=True)
     files = proc.stdout.splitlines() if proc.returncode == 0 else []
@@ -156,7 +158,7 @@ def service_files(package: str, run=subprocess.run) -> list[str]:
             (f.endswith(".service") and "/systemd/system/" in f and "@" not in Path(f).name)]
 
 
-def mask_distro_units(packages: list[str], reporter: Reporter, run=subprocess.run) -> list[str]:
+def mask_distro_units(packages: list[str], reporter: Reporter, run: RunCmd = subprocess.run) -> list[str]:
     """Where systemd is PID 1, the packages' own units (enabled by their postinst even
     though policy-rc.d kept them from starting) would start the services a second time
     at boot, beside Undercroft's units: they are masked, and said so."""
@@ -170,7 +172,7 @@ def mask_distro_units(packages: list[str], reporter: Reporter, run=subprocess.ru
     return units
 
 
-def _systemctl(run, verb: str, units: list[str], doing: str, hint: str) -> None:
+def _systemctl(run: RunCmd, verb: str, units: list[str], doing: str, hint: str) -> None:
     proc = run(["systemctl", verb, *units], capture_output=True, text=True)
     if proc.returncode != 0:
         raise DeployError(f"host prep: {doing} the packages' own systemd units failed",
@@ -190,7 +192,7 @@ def record_masked(state: StateDir, units: list[str]) -> None:
         state.masked_units.write_text("".join(f"{u}\n" for u in known + new))
 
 
-def unmask_recorded(state: StateDir, reporter: Reporter, run=subprocess.run,
+def unmask_recorded(state: StateDir, reporter: Reporter, run: RunCmd = subprocess.run,
                     unit_dir: Path = UNIT_DIR) -> list[str]:
     """A package's postinst enables its unit and fails on a masked one ("Unit file
     keystone.service is masked"): before packages are installed again (a rollback after
@@ -207,7 +209,7 @@ def unmask_recorded(state: StateDir, reporter: Reporter, run=subprocess.run,
     return masked
 
 
-def remove(packages: list[str], reporter: Reporter, run=subprocess.run) -> None:
+def remove(packages: list[str], reporter: Reporter, run: RunCmd = subprocess.run) -> None:
     """``apt-get remove`` (not purge): configuration files and data stay where they are,
     and under policy-rc.d no maintainer script stops anything (the containers may share
     the old service's paths)."""

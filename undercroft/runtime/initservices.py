@@ -92,6 +92,6 @@ class SysvServices:
         self.run([*self.prefix, "sh", "-c", command])  # may fail: nothing left to stop
 
 
-def init_services(run: Run = _run, netns: str | None = None):
+def init_services(run: Run = _run, netns: str | None = None) -> SystemdServices | SysvServices:
     """systemd units run where they are configured; ``netns`` only places sysv scripts."""
     return SystemdServices(run=run) if systemd_is_pid1() else SysvServices(run=run, netns=netns)

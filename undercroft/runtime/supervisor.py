@@ -15,7 +15,7 @@ import subprocess
 import time
 import xmlrpc.client
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from undercroft.errors import DeployError
 
@@ -43,7 +43,7 @@ class _UnixTransport(xmlrpc.client.Transport):
         super().__init__()
         self.path = path
 
-    def make_connection(self, host):
+    def make_connection(self, host: object) -> http.client.HTTPConnection:
         return _UnixHTTPConnection(self.path)
 
 
@@ -87,11 +87,11 @@ class Supervisor:
         self.main_conf = main_conf
 
     @property
-    def rpc(self):
+    def rpc(self) -> Any:
         return xmlrpc.client.ServerProxy("http://localhost", transport=_UnixTransport(self.socket_path),
                                          allow_none=True).supervisor
 
-    def call(self, method: str, *args):
+    def call(self, method: str, *args: Any) -> Any:
         """An XML-RPC call whose transport failure is an operator-facing error."""
         try:
             return getattr(self.rpc, method)(*args)

@@ -139,7 +139,7 @@ class SystemdUnits:
     def stop(self, name: str) -> None:
         self.stop_many([name])
 
-    def stop_many(self, names) -> None:
+    def stop_many(self, names: Sequence[str]) -> None:
         """One ``systemctl stop`` for all: systemd stops them in parallel and blocks
         until each control group is gone (TERM, KILL after the timeout)."""
         units = [self.unit(n) for n in names if self.conf_path(n).exists()]
