@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationInfo, field_validator,
+                      model_validator)
 
 
 class Strict(BaseModel):
@@ -151,6 +152,46 @@ class KeystoneRegistration(Strict):
         return self
 
 
+PORT_BINDS = ("local_ip", "loopback")
+
+
+class Port(Strict):
+    """A port the service listens on, which the preflight check (config/validations.py)
+    wants free on this host before install: another process there is refused by name.
+
+    ``port``: a number, or Jinja2 giving one (``"{{ IronicHttpPort }}"``) where a
+    parameter sets it. ``bind``: where it listens, ``local_ip`` (the ctlplane address; a
+    listener there or on the wildcard address takes it) or ``loopback`` (127.0.0.1; a
+    listener there or on the wildcard takes it); Jinja2 giving one of them where a
+    parameter picks (memcached). Both are rendered with the deployment's values. (The
+    key is not ``on``: YAML reads that as true.) The ports of the service's keystone
+    catalog entries (``port``, ``admin_port``: it listens on local_ip there) are taken
+    already: list only the others.
+    """
+
+    port: int | str
+    protocol: Literal["tcp", "udp"] = "tcp"
+    bind: str = "local_ip"
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and not 1 <= v <= 65535:
+            raise ValueError(f"{v} is outside 1..65535")
+        if isinstance(v, str) and "{{" not in v:
+            raise ValueError(f"{v!r} is no number; give one, or Jinja2 naming the parameter "
+                             f"that sets it (\"{{{{ IronicHttpPort }}}}\")")
+        return v
+
+    @field_validator("bind")
+    @classmethod
+    def _bind(cls, v: str) -> str:
+        if v not in PORT_BINDS and "{{" not in v:
+            raise ValueError(f"{v!r} is not one of {', '.join(PORT_BINDS)} (or Jinja2 "
+                             f"giving one)")
+        return v
+
+
 class HostDirectory(Strict):
     path: str
     mode: str = "0755"
@@ -178,6 +219,13 @@ class Baremetal(Strict):
     after_init_stop: list[str] = Field(default_factory=list)
 
 
+def catalog_ports(keystone: KeystoneRegistration | None) -> list[int]:
+    """The ports of a service's keystone catalog entries: it listens on local_ip (tcp)
+    at each ``port`` and ``admin_port`` (render/endpoints.py)."""
+    entries = keystone.services if keystone else []
+    return [p for e in entries for p in (e.port, e.admin_port) if p is not None]
+
+
 class ServiceTemplate(Strict):
     name: str
     description: str = ""
@@ -188,6 +236,7 @@ class ServiceTemplate(Strict):
     config_files: list[ConfigFile] = Field(default_factory=list)
     host_prep: HostPrep = Field(default_factory=HostPrep)
     baremetal: Baremetal = Field(default_factory=Baremetal)
+    ports: list[Port] = Field(default_factory=list)
     steps: dict[int, list[ContainerTemplate]]
 
     @field_validator("steps")
@@ -196,6 +245,19 @@ class ServiceTemplate(Strict):
         for step in v:
             if not 1 <= step <= 5:
                 raise ValueError(f"step {step} is outside 1..5")
+        return v
+
+    @field_validator("ports")
+    @classmethod
+    def _ports_said_once(cls, v: list[Port], info: ValidationInfo) -> list[Port]:
+        """A catalog entry's port is listed already (``catalog_ports``)."""
+        keystone = info.data.get("keystone")
+        taken = catalog_ports(keystone)
+        for i, p in enumerate(v):
+            if p.port in taken and p.protocol == "tcp" and p.bind == "local_ip":
+                raise ValueError(f"item {i}: port {p.port} is a keystone catalog entry's "
+                                 f"(keystone.services), which the service listens on at "
+                                 f"local_ip already; remove it here")
         return v
 
 
