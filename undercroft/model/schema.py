@@ -5,10 +5,10 @@ not a silently ignored setting.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo,
+                      field_validator, model_validator)
 
 
 class Strict(BaseModel):
@@ -201,6 +201,81 @@ class HostPrep(Strict):
     directories: list[HostDirectory] = Field(default_factory=list)
 
 
+def _absolute(path: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError(f"{path!r} must be an absolute path")
+    return path
+
+
+AbsolutePath = Annotated[str, AfterValidator(_absolute)]
+
+
+class KeyRepository(Strict):
+    """A key repository (keystone's fernet-keys): files named 0, 1, 2, ...; ``0`` is the
+    staged key, the highest-numbered the primary. Keys between them are not carried."""
+
+    path: AbsolutePath
+    staged: str  # the secret parameter the staged key fills
+    primary: str  # the one the primary key fills
+
+
+class IniOption(Strict):
+    """One option of an ini file on the host (``section`` DEFAULT: the defaults)."""
+
+    file: AbsolutePath
+    section: str
+    key: str
+
+
+class OptionSecret(IniOption):
+    parameter: str  # the secret parameter its value fills
+
+
+class OptionRefused(IniOption):
+    """An option whose being set makes the takeover impossible: refused before anything
+    changes, with ``why`` (after "<file> sets <key>: ") and ``hint`` (the way out)."""
+
+    why: str
+    hint: str
+
+
+class FileSecret(Strict):
+    """A file whose whole content (stripped) is a secret (rabbitmq's Erlang cookie)."""
+
+    path: AbsolutePath
+    parameter: str
+
+
+class UrlSecret(Strict):
+    """The password of a URL starting with ``scheme`` in the ``option`` of any section of
+    the services' config files (``/etc/*/*.conf``): rabbitmq's password, in every
+    client's ``transport_url``. A database's password comes from ``databases`` instead."""
+
+    option: str
+    scheme: str
+    parameter: str
+
+
+class Takeover(Strict):
+    """What taking over a package-installed undercloud (lifecycle/takeover.py) reads from
+    the host for this service before anything is rendered: the secrets its stored data
+    and its clients depend on, carried into the passwords file instead of generated
+    (values already there win). Paths are the host's. The reading is Python's; which
+    files, options and parameters is the template's.
+
+    Read for the services taken over (the role's, enabled); ``read_when_left_alone``:
+    also when this one is not (a secret its data needs whether or not it is taken over
+    now, or one its clients on this host hold).
+    """
+
+    key_repositories: list[KeyRepository] = Field(default_factory=list)
+    options: list[OptionSecret] = Field(default_factory=list)
+    files: list[FileSecret] = Field(default_factory=list)
+    urls: list[UrlSecret] = Field(default_factory=list)
+    refuse: list[OptionRefused] = Field(default_factory=list)
+    read_when_left_alone: bool = False
+
+
 class Baremetal(Strict):
     """What a host needs in place of an image-only tweak of the service's Containerfile.
 
@@ -212,11 +287,13 @@ class Baremetal(Strict):
     ``after_init_stop``: shell commands run as root (inside the namespace in namespace
     placement) once those are stopped, for helpers the init scripts leave running
     (rabbitmq's epmd); they may fail when there is nothing to stop.
+    ``takeover``: the secrets such a takeover reads from the host (``Takeover``).
     """
 
     setup: list[str] = Field(default_factory=list)
     init_services: list[str] = Field(default_factory=list)
     after_init_stop: list[str] = Field(default_factory=list)
+    takeover: Takeover = Field(default_factory=Takeover)
 
 
 def catalog_ports(keystone: KeystoneRegistration | None) -> list[int]:
