@@ -40,7 +40,7 @@ def preview(command: UndercroftCommand, args, reporter: Reporter, host: bool = F
     warn_config(reporter, tr, dep.services)
     findings = validations.check_config(uc, tr)
     if host and validations.enabled(uc):
-        findings.extend(validations.check_host(uc, tr, ThisHost(), dep.services))
+        findings.extend(validations.check_host(uc, tr, ThisHost(), dep.rendered.ports))
     problems = findings.problems
     for problem in problems:
         reporter.warn(f"install would refuse this: {problem}")
@@ -100,7 +100,7 @@ class Install(UndercroftCommand):
             raise
         if validate:
             host = ThisHost()
-            findings.extend(validations.check_host(uc, tr, host, checked.services))
+            findings.extend(validations.check_host(uc, tr, host, checked.rendered.ports))
             findings.raise_if_failed()
         if os.geteuid() != 0:
             raise DeployError("install must run as root (it manages podman, namespaces, /var/lib)")

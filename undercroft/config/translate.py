@@ -37,7 +37,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
-# enable_* option -> the services it switches (names of the service templates).
+# enable_* option -> the services it switches (names of the service templates). What
+# undercloud.conf's options mean, as tripleoclient gave them, rather than a fact of one
+# template, so it stays here: six of the names have no template (cinder, tempest, ...:
+# switched on, they are warned about), and translate() runs before templates load.
 SERVICE_TOGGLES: dict[str, tuple[str, ...]] = {
     "enable_ironic": ("ironic", "ironic_inspector", "ironic_neutron_agent"),
     "enable_ironic_inspector": ("ironic_inspector",),

@@ -3,8 +3,9 @@
 The checks follow tripleoclient's undercloud preflight (``undercloud_preflight.py``):
 value formats, addresses inside their subnet, DHCP and inspection ranges, memory,
 hostname, interface, sysctls, the passwords file; plus the disk space of
-tripleo-validations' ``undercloud-disk-space`` and free ports. They are pure functions
-of the loaded configuration, its translation and a ``HostFacts`` object
+tripleo-validations' ``undercloud-disk-space`` and free ports (where the enabled services
+listen: their templates' ``ports`` and catalog entries, rendered). They are pure functions
+of the loaded configuration, its translation, those ports and a ``HostFacts`` object
 (``config/facts.py``), so unit tests inject a static one instead of reading the machine.
 
 Every failure is one line naming the option, the bad value, the rule and the fix; all
@@ -18,7 +19,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Protocol
 
 from undercroft.config import releases
 from undercroft.config.facts import HostFacts
@@ -39,26 +40,30 @@ DISK_RULES = (
 )
 SYSCTLS = ("net.ipv4.ip_forward", "net.ipv4.ip_nonlocal_bind")
 SYSCTLS_IPV6 = ("net.ipv6.ip_nonlocal_bind",)
-# Ports each service listens on (on local_ip), by service template name.
-SERVICE_PORTS: dict[str, tuple[tuple[str, int], ...]] = {
-    "mariadb": (("tcp", 3306),),
-    "rabbitmq": (("tcp", 5672), ("tcp", 25672), ("tcp", 4369)),
-    "memcached": (("tcp", 11211),),
-    "keystone": (("tcp", 5000), ("tcp", 35357)),
-    "ironic": (("tcp", 6385), ("udp", 69), ("tcp", 8088)),
-    "ironic_inspector": (("tcp", 5050), ("udp", 67)),
-    "mistral": (("tcp", 8989),),
-    "zaqar": (("tcp", 8888), ("tcp", 9000)),
-    "heat": (("tcp", 8004), ("tcp", 8000)),
-    "swift": (("tcp", 8080), ("tcp", 6000), ("tcp", 6001), ("tcp", 6002)),
-    "nova": (("tcp", 8774), ("tcp", 8775)),
-    "placement": (("tcp", 8778),),
-    "neutron": (("tcp", 9696),),
-    "glance": (("tcp", 9292),),
-}
+# Where a foreign listener takes a service's port: on the wildcard addresses, and on the
+# address of the template's ``bind`` (local_ip: [DEFAULT] local_ip; loopback: this one).
+WILDCARD = frozenset({"0.0.0.0", "::"})
+LOOPBACK = "127.0.0.1"
 ARCHITECTURES = ("ppc64le",)
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
                        r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+
+
+class ServicePort(Protocol):
+    """A port an enabled service listens on: its template's ``ports`` and keystone
+    catalog entries, rendered (render/rendered.py ``RenderedPort``)."""
+
+    @property
+    def service(self) -> str: ...
+
+    @property
+    def protocol(self) -> str: ...  # tcp | udp
+
+    @property
+    def port(self) -> int: ...
+
+    @property
+    def bind(self) -> str: ...  # local_ip | loopback
 
 
 @dataclass
@@ -262,8 +267,11 @@ def _same(raw: str, cidr) -> bool:
 
 # --- host checks ---------------------------------------------------------------------------------
 def check_host(uc: UndercloudConf, tr: Translated, facts: HostFacts,
-               services: Iterable[str] = ()) -> Findings:
-    """Memory, disk, hostname, interface, sysctls, passwords file, free ports."""
+               ports: Iterable[ServicePort] = ()) -> Findings:
+    """Memory, disk, hostname, interface, sysctls, passwords file, free ports.
+
+    ``ports``: where the enabled services listen, from their templates (a loaded
+    deployment's ``rendered.ports``); none: the ports are not checked."""
     f = Findings()
     p, w = f.problems, f.warnings
     s = tr.settings
@@ -355,22 +363,38 @@ def check_host(uc: UndercloudConf, tr: Translated, facts: HostFacts,
                  f"change every password and break the existing undercloud)")
 
     if not ns:
-        wanted = {pp: svc for svc in services for pp in SERVICE_PORTS.get(svc, ())}
-        ours = {s.local_ip, "0.0.0.0", "::"}
-        for lst in facts.listeners():
-            svc = wanted.get((lst.proto, lst.port))
-            if svc and lst.address in ours and not lst.in_container:
-                who = f"PID {lst.pid} {lst.command}".strip() if lst.pid else "another process"
-                p.append(f"{where(uc, 'DEFAULT', 'local_ip', s.local_ip)}: {lst.proto} port "
-                         f"{lst.port} ({svc}) is already taken on {lst.address} by {who}; "
-                         f"stop that process or move it off the port")
+        p += _ports_taken(uc, s.local_ip, facts, ports)
     return f
 
 
+def _ports_taken(uc: UndercloudConf, address: str, facts: HostFacts,
+                 ports: Iterable[ServicePort]) -> list[str]:
+    """A foreign process (not in a container) listening where a service will."""
+    places = {"local_ip": WILDCARD | {address}, "loopback": WILDCARD | {LOOPBACK}}
+    wanted: dict[tuple[str, int], list[ServicePort]] = {}
+    for port in ports:
+        wanted.setdefault((port.protocol, port.port), []).append(port)
+    out = []
+    for lst in facts.listeners():
+        if lst.in_container:
+            continue
+        sp = next((sp for sp in wanted.get((lst.proto, lst.port), [])
+                   if lst.address in places[sp.bind]), None)
+        if sp is None:
+            continue
+        who = f"PID {lst.pid} {lst.command}".strip() if lst.pid else "another process"
+        what = f"{lst.proto} port {lst.port} ({sp.service}"
+        what = (f"{where(uc, 'DEFAULT', 'local_ip', address)}: {what})"
+                if sp.bind == "local_ip" else f"{what}, on {sp.bind})")
+        out.append(f"{what} is already taken on {lst.address} by {who}; stop that process "
+                   f"or move it off the port")
+    return out
+
+
 def run(uc: UndercloudConf, tr: Translated, facts: HostFacts,
-        services: Iterable[str] = ()) -> Findings:
+        ports: Iterable[ServicePort] = ()) -> Findings:
     """All preflight checks: configuration first, then the host."""
-    return check_config(uc, tr).extend(check_host(uc, tr, facts, services))
+    return check_config(uc, tr).extend(check_host(uc, tr, facts, ports))
 
 
 def enabled(uc: UndercloudConf) -> bool:

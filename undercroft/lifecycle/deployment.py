@@ -168,15 +168,14 @@ def validate(config: str | Path | None, overrides: Overrides | None = None,
         findings.problems += [err.message, *filter(None, err.detail.splitlines())]
         return findings
     findings.extend(validations.check_config(uc, tr))
-    services: list[str] = []
     try:
         held = Reporter(quiet=True)
         dep = load(config, overrides, reporter=held)
-        services = dep.services
     except UndercroftError as err:
         findings.problems += [err.message, *filter(None, err.detail.splitlines())]
-    if host is not None and services:
-        findings.extend(validations.check_host(uc, tr, host, services))
+        return findings
+    if host is not None and dep.services:
+        findings.extend(validations.check_host(uc, tr, host, dep.rendered.ports))
     return findings
 
 

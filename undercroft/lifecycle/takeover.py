@@ -3,16 +3,18 @@ ordinary way, services run by the init system, secrets only in their config file
 
 Before anything is rendered, the secrets that stored data or clients depend on are
 read from the host's configuration and put into the passwords file (values already
-there win), so they are carried over, not generated:
+there win), so they are carried over, not generated. Which ones is the templates'
+data, ``baremetal.takeover`` (model/schema.py ``Takeover``); this module reads them:
 
-- keystone's fernet keys (tokens issued before keep validating) and credential keys
-  (stored credentials stay readable): the staged key ``0`` and the primary (highest);
-- heat's ``auth_encryption_key`` (stack parameters encrypted in its database);
-- swift's ``swift_hash_path_suffix`` (where every object lives on disk); a hash path
-  prefix has no parameter here, so a host that sets one is refused;
-- each service's database password, from its ``connection`` URL (nova's cell mappings
-  keep those URLs), and the RabbitMQ password from ``transport_url``; swift's keystone
-  password from its authtoken filter; the Erlang cookie.
+- key repositories (keystone's fernet and credential keys): the staged key ``0`` and
+  the primary (highest);
+- ini options (heat's ``auth_encryption_key``, swift's ``swift_hash_path_suffix`` and
+  its keystone password), and options that refuse the takeover when set (swift's hash
+  path prefix, which has no parameter here);
+- the password of URLs in any ``/etc/*/*.conf`` (rabbitmq's, in ``transport_url``);
+- whole files (the Erlang cookie);
+- each service's database password (its template's ``databases``), from the
+  ``connection`` URL naming that database (nova's cell mappings keep those URLs).
 
 Then, per service in step order, its init services (the template's
 ``baremetal.init_services``) are stopped and disabled just before its containers start
@@ -37,6 +39,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from undercroft.config import passwords
 from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
+from undercroft.model.schema import Takeover
 from undercroft.plan.model import mounts
 from undercroft.state import StateDir
 
@@ -102,72 +105,76 @@ def _option_file_password(query: str, etc: Path) -> str | None:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" else value or None
 
 
-def _read_swift(etc: Path, take) -> None:
-    swift = _ini(etc / "swift" / "swift.conf")
-    if swift:
-        if _get(swift, "swift-hash", "swift_hash_path_prefix"):
-            raise DeployError(f"{etc}/swift/swift.conf sets swift_hash_path_prefix: objects "
-                              f"would not be found under Undercroft's swift (suffix only)",
-                              hint="move the objects off swift (or disable swift with "
-                                   "enable_swift = false) before the upgrade")
-        take("SwiftHashSuffix", _get(swift, "swift-hash", "swift_hash_path_suffix"),
-             f"{etc}/swift/swift.conf [swift-hash] swift_hash_path_suffix")
-    proxy = _ini(etc / "swift" / "proxy-server.conf")
-    if proxy:
-        take("SwiftPassword", _get(proxy, "filter:authtoken", "password"),
-             f"{etc}/swift/proxy-server.conf [filter:authtoken] password")
-
-
-def read_host(etc: Path, databases: Iterable[tuple[str, str]],
-              rabbit_cookie: Path = Path("/var/lib/rabbitmq/.erlang.cookie"),
-              swift: bool = True) -> Found:
-    """What ``etc`` (the host's /etc) says; ``databases`` are (database, parameter)
-    pairs from the enabled services' templates. ``swift``: whether swift is taken over
-    (its ring hash must then be one Undercroft's swift can use); a swift left alone
-    is not read."""
+def read_host(root: Path, databases: Iterable[tuple[str, str]],
+              takeovers: Iterable[Takeover]) -> Found:
+    """What the host under ``root`` (``/``; its config files in ``root/etc``) holds of
+    the secrets ``takeovers`` name: the templates' ``baremetal.takeover`` of the services
+    taken over (and of those read even when left alone). ``databases`` are (database,
+    parameter) pairs from the enabled services' templates, whose passwords are found in
+    the ``connection`` URLs of ``/etc/*/*.conf``. An option a template refuses raises
+    DeployError before anything is read."""
+    takeovers = list(takeovers)
     found = Found()
+    etc = root / "etc"
+
+    def host(path: str) -> Path:
+        return root / path.lstrip("/")
 
     def take(param: str, value: str, where: str) -> None:
         if value and param not in found.values:
             found.values[param] = value
             found.sources[param] = where
 
-    for param, sub in (("KeystoneFernetKey", "fernet-keys"), ("KeystoneCredential", "credential-keys")):
-        keys = _keys(etc / "keystone" / sub)
-        if keys:
-            take(f"{param}0", keys[0], f"{etc}/keystone/{sub}/0 (staged)")
-            take(f"{param}1", keys[1], f"{etc}/keystone/{sub} (primary)")
-            if keys[2]:
-                found.notes.append(f"{etc}/keystone/{sub}: {keys[2]} secondary key(s) not carried "
-                                   f"over (only what they encrypted before the last rotation)")
-    heat = _ini(etc / "heat" / "heat.conf")
-    if heat:
-        take("HeatAuthEncryptionKey", _get(heat, "DEFAULT", "auth_encryption_key"),
-             f"{etc}/heat/heat.conf [DEFAULT] auth_encryption_key")
-    if swift:
-        _read_swift(etc, take)
+    for t in takeovers:
+        for refused in t.refuse:
+            parser = _ini(host(refused.file))
+            if parser and _get(parser, refused.section, refused.key):
+                raise DeployError(f"{host(refused.file)} sets {refused.key}: {refused.why}",
+                                  hint=refused.hint)
+    for t in takeovers:
+        for repo in t.key_repositories:
+            directory = host(repo.path)
+            keys = _keys(directory)
+            if keys:
+                take(repo.staged, keys[0], f"{directory}/0 (staged)")
+                take(repo.primary, keys[1], f"{directory} (primary)")
+                if keys[2]:
+                    found.notes.append(f"{directory}: {keys[2]} secondary key(s) not carried "
+                                       f"over (only what they encrypted before the last "
+                                       f"rotation)")
+        for option in t.options:
+            parser = _ini(host(option.file))
+            if parser:
+                take(option.parameter, _get(parser, option.section, option.key),
+                     f"{host(option.file)} [{option.section}] {option.key}")
 
     by_database = dict(databases)
+    urls = [u for t in takeovers for u in t.urls]
+    url_options = ["connection", *dict.fromkeys(u.option for u in urls)]
     for conf in sorted(etc.glob("*/*.conf")):
         parser = _ini(conf)
         if parser is None:
             continue
         for section in ["DEFAULT", *parser.sections()]:
-            for key in ("connection", "transport_url"):
+            for key in url_options:
                 url = _get(parser, section, key)
                 parsed = _url_password(url, etc) if "://" in url else None
                 if not parsed:
                     continue
-                if key == "transport_url" and url.startswith("rabbit"):
-                    take("RabbitPassword", parsed[1], f"{conf} [{section}] transport_url")
-                elif key == "connection" and url.startswith("mysql"):
+                for u in urls:
+                    if key == u.option and url.startswith(u.scheme):
+                        take(u.parameter, parsed[1], f"{conf} [{section}] {key}")
+                if key == "connection" and url.startswith("mysql"):
                     db = parsed[2].split("?")[0]
                     if db in by_database:
                         take(by_database[db], parsed[1], f"{conf} [{section}] connection ({db})")
-    try:
-        take("RabbitCookie", rabbit_cookie.read_text().strip(), str(rabbit_cookie))
-    except OSError:
-        pass
+    for t in takeovers:
+        for secret in t.files:
+            try:
+                path = host(secret.path)
+                take(secret.parameter, path.read_text().strip(), str(path))
+            except OSError:
+                pass
     return found
 
 

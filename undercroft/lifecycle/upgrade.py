@@ -42,6 +42,7 @@ from undercroft.errors import DeployError
 from undercroft.fileio import write_atomic
 from undercroft.lifecycle import backup, counts, deployment, takeover
 from undercroft.lifecycle.materialize import write_config_dir
+from undercroft.model.schema import Takeover
 from undercroft.plan import make_plan
 from undercroft.plan.model import mounts
 from undercroft.report import Reporter
@@ -100,7 +101,14 @@ def _init_services(dep) -> dict[str, list[str]]:
     return {n: dep.catalog.services[n].baremetal.init_services for n in dep.services}
 
 
-def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
+def _takeovers(dep) -> list[Takeover]:
+    """The templates' ``baremetal.takeover`` a takeover reads: of the services taken over
+    (the role's, enabled), and of the others whose secrets are read even when left alone."""
+    return [t.baremetal.takeover for n, t in dep.catalog.services.items()
+            if n in dep.services or t.baremetal.takeover.read_when_left_alone]
+
+
+def _begin_takeover(dep, init, reporter: Reporter, root: Path) -> dict:
     """A package-installed undercloud Undercroft did not install: its init services
     found, its secrets imported into the passwords file. Returns the takeover record."""
     s = dep.settings
@@ -120,7 +128,7 @@ def _begin_takeover(dep, init, reporter: Reporter, etc: Path) -> dict:
                       f"not enabled: its init services are left alone, and its endpoints and "
                       f"service user are removed from keystone as for any disabled service "
                       f"(enable it in undercloud.conf to take it over too)")
-    secrets = takeover.read_host(etc, dep.database_passwords, swift="swift" in dep.services)
+    secrets = takeover.read_host(root, dep.database_passwords, _takeovers(dep))
     imported = takeover.import_secrets(s.passwords_file, secrets)
     for name in imported:
         reporter.line("ok", name, f"carried over from {secrets.sources[name]}")
@@ -138,8 +146,9 @@ def has_containers(settings) -> bool:
 
 
 def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
-            init=None, etc: Path = Path("/etc")) -> dict:
-    """``init``/``etc``: the host's init system and configuration (tests pass fakes).
+            init=None, root: Path = Path("/")) -> dict:
+    """``init``/``root``: the host's init system and file system, whose configuration a
+    takeover reads (tests pass fakes).
     ``podman``: Podman itself, not just any runtime: the upgrade builds the images and
     counts rows with the mariadb client in the mysql container (``podman exec``)."""
     podman = podman or Podman()
@@ -159,7 +168,7 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
         # a first look, nothing written (its warnings come with the second load below):
         # what the role's services are, for the init services and the secrets to import
         first = deployment.load(config, overrides, reporter=Reporter(quiet=True), upgrading=True)
-        record = _begin_takeover(first, init, reporter, etc)
+        record = _begin_takeover(first, init, reporter, root)
     # secrets now in the passwords file (generated ones too): render with them
     dep = deployment.load(config, overrides, reporter=reporter, persist_secrets=True,
                           upgrading=True)

@@ -5,9 +5,10 @@ not a silently ignored setting.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo,
+                      field_validator, model_validator)
 
 
 class Strict(BaseModel):
@@ -151,6 +152,46 @@ class KeystoneRegistration(Strict):
         return self
 
 
+PORT_BINDS = ("local_ip", "loopback")
+
+
+class Port(Strict):
+    """A port the service listens on, which the preflight check (config/validations.py)
+    wants free on this host before install: another process there is refused by name.
+
+    ``port``: a number, or Jinja2 giving one (``"{{ IronicHttpPort }}"``) where a
+    parameter sets it. ``bind``: where it listens, ``local_ip`` (the ctlplane address; a
+    listener there or on the wildcard address takes it) or ``loopback`` (127.0.0.1; a
+    listener there or on the wildcard takes it); Jinja2 giving one of them where a
+    parameter picks (memcached). Both are rendered with the deployment's values. (The
+    key is not ``on``: YAML reads that as true.) The ports of the service's keystone
+    catalog entries (``port``, ``admin_port``: it listens on local_ip there) are taken
+    already: list only the others.
+    """
+
+    port: int | str
+    protocol: Literal["tcp", "udp"] = "tcp"
+    bind: str = "local_ip"
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and not 1 <= v <= 65535:
+            raise ValueError(f"{v} is outside 1..65535")
+        if isinstance(v, str) and "{{" not in v:
+            raise ValueError(f"{v!r} is no number; give one, or Jinja2 naming the parameter "
+                             f"that sets it (\"{{{{ IronicHttpPort }}}}\")")
+        return v
+
+    @field_validator("bind")
+    @classmethod
+    def _bind(cls, v: str) -> str:
+        if v not in PORT_BINDS and "{{" not in v:
+            raise ValueError(f"{v!r} is not one of {', '.join(PORT_BINDS)} (or Jinja2 "
+                             f"giving one)")
+        return v
+
+
 class HostDirectory(Strict):
     path: str
     mode: str = "0755"
@@ -158,6 +199,81 @@ class HostDirectory(Strict):
 
 class HostPrep(Strict):
     directories: list[HostDirectory] = Field(default_factory=list)
+
+
+def _absolute(path: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError(f"{path!r} must be an absolute path")
+    return path
+
+
+AbsolutePath = Annotated[str, AfterValidator(_absolute)]
+
+
+class KeyRepository(Strict):
+    """A key repository (keystone's fernet-keys): files named 0, 1, 2, ...; ``0`` is the
+    staged key, the highest-numbered the primary. Keys between them are not carried."""
+
+    path: AbsolutePath
+    staged: str  # the secret parameter the staged key fills
+    primary: str  # the one the primary key fills
+
+
+class IniOption(Strict):
+    """One option of an ini file on the host (``section`` DEFAULT: the defaults)."""
+
+    file: AbsolutePath
+    section: str
+    key: str
+
+
+class OptionSecret(IniOption):
+    parameter: str  # the secret parameter its value fills
+
+
+class OptionRefused(IniOption):
+    """An option whose being set makes the takeover impossible: refused before anything
+    changes, with ``why`` (after "<file> sets <key>: ") and ``hint`` (the way out)."""
+
+    why: str
+    hint: str
+
+
+class FileSecret(Strict):
+    """A file whose whole content (stripped) is a secret (rabbitmq's Erlang cookie)."""
+
+    path: AbsolutePath
+    parameter: str
+
+
+class UrlSecret(Strict):
+    """The password of a URL starting with ``scheme`` in the ``option`` of any section of
+    the services' config files (``/etc/*/*.conf``): rabbitmq's password, in every
+    client's ``transport_url``. A database's password comes from ``databases`` instead."""
+
+    option: str
+    scheme: str
+    parameter: str
+
+
+class Takeover(Strict):
+    """What taking over a package-installed undercloud (lifecycle/takeover.py) reads from
+    the host for this service before anything is rendered: the secrets its stored data
+    and its clients depend on, carried into the passwords file instead of generated
+    (values already there win). Paths are the host's. The reading is Python's; which
+    files, options and parameters is the template's.
+
+    Read for the services taken over (the role's, enabled); ``read_when_left_alone``:
+    also when this one is not (a secret its data needs whether or not it is taken over
+    now, or one its clients on this host hold).
+    """
+
+    key_repositories: list[KeyRepository] = Field(default_factory=list)
+    options: list[OptionSecret] = Field(default_factory=list)
+    files: list[FileSecret] = Field(default_factory=list)
+    urls: list[UrlSecret] = Field(default_factory=list)
+    refuse: list[OptionRefused] = Field(default_factory=list)
+    read_when_left_alone: bool = False
 
 
 class Baremetal(Strict):
@@ -171,11 +287,20 @@ class Baremetal(Strict):
     ``after_init_stop``: shell commands run as root (inside the namespace in namespace
     placement) once those are stopped, for helpers the init scripts leave running
     (rabbitmq's epmd); they may fail when there is nothing to stop.
+    ``takeover``: the secrets such a takeover reads from the host (``Takeover``).
     """
 
     setup: list[str] = Field(default_factory=list)
     init_services: list[str] = Field(default_factory=list)
     after_init_stop: list[str] = Field(default_factory=list)
+    takeover: Takeover = Field(default_factory=Takeover)
+
+
+def catalog_ports(keystone: KeystoneRegistration | None) -> list[int]:
+    """The ports of a service's keystone catalog entries: it listens on local_ip (tcp)
+    at each ``port`` and ``admin_port`` (render/endpoints.py)."""
+    entries = keystone.services if keystone else []
+    return [p for e in entries for p in (e.port, e.admin_port) if p is not None]
 
 
 class ServiceTemplate(Strict):
@@ -188,6 +313,7 @@ class ServiceTemplate(Strict):
     config_files: list[ConfigFile] = Field(default_factory=list)
     host_prep: HostPrep = Field(default_factory=HostPrep)
     baremetal: Baremetal = Field(default_factory=Baremetal)
+    ports: list[Port] = Field(default_factory=list)
     steps: dict[int, list[ContainerTemplate]]
 
     @field_validator("steps")
@@ -196,6 +322,19 @@ class ServiceTemplate(Strict):
         for step in v:
             if not 1 <= step <= 5:
                 raise ValueError(f"step {step} is outside 1..5")
+        return v
+
+    @field_validator("ports")
+    @classmethod
+    def _ports_said_once(cls, v: list[Port], info: ValidationInfo) -> list[Port]:
+        """A catalog entry's port is listed already (``catalog_ports``)."""
+        keystone = info.data.get("keystone")
+        taken = catalog_ports(keystone)
+        for i, p in enumerate(v):
+            if p.port in taken and p.protocol == "tcp" and p.bind == "local_ip":
+                raise ValueError(f"item {i}: port {p.port} is a keystone catalog entry's "
+                                 f"(keystone.services), which the service listens on at "
+                                 f"local_ip already; remove it here")
         return v
 
 

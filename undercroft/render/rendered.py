@@ -31,9 +31,21 @@ class RenderedContainer:
 
 
 @dataclass(frozen=True)
+class RenderedPort:
+    """A port an enabled service listens on (its template's ``ports`` and catalog
+    entries), which the preflight check wants free (config/validations.py)."""
+
+    service: str
+    protocol: str  # tcp | udp
+    port: int
+    bind: str  # local_ip | loopback (model/schema.py PORT_BINDS)
+
+
+@dataclass(frozen=True)
 class Rendered:
     containers: tuple[RenderedContainer, ...]
     host_dirs: tuple[tuple[str, str], ...]  # (path, mode)
+    ports: tuple[RenderedPort, ...] = ()
 
     @property
     def desired(self) -> list[DesiredContainer]:

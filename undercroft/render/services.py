@@ -19,14 +19,16 @@ from undercroft.config import hardware as ironic_hardware
 from undercroft.config.translate import Settings
 from undercroft.errors import ConfigError
 from undercroft.model.loader import TEMPLATES
-from undercroft.model.schema import ConfigFile, ContainerTemplate, ServiceTemplate
+from undercroft.model.schema import (PORT_BINDS, ConfigFile, ContainerTemplate, Port,
+                                     ServiceTemplate, catalog_ports)
 from undercroft.plan.hashing import digest, short
 from undercroft.plan.model import DesiredContainer, labels  # noqa: F401 (labels re-exported)
 from undercroft.render import quoting
 from undercroft.render.databases import client_files, database_container
 from undercroft.render.endpoints import EndpointMap
 from undercroft.render.keystone_registry import registration_container
-from undercroft.render.rendered import Generated, Rendered, RenderedContainer, RenderedFile
+from undercroft.render.rendered import (Generated, Rendered, RenderedContainer, RenderedFile,
+                                       RenderedPort)
 
 CONFIG_MOUNT = "/var/lib/undercroft/config"
 
@@ -100,6 +102,7 @@ class Renderer:
         the whole cloud, not on what this host runs (a Compute host has no haproxy)."""
         containers: list[RenderedContainer] = []
         host_dirs: list[tuple[str, str]] = []
+        ports: list[RenderedPort] = []
         self.endpoints = EndpointMap.build(self.values, cloud or services)
         # what runs here: a config file shared by several services (nova.conf) renders
         # only the sections of those on this host
@@ -114,6 +117,10 @@ class Renderer:
             files += client_files(files, db_passwords)
             for d in svc.host_prep.directories:
                 host_dirs.append((self.text(d.path, f"{where}: host_prep"), d.mode))
+            ports += [RenderedPort(svc.name, "tcp", number, "local_ip")
+                      for number in catalog_ports(svc.keystone)]
+            ports += [self.port(svc.name, p, f"{where}: ports.{i}")
+                      for i, p in enumerate(svc.ports)]
             for step, chain in sorted(svc.steps.items()):
                 chain = [tpl for tpl in chain if self.in_release(tpl.releases)]
                 for order, tpl in enumerate(chain):
@@ -125,7 +132,20 @@ class Renderer:
                                           self.endpoints)
         if register is not None:
             containers.append(self.generated(register))
-        return Rendered(tuple(containers), tuple(host_dirs))
+        return Rendered(tuple(containers), tuple(host_dirs), tuple(ports))
+
+    def port(self, service: str, p: Port, where: str) -> RenderedPort:
+        """A template's ``ports`` entry with its Jinja2 rendered and checked."""
+        number = (str(p.port) if isinstance(p.port, int)
+                  else self.text(p.port, f"{where}.port").strip())
+        bind = self.text(p.bind, f"{where}.bind").strip()
+        if not number.isdigit() or not 1 <= int(number) <= 65535:
+            raise ConfigError(f"{where}.port: {p.port!r} gives {number!r}, not a port number "
+                              f"(1..65535)")
+        if bind not in PORT_BINDS:
+            raise ConfigError(f"{where}.bind: {p.bind!r} gives {bind!r}, not one of "
+                              f"{', '.join(PORT_BINDS)}")
+        return RenderedPort(service, p.protocol, int(number), bind)
 
     def generated(self, g: Generated) -> RenderedContainer:
         """A container the renderer adds on a service's behalf (db create, registration)."""

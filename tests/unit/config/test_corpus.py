@@ -151,7 +151,7 @@ def test_good_file_gives_tripleoclients_parameters_key_for_key(path, tmp_path, m
     for w in wanted:
         assert any(w in got for got in tr.warnings), f"missing warning {w!r} in {tr.warnings}"
     assert len(tr.warnings) == len(wanted), tr.warnings
-    findings = validations.run(uc, tr, StaticHostFacts(), ["mariadb", "keystone"])
+    findings = validations.run(uc, tr, StaticHostFacts())
     assert findings.problems == []
 
 
@@ -268,7 +268,7 @@ def test_bad_file_error_comes_from_loader_or_validations(path, monkeypatch):
     except ConfigError as exc:
         assert expect in exc.message
         return
-    findings = validations.run(uc, tr, StaticHostFacts(), ["mariadb", "keystone"])
+    findings = validations.run(uc, tr, StaticHostFacts())
     assert len(findings.problems) == 1, findings.problems
     assert expect in findings.problems[0]
 

@@ -9,6 +9,7 @@ from undercroft.config import loader, validations as v
 from undercroft.config.facts import Listener, ThisHost
 from undercroft.config.translate import translate
 from undercroft.errors import ConfigError
+from undercroft.render.rendered import RenderedPort
 
 from ..fakes import StaticHostFacts
 
@@ -22,9 +23,15 @@ def load(tmp_path, text):
     return uc, translate(uc)
 
 
-def run(tmp_path, text, facts=None, services=("mariadb", "keystone")):
+# where mariadb and keystone listen, as their templates render (render/rendered.py)
+PORTS = (RenderedPort("mariadb", "tcp", 3306, "local_ip"),
+         RenderedPort("keystone", "tcp", 5000, "local_ip"),
+         RenderedPort("keystone", "tcp", 35357, "local_ip"))
+
+
+def run(tmp_path, text, facts=None, ports=PORTS):
     uc, tr = load(tmp_path, text)
-    return v.run(uc, tr, facts or StaticHostFacts(), services)
+    return v.run(uc, tr, facts or StaticHostFacts(), ports)
 
 
 def test_healthy_host_passes_in_both_placements(tmp_path):
@@ -123,10 +130,77 @@ def test_ports_taken_by_foreign_processes(tmp_path):
         Listener("udp", "0.0.0.0", 3306, 10, "x", False),                # other protocol
     ]
     facts = StaticHostFacts(sockets=sockets)
-    [p] = run(tmp_path, HOST, facts, services=("mariadb", "keystone")).problems
+    [p] = run(tmp_path, HOST, facts).problems
     assert "tcp port 3306 (mariadb) is already taken on 0.0.0.0 by PID 42 mysqld" in p
     # Namespace placement has its own ports.
     assert run(tmp_path, HOST + "[undercroft]\nnetwork_namespace = u\n", facts).problems == []
+
+
+def test_a_loopback_port_is_taken_on_loopback_not_on_local_ip(tmp_path):
+    erlang = (RenderedPort("rabbitmq", "tcp", 25672, "loopback"),)
+    taken = StaticHostFacts(sockets=[Listener("tcp", "127.0.0.1", 25672, 5, "beam.smp", False)])
+    [p] = run(tmp_path, HOST, taken, erlang).problems
+    assert p == ("tcp port 25672 (rabbitmq, on loopback) is already taken on 127.0.0.1 by "
+                 "PID 5 beam.smp; stop that process or move it off the port")
+    elsewhere = StaticHostFacts(sockets=[
+        Listener("tcp", "192.168.24.1", 25672, 5, "beam.smp", False),  # another address
+        Listener("tcp", "127.0.0.1", 3306, 6, "mysqld", False)])        # mariadb: local_ip
+    assert run(tmp_path, HOST, elsewhere, erlang + PORTS).problems == []
+    everywhere = StaticHostFacts(sockets=[Listener("tcp", "::", 25672, None, "", False)])
+    [p] = run(tmp_path, HOST, everywhere, erlang).problems
+    assert "(rabbitmq, on loopback) is already taken on :: by another process" in p
+
+
+SLICE = "name: Slice\nservices: [mariadb, rabbitmq, memcached, keystone]\n"
+
+
+def validate_slice(tmp_path, sockets, monkeypatch=None, extra_ports=()):
+    """deployment.validate of the identity slice in host placement (where ports are
+    checked) on a host whose listeners are ``sockets``; ``extra_ports``: ``ports``
+    entries added to memcached's template."""
+    from tests.unit.conftest import conf_text
+    from undercroft.lifecycle import deployment
+    from undercroft.model.loader import load_catalog
+    from undercroft.model.schema import Port
+
+    if extra_ports:
+        cat = load_catalog()
+        memcached = cat.services["memcached"]
+        cat.services["memcached"] = memcached.model_copy(
+            update={"ports": memcached.ports + [Port(**p) for p in extra_ports]})
+        monkeypatch.setattr(deployment, "load_catalog", lambda: cat)
+    (tmp_path / "slice.yaml").write_text(SLICE)
+    conf = tmp_path / "undercloud.conf"
+    conf.write_text(conf_text(tmp_path, "roles_file = slice.yaml\n", network_namespace=""))
+    name = "undercloud.unit.test"
+    host = StaticHostFacts(host_name=name, host_fqdn=name, resolvable={name}, sockets=sockets)
+    return deployment.validate(conf, host=host).problems
+
+
+def test_a_port_a_template_declares_is_refused_when_taken(tmp_path, monkeypatch):
+    """The preflight reads the ports from the templates of the role's services."""
+    busy = [Listener("udp", "0.0.0.0", 7777, 42, "other", False)]
+    assert validate_slice(tmp_path, busy) == []
+    [p] = validate_slice(tmp_path, busy, monkeypatch, [{"port": 7777, "protocol": "udp"}])
+    assert p.endswith("undercloud.conf:3: local_ip = 192.168.24.1: udp port 7777 (memcached) is "
+                      "already taken on 0.0.0.0 by PID 42 other; stop that process or move it "
+                      "off the port")
+
+
+def test_the_bundled_templates_say_where_rabbitmq_and_memcached_listen(tmp_path):
+    """AMQP on local_ip, the Erlang distribution and memcached (one host) on loopback."""
+    foreign = [Listener("tcp", "192.168.24.1", 11211, 1, "memcached", False),
+               Listener("tcp", "192.168.24.1", 25672, 2, "beam.smp", False),
+               Listener("tcp", "127.0.0.1", 5672, 3, "beam.smp", False)]
+    assert validate_slice(tmp_path, foreign) == []
+    foreign = [Listener("tcp", "127.0.0.1", 11211, 1, "memcached", False),
+               Listener("tcp", "127.0.0.1", 4369, 2, "epmd", False),
+               Listener("tcp", "192.168.24.1", 5672, 3, "beam.smp", False),
+               Listener("tcp", "0.0.0.0", 5000, 4, "python3", False)]
+    problems = validate_slice(tmp_path, foreign)
+    assert [p.split(" is already taken")[0].split(": ")[-1] for p in problems] == [
+        "tcp port 11211 (memcached, on loopback)", "tcp port 4369 (rabbitmq, on loopback)",
+        "tcp port 5672 (rabbitmq)", "tcp port 5000 (keystone)"]
 
 
 def test_tls_vips_must_be_in_the_local_subnet_without_ui(tmp_path):

@@ -10,6 +10,8 @@ import yaml
 from undercroft.config import passwords
 from undercroft.errors import DeployError
 from undercroft.lifecycle import deployment, takeover, upgrade
+from undercroft.model.loader import load_catalog
+from undercroft.model.schema import FileSecret, OptionRefused, OptionSecret, Takeover, UrlSecret
 from undercroft.report import Reporter
 from undercroft.state import records
 
@@ -41,10 +43,14 @@ def host_etc(root):
 
 
 DATABASES = [("heat", "HeatPassword"), ("nova_api", "NovaPassword"), ("nova", "NovaPassword")]
+# what the bundled templates say a takeover reads (baremetal.takeover), by service
+TAKEOVERS = {n: t.baremetal.takeover for n, t in load_catalog().services.items()}
+EVERY = list(TAKEOVERS.values())
 
 
 def test_secrets_that_data_and_clients_depend_on_are_read(tmp_path):
-    found = takeover.read_host(host_etc(tmp_path), DATABASES, rabbit_cookie=tmp_path / "none")
+    host_etc(tmp_path)
+    found = takeover.read_host(tmp_path, DATABASES, EVERY)
     v = found.values
     assert (v["KeystoneFernetKey0"], v["KeystoneFernetKey1"]) == (STAGED, PRIMARY)
     assert (v["KeystoneCredential0"], v["KeystoneCredential1"]) == ("Y3JlZDA=", "Y3JlZDE=")
@@ -66,7 +72,7 @@ def test_a_database_password_in_the_client_file_the_url_names_is_read(tmp_path):
         "&read_default_file=/etc/undercroft/db-heat.cnf\n")
     (etc / "undercroft").mkdir()
     (etc / "undercroft/db-heat.cnf").write_text("[client]\npassword = \"' @ # $ x \"\n")
-    found = takeover.read_host(etc, DATABASES, rabbit_cookie=tmp_path / "none")
+    found = takeover.read_host(tmp_path, DATABASES, EVERY)
     assert found.values["HeatPassword"] == "' @ # $ x "
 
 
@@ -75,7 +81,7 @@ def test_a_swift_hash_prefix_is_refused_with_the_file_named(tmp_path):
     (etc / "swift/swift.conf").write_text("[swift-hash]\nswift_hash_path_prefix = p\n"
                                           "swift_hash_path_suffix = s\n")
     with pytest.raises(DeployError, match="swift.conf sets swift_hash_path_prefix") as err:
-        takeover.read_host(etc, DATABASES)
+        takeover.read_host(tmp_path, DATABASES, EVERY)
     assert "enable_swift = false" in err.value.hint
 
 
@@ -86,9 +92,63 @@ def test_a_swift_the_role_does_not_take_over_is_left_alone(tmp_path):
     etc = host_etc(tmp_path)
     (etc / "swift/swift.conf").write_text("[swift-hash]\nswift_hash_path_prefix = p\n"
                                           "swift_hash_path_suffix = s\n")
-    found = takeover.read_host(etc, DATABASES, swift=False)
+    found = takeover.read_host(tmp_path, DATABASES, [t for n, t in TAKEOVERS.items() if n != "swift"])
     assert "SwiftHashSuffix" not in found.values and "SwiftPassword" not in found.values
     assert found.values["KeystoneFernetKey0"]  # the rest is read as before
+
+
+def test_what_is_read_is_the_templates_takeover_data(tmp_path):
+    """read_host knows no service: files, options, URLs and refusals come from the
+    ``baremetal.takeover`` it is given (paths under the host's root)."""
+    etc = host_etc(tmp_path)
+    (etc / "foo").mkdir()
+    (etc / "foo/foo.conf").write_text("[secrets]\ntoken = foo-token\n"
+                                      "[bus]\nqueue_url = amqp://u:queue-pw@192.168.24.1/\n")
+    (tmp_path / "var/lib/foo").mkdir(parents=True)
+    (tmp_path / "var/lib/foo/cookie").write_text("foo-cookie\n")
+    foo = Takeover(options=[OptionSecret(file="/etc/foo/foo.conf", section="secrets",
+                                         key="token", parameter="FooToken")],
+                   files=[FileSecret(path="/var/lib/foo/cookie", parameter="FooCookie")],
+                   urls=[UrlSecret(option="queue_url", scheme="amqp", parameter="FooQueuePassword")])
+    found = takeover.read_host(tmp_path, [], [foo])
+    assert found.values == {"FooToken": "foo-token", "FooCookie": "foo-cookie",
+                            "FooQueuePassword": "queue-pw"}
+    assert found.sources["FooToken"] == f"{etc}/foo/foo.conf [secrets] token"
+    assert found.sources["FooCookie"] == str(tmp_path / "var/lib/foo/cookie")
+    refused = Takeover(refuse=[OptionRefused(file="/etc/foo/foo.conf", section="secrets",
+                                             key="token", why="it says no", hint="unset it")])
+    with pytest.raises(DeployError, match=r"foo/foo.conf sets token: it says no") as err:
+        takeover.read_host(tmp_path, [], [foo, refused])
+    assert err.value.hint == "unset it"
+
+
+def test_the_erlang_cookie_rabbitmqs_template_names_is_read(tmp_path):
+    host_etc(tmp_path)
+    cookie = tmp_path / "var/lib/rabbitmq/.erlang.cookie"
+    cookie.parent.mkdir(parents=True)
+    cookie.write_text("ERLANGCOOKIE\n")
+    found = takeover.read_host(tmp_path, [], [TAKEOVERS["rabbitmq"]])
+    assert found.values == {"RabbitCookie": "ERLANGCOOKIE", "RabbitPassword": "rabbit-pw"}
+    assert found.sources["RabbitCookie"] == str(cookie)
+
+
+def test_a_takeover_reads_the_services_taken_over_and_those_read_when_left_alone(write_conf,
+                                                                                  tmp_path):
+    """Standalone has no swift and no heat: heat's encryption key (its data stays) is
+    read all the same, swift (whose swift.conf may be Debian's own) is not."""
+    dep = deployment.load(write_conf("roles_file = Standalone\n"), upgrading=True)
+    assert "heat" not in dep.services and "swift" not in dep.services
+    read = upgrade._takeovers(dep)
+    assert TAKEOVERS["keystone"] in read and TAKEOVERS["rabbitmq"] in read
+    assert TAKEOVERS["heat"] in read and TAKEOVERS["swift"] not in read
+    etc = host_etc(tmp_path / "host")
+    (etc / "swift/swift.conf").write_text("[swift-hash]\nswift_hash_path_prefix = p\n")
+    record = upgrade._begin_takeover(dep, FakeInit({"keystone"}), Reporter(quiet=True),
+                                     tmp_path / "host")
+    assert record["services"] == {"keystone": ["keystone"]}
+    saved = yaml.safe_load(dep.settings.passwords_file.read_text())["parameter_defaults"]
+    assert saved["HeatAuthEncryptionKey"] == "0123456789abcdef0123456789abcdef"
+    assert "SwiftHashSuffix" not in saved and "SwiftPassword" not in saved
 
 
 def test_import_keeps_what_the_passwords_file_has_and_writes_0600(tmp_path):
@@ -127,7 +187,8 @@ def test_begin_takeover_records_the_init_services_and_renders_with_the_hosts_key
     dep = deployment.load(conf, upgrading=True)
     init = FakeInit({"keystone", "mariadb", "nova-api", "nova-scheduler", "apache2"})
     reporter = Reporter(quiet=True)
-    record = upgrade._begin_takeover(dep, init, reporter, host_etc(tmp_path / "host"))
+    host_etc(tmp_path / "host")
+    record = upgrade._begin_takeover(dep, init, reporter, tmp_path / "host")
     assert record["services"] == {"keystone": ["keystone"], "mariadb": ["mariadb"],
                                   "nova": ["nova-api", "nova-scheduler"]}
     assert takeover.load_record(dep.settings.state) == record
@@ -207,7 +268,8 @@ def test_a_catalog_service_installed_but_not_enabled_is_warned_about_before_anyt
     warned = []
     reporter = Reporter(quiet=True)
     reporter.warn = warned.append
+    host_etc(tmp_path / "host")
     record = upgrade._begin_takeover(dep, FakeInit({"keystone", "mistral-api", "mistral-engine"}), reporter,
-                                     host_etc(tmp_path / "host"))
+                                     tmp_path / "host")
     assert "mistral" not in record["services"]
     assert [w for w in warned if w.startswith("mistral is installed here (mistral-api, mistral-engine) but not")]

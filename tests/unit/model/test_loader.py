@@ -118,6 +118,41 @@ def test_secret_parameter_rules(tmp_path):
     assert "parameters.FooPass: a secret parameter cannot have a default" in err
 
 
+@pytest.mark.parametrize("entry, error", [
+    ("{port: 3306, bind: public_vip}",
+     "ports.0.bind: 'public_vip' is not one of local_ip, loopback (or Jinja2 giving one)"),
+    ("{port: 70000}", "ports.0.port: 70000 is outside 1..65535"),
+    ("{port: FooPort}", "ports.0.port: 'FooPort' is no number; give one, or Jinja2 naming"),
+    ("{port: 69, protocol: sctp}", "ports.0.protocol: Input should be 'tcp' or 'udp'"),
+    ("{port: 69, proto: udp}", "ports.0.proto: Extra inputs are not permitted"),
+])
+def test_a_bad_ports_entry_names_the_file_and_the_key(tmp_path, entry, error):
+    root = make_root(tmp_path, {"foo": GOOD.format(name="foo") + f"ports:\n  - {entry}\n"})
+    assert str(load_error(root)).startswith(f"{root}/services/foo.yaml: {error}")
+
+
+def test_a_catalog_entrys_port_is_not_listed_again(tmp_path):
+    """keystone.services says where the API listens: the same fact in ports is refused."""
+    text = GOOD.format(name="foo") + (
+        "keystone:\n  services:\n    - {name: foo, type: foo, port: 5000, admin_port: 35357}\n"
+        "ports:\n  - {port: 35357}\n")
+    assert str(load_error(make_root(tmp_path, {"foo": text}))) == (
+        f"{tmp_path}/templates/services/foo.yaml: ports: item 0: port 35357 is a keystone "
+        f"catalog entry's (keystone.services), which the service listens on at local_ip "
+        f"already; remove it here")
+    elsewhere = text.replace("{port: 35357}", "{port: 35357, bind: loopback}")
+    assert load_catalog(make_root(tmp_path / "b", {"foo": elsewhere})).services["foo"].ports
+
+
+def test_a_bad_takeover_entry_names_the_file_and_the_key(tmp_path):
+    text = GOOD.format(name="foo") + (
+        "baremetal:\n  takeover:\n    options:\n"
+        "      - {file: foo/foo.conf, section: DEFAULT, key: secret, parameter: FooSecret}\n")
+    assert str(load_error(make_root(tmp_path, {"foo": text}))) == (
+        f"{tmp_path}/templates/services/foo.yaml: baremetal.takeover.options.0.file: "
+        f"'foo/foo.conf' must be an absolute path")
+
+
 def test_invalid_yaml_names_line(tmp_path):
     root = make_root(tmp_path, {"foo": "name: foo\nsteps: [\n  oops: {\n"})
     err = str(load_error(root))
@@ -195,3 +230,19 @@ def test_bundled_secret_parameters_all_have_a_generator():
         defs.update(svc.parameters)
     secrets = {n: d for n, d in defs.items() if d.type == "secret"}
     assert secrets and all(d.generate for d in secrets.values()), secrets
+
+
+def test_bundled_takeover_secrets_are_the_services_own_secret_parameters():
+    """What a takeover carries over (baremetal.takeover) fills parameters the service
+    defines as secrets: a typo would import a value nothing renders."""
+    cat = load_catalog()
+    named = 0
+    for svc in cat.services.values():
+        t = svc.baremetal.takeover
+        params = [p for r in t.key_repositories for p in (r.staged, r.primary)]
+        params += [o.parameter for o in t.options] + [f.parameter for f in t.files]
+        params += [u.parameter for u in t.urls]
+        for p in params:
+            assert svc.parameters.get(p) and svc.parameters[p].type == "secret", (svc.name, p)
+        named += len(params)
+    assert named >= 9  # keystone's four keys, heat's, swift's two, rabbitmq's two

@@ -14,6 +14,7 @@ from undercroft.errors import ConfigError
 from undercroft.lifecycle import deployment
 from undercroft.model import ConfigFile, ContainerTemplate, ServiceTemplate
 from undercroft.model.loader import TEMPLATES, load_catalog
+from undercroft.model.schema import Port
 from undercroft.plan import ActionKind, ObservedContainer, make_plan
 from undercroft.render.services import CONFIG_MOUNT, Renderer, labels
 from undercroft.runtime.podman import run_args
@@ -338,6 +339,33 @@ def test_unknown_image_and_non_secret_secret_env(dep):
                                            secret_env={"X": "LocalIp"})]})
     with pytest.raises(ConfigError, match="secret_env X: 'LocalIp' is not a secret parameter"):
         renderer(dep).render([bad])
+
+
+def test_ports_are_the_catalog_entries_and_the_templates_rendered(full, dep):
+    """Where each enabled service listens, for the preflight's free-port check: the
+    catalog's ports on local_ip, then the template's ports with their Jinja2 rendered."""
+    ports = {(p.service, p.protocol, p.port, p.bind) for p in full.rendered.ports}
+    assert {("keystone", "tcp", 5000, "local_ip"), ("keystone", "tcp", 35357, "local_ip"),
+            ("ironic", "tcp", 8088, "local_ip"),  # "{{ IronicHttpPort }}"
+            ("ironic", "udp", 69, "local_ip"), ("ironic_inspector", "udp", 67, "local_ip"),
+            ("rabbitmq", "tcp", 5672, "local_ip"), ("rabbitmq", "tcp", 25672, "loopback"),
+            ("memcached", "tcp", 11211, "loopback")} <= ports
+    assert {p.service for p in dep.rendered.ports} == {"mariadb", "rabbitmq", "memcached",
+                                                         "keystone"}  # this host's services
+    r = renderer(dep)
+    r.values["MemcachedHost"] = "192.168.24.1"  # several hosts: clients elsewhere
+    memcached = load_catalog().services["memcached"]
+    [port] = r.render([memcached]).ports
+    assert (port.port, port.bind) == (11211, "local_ip")
+
+
+def test_a_ports_entry_that_renders_no_port_names_the_template(dep):
+    with pytest.raises(ConfigError, match=r"services/foo.yaml: ports.0.port: '\{\{ LocalIp \}\}' "
+                                          r"gives '192.168.24.1', not a port number"):
+        renderer(dep).render([svc(ports=[Port(port="{{ LocalIp }}")])])
+    with pytest.raises(ConfigError, match=r"services/foo.yaml: ports.1.bind: .* gives 'vip', "
+                                          r"not one of local_ip, loopback"):
+        renderer(dep).render([svc(ports=[Port(port=1), Port(port=2, bind="{{ 'vip' }}")])])
 
 
 def test_undefined_parameter_in_bundled_template_via_load(tmp_path, write_conf, monkeypatch):
