@@ -82,11 +82,11 @@ def test_a_swift_hash_prefix_is_refused_with_the_file_named(tmp_path):
                                           "swift_hash_path_suffix = s\n")
     with pytest.raises(DeployError, match="swift.conf sets swift_hash_path_prefix") as err:
         takeover.read_host(tmp_path, DATABASES, EVERY)
-    assert "enable_swift = false" in err.value.hint
+    assert "roles_file" in err.value.hint
 
 
 def test_a_swift_the_role_does_not_take_over_is_left_alone(tmp_path):
-    """The hint's own way out: with swift not in the role (or enable_swift = false) its
+    """The hint's own way out: with swift not in the role (roles_file) its
     hash prefix is no obstacle and nothing of swift is imported (found on a machine
     with every package installed and Debian's own swift.conf)."""
     etc = host_etc(tmp_path)
