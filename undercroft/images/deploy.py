@@ -10,8 +10,10 @@ left mounted on the host), then pack it:
   /init.
 - disk: the root as an ext4 file system made by ``mkfs.ext4 -d`` into a file, an MBR
   partition table written by sfdisk onto the disk file, the file system copied into
-  partition 1, and GRUB (the image's own, trixie's) written by grub-mkimage and
-  grub-bios-setup onto the disk file: no loop device, no mount. Then qemu-img convert.
+  partition 1, and GRUB's boot sector and core image (made in the root by trixie's
+  grub-mkimage) written into the MBR and the gap before partition 1 the way
+  grub-bios-setup would: no loop device, no mount, no device to probe. Then
+  qemu-img convert.
 
 Outputs go to ``<state_dir>/deploy-images/<name>-<tag>/`` with manifest.json; a
 ``<name>`` symlink there points to the newest. An existing directory with every output
@@ -136,6 +138,7 @@ class DeployImageBuilder:
             took = time.monotonic() - t0
             sizes = {name: (staging / name).stat().st_size for name in img.outputs}
             manifest = {"name": img.name, "tag": img.tag, "recipe": dict(img.recipe),
+                        "packages": key_packages(root / "var/lib/dpkg/status"),
                         "outputs": sizes, "build_seconds": round(took, 1),
                         "step_seconds": {k: round(v, 1) for k, v in steps.items()},
                         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}
@@ -226,26 +229,40 @@ class DeployImageBuilder:
                 "disk_bytes": disk_bytes}
 
     def _grub(self, img: DeployImageDef, root: Path, disk: Path, log: Path) -> None:
-        """GRUB from the image's own packages, onto the disk file: a core image that finds
-        the root by UUID, embedded in the MBR gap, boot.img in the MBR."""
-        grub = f"/{BUILD_CONTEXT}/grub"
-        (root / BUILD_CONTEXT / "grub").mkdir(parents=True)
-        (root / BUILD_CONTEXT / "grub" / "early.cfg").write_text(
-            f"search --no-floppy --fs-uuid --set=root {root_uuid(img)}\n"
-            "set prefix=($root)/boot/grub\n")
-        (root / BUILD_CONTEXT / "grub" / "device.map").write_text("(hd0) /disk.raw\n")
-        self.podman.writes.append(f"run --rootfs {img.name} grub")
-        script = (f"grub-mkimage -O i386-pc -o {grub}/core.img -c {grub}/early.cfg "
-                  "-p /boot/grub biosdisk part_msdos ext2 search_fs_uuid && "
-                  f"cp /usr/lib/grub/i386-pc/boot.img {grub}/ && "
-                  f"grub-bios-setup --device-map={grub}/device.map -d {grub} /disk.raw")
-        try:
-            run_logged(self.podman.cmd("run", "--rm", "--network=none", *ULIMITS,
-                                       "-v", f"{disk}:/disk.raw", "--rootfs", str(root),
-                                       "/bin/sh", "-c", script),
-                       log, "GRUB onto the OS image")
-        finally:
-            shutil.rmtree(root / BUILD_CONTEXT, ignore_errors=True)
+        """GRUB onto the disk file: the image's own boot.img and core.img (configure.sh
+        made them with trixie's grub-mkimage)."""
+        grub = root / "boot/grub/i386-pc"
+        embed_grub(disk, grub / "boot.img", grub / "core.img")
+        with open(log, "a") as f:
+            f.write(f"\nGRUB: {grub / 'boot.img'} into the MBR, {grub / 'core.img'} "
+                    f"({(grub / 'core.img').stat().st_size} bytes) at sector 1 of {disk}\n")
+
+
+MBR_CODE = 440  # boot code; the disk signature and partition table follow
+
+
+def embed_grub(disk: Path, boot_img: Path, core_img: Path, part_start: int = PART_START) -> None:
+    """What grub-bios-setup does for an MBR disk, on a file (it wants a device).
+
+    boot.img's code goes into the MBR, keeping the partition table; core.img goes to
+    sector 1, where boot.img looks for it by default (its kernel sector is 1, and the
+    core's own block list starts at sector 2, both as grub-mkimage left them). Like
+    grub-bios-setup for a hard disk, the boot drive check becomes two NOPs: some BIOSes
+    pass a wrong drive number. The core image has no Reed-Solomon codes
+    (grub-bios-setup --no-rs-codes).
+    """
+    boot = bytearray(boot_img.read_bytes())
+    core = core_img.read_bytes()
+    if len(boot) != 512:
+        raise DeployError(f"{boot_img}: {len(boot)} bytes, a boot sector has 512")
+    if 1 + -(-len(core) // 512) > part_start:
+        raise DeployError(f"{core_img} ({len(core)} bytes) does not fit before sector "
+                          f"{part_start}, where partition 1 starts")
+    boot[0x66:0x68] = b"\x90\x90"  # GRUB_BOOT_MACHINE_DRIVE_CHECK: jmp -> nop nop
+    with open(disk, "r+b") as f:
+        f.write(boot[:MBR_CODE])
+        f.seek(512)
+        f.write(core)
 
 
 def ramdisk_compressor(compression: str, kernel_config: str) -> str:
@@ -255,6 +272,27 @@ def ramdisk_compressor(compression: str, kernel_config: str) -> str:
     if algo == "zstd" and "CONFIG_RD_ZSTD=y" in kernel_config.splitlines():
         return f"zstd -q -T0 -{level or 3}"
     return "gzip -9"
+
+
+KEY_PACKAGES = ("ironic-python-agent", "linux-image-", "systemd", "cloud-init",
+                "openssh-server", "grub-pc-bin", "python3")
+
+
+def key_packages(status: Path) -> dict[str, str]:
+    """Versions of the packages that say what an image is, from its dpkg status file."""
+    out = {}
+    try:
+        stanzas = status.read_text().split("\n\n")
+    except OSError:
+        return out
+    for stanza in stanzas:
+        fields = dict(line.split(": ", 1) for line in stanza.splitlines()
+                      if ": " in line and not line.startswith(" "))
+        name = fields.get("Package", "")
+        if "installed" in fields.get("Status", "").split() and \
+                any(name == k or (k.endswith("-") and name.startswith(k)) for k in KEY_PACKAGES):
+            out[name] = fields.get("Version", "")
+    return dict(sorted(out.items()))
 
 
 def tree_size(root: Path) -> int:

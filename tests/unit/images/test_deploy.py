@@ -239,3 +239,45 @@ def test_images_build_deploy_builds_only_deploy_images(monkeypatch, tmp_path):
     cmd = ImagesBuild(None, None)
     assert cmd.act(cmd.get_parser("x").parse_args(["--deploy", IPA])) == 0
     assert calls == [[IPA]]
+
+
+# --- GRUB onto a disk file ----------------------------------------------------------------
+
+def test_embed_grub_keeps_the_partition_table_and_places_the_core_at_sector_1(tmp_path):
+    disk = tmp_path / "disk.raw"
+    table = bytes(range(64)) + b"\x55\xaa"  # 4 partition entries and the signature
+    disk.write_bytes(b"\0" * 446 + table + b"\0" * 512 * 4095)
+    boot = bytearray(b"\xeb\x63" + b"B" * 510)
+    boot[0x66:0x68] = b"\xeb\x05"  # the boot drive check's jmp
+    (tmp_path / "boot.img").write_bytes(bytes(boot))
+    (tmp_path / "core.img").write_bytes(b"C" * 1000)
+    deploy.embed_grub(disk, tmp_path / "boot.img", tmp_path / "core.img")
+    data = disk.read_bytes()
+    assert data[:2] == b"\xeb\x63" and data[0x66:0x68] == b"\x90\x90"
+    assert data[0x68:440] == b"B" * (440 - 0x68)
+    assert data[446:512] == table
+    assert data[512:1512] == b"C" * 1000 and data[1512:1536] == b"\0" * 24
+    assert len(data) == 512 * 4096
+
+
+def test_embed_grub_refuses_a_core_that_reaches_partition_1(tmp_path):
+    disk = tmp_path / "disk.raw"
+    disk.write_bytes(b"\0" * 512 * 8)
+    (tmp_path / "boot.img").write_bytes(b"\0" * 512)
+    (tmp_path / "core.img").write_bytes(b"C" * 512 * 4)
+    with pytest.raises(DeployError):
+        deploy.embed_grub(disk, tmp_path / "boot.img", tmp_path / "core.img", part_start=4)
+    deploy.embed_grub(disk, tmp_path / "boot.img", tmp_path / "core.img", part_start=5)
+
+
+def test_key_packages_from_the_dpkg_status(tmp_path):
+    status = tmp_path / "status"
+    status.write_text(
+        "Package: ironic-python-agent\nStatus: install ok installed\nVersion: 10.2.0-3\n"
+        "Description: agent\n multi-line: not a field\n\n"
+        "Package: linux-image-6.12.1-amd64\nStatus: install ok installed\nVersion: 6.12.1-1\n\n"
+        "Package: cloud-init\nStatus: deinstall ok config-files\nVersion: 1\n\n"
+        "Package: zsh\nStatus: install ok installed\nVersion: 5\n")
+    assert deploy.key_packages(status) == {"ironic-python-agent": "10.2.0-3",
+                                           "linux-image-6.12.1-amd64": "6.12.1-1"}
+    assert deploy.key_packages(tmp_path / "missing") == {}

@@ -46,9 +46,19 @@ CFG
 # GRUB's modules beside its config: the core image in the MBR gap loads them from here.
 mkdir -p /boot/grub/i386-pc
 cp /usr/lib/grub/i386-pc/*.mod /usr/lib/grub/i386-pc/*.lst /boot/grub/i386-pc/
+# The core image (it finds this root by UUID) and the boot sector, where grub-install
+# keeps them: the builder writes them into the disk file's MBR and the gap before
+# partition 1, as grub-bios-setup does on a device.
+cat > /tmp/early.cfg <<CFG
+search --no-floppy --fs-uuid --set=root $ROOT_UUID
+set prefix=(\$root)/boot/grub
+CFG
+grub-mkimage -O i386-pc -o /boot/grub/i386-pc/core.img -c /tmp/early.cfg -p /boot/grub \
+    biosdisk part_msdos ext2 search search_fs_uuid
+cp /usr/lib/grub/i386-pc/boot.img /boot/grub/i386-pc/
 
 # cloud-init: ironic's config drive first, then a NoCloud seed; networking by
-# systemd-networkd, DNS by systemd-resolved.
+# systemd-networkd, DNS by systemd-resolved (the builder links resolv.conf to its stub).
 cat > /etc/cloud/cloud.cfg.d/90-undercroft.cfg <<'CFG'
 datasource_list: [ConfigDrive, NoCloud, None]
 system_info:
@@ -56,7 +66,6 @@ system_info:
     renderers: ['networkd']
 CFG
 systemctl enable systemd-networkd.service systemd-resolved.service ssh.service
-ln -sf /run/systemd/resolve/stub-resolv.conf /etc/resolv.conf
 # sshd: keys only (cloud-init installs them); host keys are made on first boot.
 cat > /etc/ssh/sshd_config.d/50-undercroft.conf <<'SSH'
 PasswordAuthentication no
