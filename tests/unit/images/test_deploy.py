@@ -281,3 +281,15 @@ def test_key_packages_from_the_dpkg_status(tmp_path):
     assert deploy.key_packages(status) == {"ironic-python-agent": "10.2.0-3",
                                            "linux-image-6.12.1-amd64": "6.12.1-1"}
     assert deploy.key_packages(tmp_path / "missing") == {}
+
+
+def test_osc_overcloud_image_build_is_registered_and_resolves():
+    import importlib
+    import tomllib
+
+    root = Path(__file__).resolve().parents[3]
+    groups = tomllib.loads((root / "pyproject.toml").read_text())["project"]["entry-points"]
+    osc = groups["openstack.undercroft.v1"]
+    assert osc["overcloud_image_build"] == "undercroft.cli.images:OvercloudImageBuild"
+    module, _, name = osc["overcloud_image_build"].partition(":")
+    assert getattr(importlib.import_module(module), name) is OvercloudImageBuild
