@@ -117,6 +117,9 @@ class DeployImageBuilder:
         self.reporter.line("run", img.name, f"building {img.tag} (log: {log})")
         self.reporter.event("deploy_image_build_start", image=img.name, tag=img.tag)
         t0 = time.monotonic()
+        for stale in self.build_dir.glob(f"deploy-{img.name}-*"):  # a build killed midway
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
         work = Path(tempfile.mkdtemp(prefix=f"deploy-{img.name}-", dir=self.build_dir))
         try:
             root = work / "root"
@@ -280,7 +283,7 @@ KEY_PACKAGES = ("ironic-python-agent", "linux-image-", "systemd", "cloud-init",
 
 def key_packages(status: Path) -> dict[str, str]:
     """Versions of the packages that say what an image is, from its dpkg status file."""
-    out = {}
+    out: dict[str, str] = {}
     try:
         stanzas = status.read_text().split("\n\n")
     except OSError:

@@ -293,3 +293,41 @@ def test_osc_overcloud_image_build_is_registered_and_resolves():
     assert osc["overcloud_image_build"] == "undercroft.cli.images:OvercloudImageBuild"
     module, _, name = osc["overcloud_image_build"].partition(":")
     assert getattr(importlib.import_module(module), name) is OvercloudImageBuild
+
+
+def test_configure_runs_the_script_inside_the_root_and_leaves_no_build_files(tmp_path):
+    """podman is ``true`` here: what matters is the command and the root around it."""
+    images = deploy_catalog.load(MIRROR)
+    b = DeployImageBuilder(PodmanCLI("true"), Recorder(), tmp_path / "build",
+                           tmp_path / "out", MIRROR)
+    seen = []
+    deploy_run = deploy.run_logged
+
+    def spy(argv, log, what, stdin=None, env=None):
+        seen.append(argv)
+        root = Path(argv[argv.index("--rootfs") + 1])
+        assert (root / "undercroft-build" / "common.sh").is_file()
+        assert (root / argv[-1].lstrip("/")).is_file()  # configure.sh, as the root sees it
+        deploy_run(argv, log, what, stdin, env)
+
+    log = tmp_path / "log"
+    for name, resolved in ((IPA, False), (OS_IMAGE, True)):
+        root = tmp_path / name
+        (root / "etc").mkdir(parents=True)
+        (root / "etc/resolv.conf").write_text("nameserver 10.255.255.53\n")  # the host's
+        if resolved:
+            (root / "usr/lib/systemd").mkdir(parents=True)
+            (root / "usr/lib/systemd/systemd-resolved").write_text("")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(deploy, "run_logged", spy)
+            b._configure(images[name], root, log)
+        argv = seen[-1]
+        assert argv[0] == "true" and "--rm" in argv and "--network=host" in argv
+        assert argv[-2:] == ["/bin/sh", f"/undercroft-build/{name}/configure.sh"]
+        assert (f"ROOT_UUID={root_uuid(images[name])}" in argv) == (name == OS_IMAGE)
+        assert not (root / "undercroft-build").exists()
+        resolv = root / "etc/resolv.conf"
+        if resolved:
+            assert str(resolv.readlink()) == "/run/systemd/resolve/stub-resolv.conf"
+        else:
+            assert not resolv.is_symlink() and resolv.read_text() == ""
