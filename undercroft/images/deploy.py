@@ -73,13 +73,12 @@ def missing_tools(kind: str) -> list[str]:
 
 class DeployImageBuilder:
     def __init__(self, podman: PodmanCLI, reporter: Reporter, build_dir: Path, out_dir: Path,
-                 mirror: str, shared_root: Path | None = None):
+                 mirror: str):
         self.podman = podman
         self.reporter = reporter
         self.build_dir = build_dir
         self.out_dir = out_dir
         self.mirror = mirror
-        self.shared_root = shared_root
 
     def ensure(self, images: list[DeployImageDef]) -> dict[str, Path]:
         """Make every image present; return name -> its output directory."""
@@ -164,7 +163,7 @@ class DeployImageBuilder:
         """Run the image's configure.sh inside its root (network: the host's, for apt)."""
         ctx = root / BUILD_CONTEXT
         shutil.copytree(img.context, ctx / img.name)
-        shutil.copy2((self.shared_root or img.context.parent) / SHARED, ctx / SHARED)
+        shutil.copy2(img.context.parent / SHARED, ctx / SHARED)
         env = ["-e", f"ROOT_UUID={root_uuid(img)}"] if img.kind == "disk" else []
         self.podman.writes.append(f"run --rootfs {img.name}")
         run_logged(self.podman.cmd("run", "--rm", "--network=host", *ULIMITS, *env,
