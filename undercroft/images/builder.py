@@ -30,6 +30,31 @@ def _tail(path: Path, n: int = 30) -> str:
         return ""
 
 
+def run_logged(argv: list[str], log: Path, what: str, stdin=None, env=None) -> None:
+    """Run ``argv`` with its output appended to ``log``; a failure names the log and
+    shows its last lines."""
+    with open(log, "ab") as out:
+        out.write(f"\n$ {' '.join(argv)}\n".encode())
+        out.flush()
+        proc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, stdin=stdin, env=env)
+    if proc.returncode != 0:
+        raise DeployError(f"{what} failed (exit {proc.returncode}); full log: {log}",
+                          detail=_tail(log))
+
+
+def debootstrap(suite: str, target: Path, mirror: str, log: Path, variant: str = "minbase",
+                include: list[str] | None = None, what: str = "the base root filesystem") -> None:
+    """A minimal Debian ``suite`` root in ``target``: the base of the container images
+    (then ``podman import``) and of the deploy images (images/deploy.py)."""
+    if shutil.which("debootstrap") is None:
+        raise DeployError("debootstrap is not installed",
+                          hint="run scripts/host-deps.sh (make deploy does) to install it")
+    argv = ["debootstrap", f"--variant={variant}"]
+    if include:
+        argv.append("--include=" + ",".join(include))
+    run_logged([*argv, suite, str(target), mirror], log, f"debootstrap of {what}")
+
+
 class ImageBuilder:
     def __init__(self, podman: PodmanCLI, reporter: Reporter, build_dir: Path, mirror: str,
                  parallel: int = 2):
@@ -81,25 +106,14 @@ class ImageBuilder:
         return img
 
     def _run_logged(self, argv: list[str], log: Path, what: str, stdin=None) -> None:
-        with open(log, "ab") as out:
-            out.write(f"\n$ {' '.join(argv)}\n".encode())
-            out.flush()
-            proc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, stdin=stdin)
-        if proc.returncode != 0:
-            raise DeployError(f"{what} failed (exit {proc.returncode}); full log: {log}",
-                              detail=_tail(log))
+        run_logged(argv, log, what, stdin)
 
     def _build_rootfs(self, img: ImageDef, log: Path) -> None:
-        if shutil.which("debootstrap") is None:
-            raise DeployError("debootstrap is not installed",
-                              hint="run scripts/host-deps.sh (make deploy does) to install it")
         log.write_text("")
         tmp = Path(tempfile.mkdtemp(prefix="rootfs-", dir=self.build_dir))
         try:
-            self._run_logged(["debootstrap", f"--variant={ROOTFS_RECIPE['variant']}",
-                              "--include=" + ",".join(ROOTFS_RECIPE["include"]),
-                              img.suite, str(tmp), self.mirror],
-                             log, "debootstrap of the base root filesystem")
+            debootstrap(img.suite, tmp, self.mirror, log, variant=ROOTFS_RECIPE["variant"],
+                        include=ROOTFS_RECIPE["include"])
             tar = subprocess.Popen(["tar", "-C", str(tmp), "-c", "."], stdout=subprocess.PIPE)
             assert tar.stdout is not None  # stdout=PIPE
             try:

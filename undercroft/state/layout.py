@@ -48,6 +48,12 @@ class StateDir:
         return self.root / "build"
 
     @property
+    def deploy_images(self) -> Path:
+        """The deploy images ``images build --deploy`` makes: ``<name>-<tag>/`` each, with
+        a manifest, and a ``<name>`` symlink to the newest (images/deploy.py)."""
+        return self.root / "deploy-images"
+
+    @property
     def ansible(self) -> Path:
         """``deploy --inventory``'s playbook and per-host inputs when no --output is given."""
         return self.root / "ansible"

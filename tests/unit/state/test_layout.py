@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[3] / "undercroft"
 # What deployments installed before StateDir have on disk: renaming one strands them.
 ON_DISK = {
     "configs": "config", "tls": "tls", "build": "build", "ansible": "ansible",
+    "deploy_images": "deploy-images",
     "events": "events", "deployment_record": "deployment.json",
     "host_units": "host-units.json", "created_dirs": "created-dirs",
     "installed_files": "host-files", "masked_units": "masked-units",
