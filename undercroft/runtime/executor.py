@@ -192,6 +192,8 @@ class StepExecutor:
     def _state(self, name: str) -> str:
         """starting | crashed:<exit code>, from the runtime's view of the unit."""
         unit = self.runtime.inspect(name)
+        if unit.status == "lost":  # no exit recorded: a code would be made up
+            return "crashed:lost"
         if not unit.running or unit.restarts > 0:
             code = self.runtime.last_exit_code(unit.id or name)
             return f"crashed:{unit.exit_code if code is None else code}"
@@ -230,6 +232,9 @@ class StepExecutor:
             result = retry(poll)
         except RetryError:
             raise self._fail(a, f"did not become healthy within {timeout}s")
+        if result == "crashed:lost":
+            raise self._fail(a, "its process vanished before becoming healthy and podman "
+                                "recorded no exit (was its conmon killed?)")
         if result.startswith("crashed:"):
             code = result.split(":", 1)[1]
             raise self._fail(a, f"exited with code {code} before becoming healthy",

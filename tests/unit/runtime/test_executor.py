@@ -208,6 +208,14 @@ def test_crash_without_died_event_falls_back_to_inspect_exit_code(reporter):
                                            STEP_NAMES)
 
 
+def test_a_unit_lost_while_waiting_is_reported_as_vanished_without_a_made_up_code(reporter):
+    podman = FakePodman(health={"memcached": 1}, units={"memcached": UnitState("lost", 0)})
+    with pytest.raises(DeployError, match="memcached .* process vanished before becoming "
+                                          "healthy and podman recorded no exit"):
+        executor(podman, reporter).execute(make_plan([desired("memcached", "memcached", 2)], []),
+                                           STEP_NAMES)
+
+
 def test_log_directory_exists_before_podman_run(reporter):
     seen = []
     podman = FakePodman()
