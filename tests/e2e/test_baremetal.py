@@ -288,10 +288,11 @@ def test_a_takeover_reads_back_this_hosts_secrets_from_etc(baremetal):
     """The baremetal undercloud's /etc is laid out as the Debian packages lay it out: what
     a takeover of it would import from there (lifecycle/takeover.py) is what the
     passwords file holds, so a host Undercroft did not install keeps its keys."""
-    from undercroft.lifecycle import deployment, takeover
+    from undercroft.lifecycle import deployment, takeover, upgrade
 
     dep = deployment.load(ROOT / "undercloud.conf")
-    found = takeover.read_host(M.path("/etc"), dep.database_passwords).values
+    found = takeover.read_host(M.path("/"), dep.database_passwords,
+                               upgrade.takeovers_of(dep)).values
     kept = yaml.safe_load((ROOT / "home" / "undercloud-passwords.yaml").read_text())["parameter_defaults"]
     same = ["KeystoneFernetKey0", "KeystoneFernetKey1", "KeystoneCredential0", "KeystoneCredential1",
             "SwiftHashSuffix", "RabbitPassword", "NovaPassword", "GlancePassword", "KeystonePassword",

@@ -101,7 +101,7 @@ def _init_services(dep) -> dict[str, list[str]]:
     return {n: dep.catalog.services[n].baremetal.init_services for n in dep.services}
 
 
-def _takeovers(dep) -> list[Takeover]:
+def takeovers_of(dep) -> list[Takeover]:
     """The templates' ``baremetal.takeover`` a takeover reads: of the services taken over
     (the role's, enabled), and of the others whose secrets are read even when left alone."""
     return [t.baremetal.takeover for n, t in dep.catalog.services.items()
@@ -128,7 +128,7 @@ def _begin_takeover(dep, init, reporter: Reporter, root: Path) -> dict:
                       f"not enabled: its init services are left alone, and its endpoints and "
                       f"service user are removed from keystone as for any disabled service "
                       f"(enable it in undercloud.conf to take it over too)")
-    secrets = takeover.read_host(root, dep.database_passwords, _takeovers(dep))
+    secrets = takeover.read_host(root, dep.database_passwords, takeovers_of(dep))
     imported = takeover.import_secrets(s.passwords_file, secrets)
     for name in imported:
         reporter.line("ok", name, f"carried over from {secrets.sources[name]}")
