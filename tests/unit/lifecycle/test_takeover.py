@@ -138,7 +138,7 @@ def test_a_takeover_reads_the_services_taken_over_and_those_read_when_left_alone
     read all the same, swift (whose swift.conf may be Debian's own) is not."""
     dep = deployment.load(write_conf("roles_file = Standalone\n"), upgrading=True)
     assert "heat" not in dep.services and "swift" not in dep.services
-    read = upgrade._takeovers(dep)
+    read = upgrade.takeovers_of(dep)
     assert TAKEOVERS["keystone"] in read and TAKEOVERS["rabbitmq"] in read
     assert TAKEOVERS["heat"] in read and TAKEOVERS["swift"] not in read
     etc = host_etc(tmp_path / "host")
