@@ -219,9 +219,11 @@ def check(entries: list[Any], enabled: Iterable[str], source: str = "instackenv"
 
 def macs_of(raw: Mapping[str, Any]) -> list[str]:
     """The MAC strings an entry gives, in ``ports`` and ``mac``."""
-    ports = raw.get("ports") if isinstance(raw.get("ports"), list) else []
-    found = [p.get("address") for p in ports if isinstance(p, Mapping)]
-    found += raw.get("mac") if isinstance(raw.get("mac"), list) else []
+    ports = raw.get("ports")
+    macs = raw.get("mac")
+    found: list[Any] = [p.get("address") for p in (ports if isinstance(ports, list) else [])
+                        if isinstance(p, Mapping)]
+    found += macs if isinstance(macs, list) else []
     return [m for m in found if isinstance(m, str)]
 
 
