@@ -8,6 +8,7 @@ the preflight checks ask of the host) from its fields, reading nothing.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from undercroft.config.facts import Listener
 from undercroft.config.validations import SYSCTLS, SYSCTLS_IPV6
+from undercroft.lifecycle.baremetal import BareNode, Image
 from undercroft.plan.hashing import config_hash
 from undercroft.plan.model import (
     HASH_LABEL, INPUTS_LABEL, ONESHOT_LABEL, SERVICE_LABEL, STEP_LABEL, DesiredContainer,
@@ -26,6 +28,7 @@ from undercroft.runtime.protocol import UnitState
 
 if TYPE_CHECKING:  # pragma: no cover
     from undercroft.config.facts import HostFacts
+    from undercroft.lifecycle.baremetal import Cloud
     from undercroft.runtime.protocol import Runtime
 
 NO_LOG_DIR = "/nonexistent-undercroft-unit-log"  # plan-only tests never execute
@@ -265,9 +268,127 @@ class StaticHostFacts:
         return list(self.sockets)
 
 
+# --- ironic and glance (lifecycle/baremetal.py's Cloud) ----------------------------------
+
+# verb -> (the state while it runs, the state it ends in, the state it fails into)
+IRONIC_VERBS = {"manage": ("verifying", "manageable", "enroll"),
+                "inspect": ("inspecting", "manageable", "inspect failed"),
+                "provide": ("cleaning", "available", "clean failed"),
+                "clean": ("cleaning", "manageable", "clean failed")}
+CLOUD_WRITES = {"create_node", "patch_node", "create_port", "set_provision_state", "power_off",
+                "upload_image", "rename_image"}
+
+
+@dataclass
+class FakeCloud:
+    """An in-memory ironic and glance: the calls ``baremetal.Cloud`` declares, each
+    recorded in ``calls``. A provision verb leaves the node busy for ``polls`` reads of
+    it, then ends as ``script[(node name or uuid, verb)]`` says: ``"ok"`` (the default),
+    ``"fail"`` (the verb's failed state, with ``last_error``) or ``"hang"`` (busy forever);
+    a list gives one of those per attempt."""
+
+    nodes_: dict[str, BareNode] = field(default_factory=dict)
+    ports: dict[str, str] = field(default_factory=dict)  # MAC -> node uuid
+    images_: list[Image] = field(default_factory=list)
+    script: dict[tuple[str, str], Any] = field(default_factory=dict)
+    polls: int = 2
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    _busy: dict[str, list[Any]] = field(default_factory=dict)  # uuid -> [verb, reads left]
+    _count: int = 0
+
+    @property
+    def writes(self) -> list[tuple[str, Any]]:
+        return [c for c in self.calls if c[0] in CLOUD_WRITES]
+
+    def nodes(self) -> list[BareNode]:
+        return [self.node(u) for u in self.nodes_]
+
+    def node(self, uuid: str) -> BareNode:
+        n = self.nodes_[uuid]
+        busy = self._busy.get(uuid)
+        if busy:
+            busy[1] -= 1
+            if busy[1] <= 0:
+                verb = busy[0]
+                _, done, failed = IRONIC_VERBS[verb]
+                how = self.script.get((n.name or "", verb)) or self.script.get((uuid, verb), "ok")
+                if isinstance(how, list):  # one outcome per attempt, the last one repeated
+                    how = how.pop(0) if len(how) > 1 else how[0]
+                if how != "hang":
+                    del self._busy[uuid]
+                    n.target_provision_state = None
+                    n.provision_state = done if how == "ok" else failed
+                    n.last_error = None if how == "ok" else f"{verb} failed on {n.name or uuid}"
+        # ironic shows a password masked
+        info = {k: "******" if k.endswith("_password") else v for k, v in n.driver_info.items()}
+        return dataclasses.replace(n, driver_info=info, properties=dict(n.properties),
+                                   extra=dict(n.extra), other=dict(n.other))
+
+    def port_addresses(self) -> dict[str, str]:
+        return dict(self.ports)
+
+    def create_node(self, fields: dict[str, Any]) -> BareNode:
+        self.calls.append(("create_node", fields))
+        self._count += 1
+        uuid = fields.get("uuid") or f"00000000-0000-0000-0000-{self._count:012d}"
+        known = {"name", "driver", "driver_info", "properties", "extra", "resource_class"}
+        self.nodes_[uuid] = BareNode(
+            uuid, **{k: v for k, v in fields.items() if k in known},
+            other={k: v for k, v in fields.items() if k not in known | {"uuid"}})
+        return self.node(uuid)
+
+    def patch_node(self, uuid: str, patch: list[dict[str, Any]]) -> None:
+        self.calls.append(("patch_node", (uuid, patch)))
+        n = self.nodes_[uuid]
+        for op in patch:
+            parts = op["path"].strip("/").split("/")
+            if len(parts) == 2:
+                getattr(n, parts[0])[parts[1]] = op["value"]
+            elif hasattr(n, parts[0]) and parts[0] != "other":
+                setattr(n, parts[0], op["value"])
+            else:
+                n.other[parts[0]] = op["value"]
+
+    def create_port(self, node_uuid: str, port: dict[str, Any]) -> None:
+        self.calls.append(("create_port", (node_uuid, port)))
+        assert port["address"] not in self.ports, "ironic refuses a MAC twice"
+        self.ports[port["address"]] = node_uuid
+
+    def set_provision_state(self, uuid: str, verb: str,
+                            clean_steps: Sequence[dict[str, Any]] | None = None) -> None:
+        self.calls.append(("set_provision_state", (uuid, verb, clean_steps)))
+        n = self.nodes_[uuid]
+        running, done, _ = IRONIC_VERBS[verb]
+        n.provision_state, n.target_provision_state = running, done
+        self._busy[uuid] = [verb, self.polls]
+
+    def power_off(self, uuid: str) -> None:
+        self.calls.append(("power_off", uuid))
+        self.nodes_[uuid].power_state = "power off"
+
+    def images(self) -> list[Image]:
+        return list(self.images_)
+
+    def upload_image(self, name: str, path: Path, disk_format: str,
+                     properties: dict[str, str]) -> Image:
+        self.calls.append(("upload_image", (name, path.name, disk_format, properties)))
+        import hashlib
+
+        image = Image(f"img-{len(self.images_) + 1}", name,
+                      hashlib.md5(path.read_bytes()).hexdigest(), "2024-05-06T07:08:09Z")
+        self.images_.append(image)
+        return image
+
+    def rename_image(self, image_id: str, name: str) -> None:
+        self.calls.append(("rename_image", (image_id, name)))
+        self.images_ = [dataclasses.replace(i, name=name) if i.id == image_id else i
+                        for i in self.images_]
+
+
 if TYPE_CHECKING:  # mypy checks the fakes against the protocols
     _runtime: Runtime = FakePodman()
     _facts: HostFacts = StaticHostFacts()
+    _cloud: Cloud = FakeCloud()
 
 
 def spec(log_path: str, timeout: float = 5, healthcheck: str = "true",

@@ -46,6 +46,10 @@ ONLY = {
              "the plan is the pure diff of desired and observed containers: no I/O and no "
              "operator-facing errors, so it is tested without a host and reused by every "
              "workflow"),
+    "nodes": ({"nodes", "undercroft"},
+              "instackenv parsing and its mapping to ironic's fields are pure: checked "
+              "without a cloud or a deployment (the enabled hardware types are handed in), "
+              "and lifecycle/baremetal.py drives ironic with the result"),
 }
 
 
