@@ -37,6 +37,24 @@ class NodeCommand(UndercroftCommand):
         settings = deployment.settings(self.config_path(args), self.overrides(args))
         return settings, openstack_cloud.connect(settings.output_dir)
 
+    def on_selection(self, args, what: str, action, then_provide: bool = False) -> int:
+        """``action(cloud, nodes, reporter)`` on NODE... or --all-manageable; with
+        ``then_provide``, the nodes it succeeded on are provided after it; exit 1 naming
+        every node that failed."""
+        _, cloud = self.cloud(args)
+        reporter = Reporter()
+        with openstack_cloud.api_errors():
+            nodes = baremetal.resolve(cloud, args.node_uuids, args.all_manageable)
+            if not nodes:
+                reporter.info(f"no node for {what}")
+                return 0
+            outcomes = action(cloud, nodes, reporter)
+            if then_provide:
+                ready = [cloud.node(o.node.uuid) for o in outcomes if o.ok]
+                outcomes += baremetal.provide(cloud, ready, reporter, args.timeout)
+        baremetal.check(outcomes, what)
+        return 0
+
 
 class NodeImport(NodeCommand):
     """Enroll nodes from an instackenv file (JSON, YAML or CSV) and make them manageable."""
@@ -105,20 +123,9 @@ class NodeIntrospect(NodeCommand):
         return parser
 
     def act(self, args):
-        _, cloud = self.cloud(args)
-        reporter = Reporter()
-        with openstack_cloud.api_errors():
-            nodes = baremetal.resolve(cloud, args.node_uuids, args.all_manageable)
-            if not nodes:
-                reporter.info("no node to introspect")
-                return 0
-            outcomes = baremetal.introspect(cloud, nodes, reporter, args.timeout,
-                                            args.max_retries)
-            if args.provide:
-                ready = [cloud.node(o.node.uuid) for o in outcomes if o.ok]
-                outcomes += baremetal.provide(cloud, ready, reporter, args.timeout)
-        baremetal.check(outcomes, "introspection")
-        return 0
+        return self.on_selection(
+            args, "introspection", lambda cloud, nodes, reporter: baremetal.introspect(
+                cloud, nodes, reporter, args.timeout, args.max_retries), args.provide)
 
 
 class NodeProvide(NodeCommand):
@@ -131,13 +138,8 @@ class NodeProvide(NodeCommand):
         return parser
 
     def act(self, args):
-        _, cloud = self.cloud(args)
-        reporter = Reporter()
-        with openstack_cloud.api_errors():
-            nodes = baremetal.resolve(cloud, args.node_uuids, args.all_manageable)
-            outcomes = baremetal.provide(cloud, nodes, reporter, args.timeout)
-        baremetal.check(outcomes, "provide")
-        return 0
+        return self.on_selection(args, "provide", lambda cloud, nodes, reporter:
+                                 baremetal.provide(cloud, nodes, reporter, args.timeout))
 
 
 class NodeClean(NodeCommand):
@@ -152,16 +154,9 @@ class NodeClean(NodeCommand):
         return parser
 
     def act(self, args):
-        _, cloud = self.cloud(args)
-        reporter = Reporter()
-        with openstack_cloud.api_errors():
-            nodes = baremetal.resolve(cloud, args.node_uuids, args.all_manageable)
-            outcomes = baremetal.clean(cloud, nodes, reporter, args.timeout)
-            if args.provide:
-                ready = [cloud.node(o.node.uuid) for o in outcomes if o.ok]
-                outcomes += baremetal.provide(cloud, ready, reporter, args.timeout)
-        baremetal.check(outcomes, "cleaning")
-        return 0
+        return self.on_selection(
+            args, "cleaning", lambda cloud, nodes, reporter: baremetal.clean(
+                cloud, nodes, reporter, args.timeout), args.provide)
 
 
 class ImageUpload(NodeCommand):
