@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
+from undercroft.config.translate import Settings
 from undercroft.errors import ConfigError, DeployError
 from undercroft.nodes import mapping
 from undercroft.nodes.instackenv import Node as Entry
@@ -497,15 +498,15 @@ def copy_file(c: Copy, reporter: Reporter, update_existing: bool) -> None:
 # --- the deployment -------------------------------------------------------------------
 
 
-def http_boot_dir(settings: Any) -> Path:
+def http_boot_dir(settings: Settings) -> Path:
     """Where this deployment's HTTP boot server serves from, on the host: under
     data_root, or ironic's own path where the data stays in the host's layout."""
-    if getattr(settings, "baremetal", False) or getattr(settings, "host_layout", False):
+    if settings.baremetal or settings.host_layout:
         return Path(HTTP_BOOT)
     return Path(settings.data_root) / "ironic" / "httpboot"
 
 
-def deploy_image_dirs(settings: Any, image_path: str | None) -> tuple[Path, Path]:
+def deploy_image_dirs(settings: Settings, image_path: str | None) -> tuple[Path, Path]:
     """The agent's and the OS image's directories: ``--image-path`` for both (as
     tripleoclient), else the newest build of each under the state dir."""
     if image_path:
