@@ -210,10 +210,10 @@ def differences() -> list[str]:
             "`fake-hardware`. Nor have `enabled_bios_interfaces` and "
             "`enabled_console_interfaces`: ironic's defaults (`no-bios`, `no-console`), "
             "plus `fake` with `fake-hardware`, so that a fake-hardware node can use every "
-            "fake interface of its type. `default_deploy_interface = direct` (when `direct` "
-            "is enabled); every other default is ironic's own: the first interface of the "
-            "node's hardware type that is enabled (on Epoxy, `enabled_firmware_interfaces` "
-            "is ironic's default too).",
+            "fake interface of its type. Every default is ironic's own: the first interface "
+            "of the node's hardware type that is enabled (`direct` deploys for every real "
+            "type, `fake` for fake-hardware; on Epoxy, `enabled_firmware_interfaces` is "
+            "ironic's default too).",
             "- With `release = zed`, the `idrac` management, power, RAID and vendor "
             "interfaces tripleoclient enables are kept: Zed's ironic still has them "
             "(deprecated aliases of `idrac-wsman`; ironic logs a deprecation warning when "

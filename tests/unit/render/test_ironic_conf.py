@@ -33,7 +33,6 @@ DEFAULT_TYPES = [
     "enabled_vendor_interfaces = idrac,ipmitool,no-vendor",
     "enabled_network_interfaces = flat,noop",
     "default_network_interface = flat",
-    "default_deploy_interface = direct",
 ]
 
 
