@@ -16,9 +16,10 @@ import pytest
 from . import tempest_run
 from .conftest import BIN, NAME, ROOT
 
-# The run's wall-clock budget on the 2-core CI machine (about 8 minutes is the target,
-# docs/testing.md); past it the job fails so that a slow suite is noticed.
-BUDGET_SECONDS = 12 * 60
+# The run's wall-clock budget on the 2-core CI machine: about 8 minutes is the target
+# (docs/testing.md has what was measured); past 15 the job fails, so that a suite grown
+# slow is noticed.
+BUDGET_SECONDS = 15 * 60
 
 
 @pytest.fixture(scope="module")
