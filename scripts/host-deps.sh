@@ -47,3 +47,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 else
     echo "host-deps: Python dependencies up to date in $venv"
 fi
+# The e2e install job's tempest run (tests/e2e/test_tempest.py): tempest and
+# ironic-tempest-plugin, pinned, in a venv of their own (UNDERCROFT_TEMPEST_VENV,
+# default .venv-tempest), never in the project's.
+if [ "${UNDERCROFT_TEST_DEPS:-}" = 1 ]; then
+    PYTHON="$py" bash "$here/scripts/tempest-venv.sh"
+fi

@@ -30,7 +30,8 @@ import textwrap
 PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend",
           "file", "run", "--rm", "--ulimit", "nofile=16384:16384", "--ulimit",
           "nproc=8192:8192", "--network", "none", "--entrypoint", "python3"]
-KINDS = ["boot", "deploy", "inspect", "management", "power", "raid", "vendor", "bios"]
+KINDS = ["boot", "deploy", "inspect", "management", "power", "raid", "vendor", "bios",
+         "console"]
 # interface kinds ironic-conductor also checks, where the image's ironic has them
 NEWER_KINDS = ["firmware"]
 

@@ -207,10 +207,13 @@ def differences() -> list[str]:
     out += ["",
             "- `enabled_inspect_interfaces` has no tripleoclient parameter in Rocky: "
             "`inspector,no-inspect` (tripleo-heat-templates' default), plus `fake` with "
-            "`fake-hardware`. `default_deploy_interface = direct` (when `direct` is "
-            "enabled); every other default is ironic's own: the first interface of the "
-            "node's hardware type that is enabled (`enabled_bios_interfaces` and, on "
-            "Epoxy, `enabled_firmware_interfaces` are ironic's defaults too).",
+            "`fake-hardware`. Nor have `enabled_bios_interfaces` and "
+            "`enabled_console_interfaces`: ironic's defaults (`no-bios`, `no-console`), "
+            "plus `fake` with `fake-hardware`, so that a fake-hardware node can use every "
+            "fake interface of its type. Every default is ironic's own: the first interface "
+            "of the node's hardware type that is enabled (`direct` deploys for every real "
+            "type, `fake` for fake-hardware; on Epoxy, `enabled_firmware_interfaces` is "
+            "ironic's default too).",
             "- With `release = zed`, the `idrac` management, power, RAID and vendor "
             "interfaces tripleoclient enables are kept: Zed's ironic still has them "
             "(deprecated aliases of `idrac-wsman`; ironic logs a deprecation warning when "

@@ -168,7 +168,22 @@ DIFFERENCES = (
     *(_removed_in_epoxy(parameter, name, replacement)
       for parameter, names in _REMOVED_IN_EPOXY.items()
       for name, replacement in names.items()),
+    Difference("IronicEnabledRaidInterfaces", "fake", True, "with fake-hardware",
+               "fake-hardware's own RAID interface",
+               "a fake-hardware node (a test lab's node without a BMC) can use every fake "
+               "interface of its type, as ironic's own defaults allow; tripleoclient enables "
+               "only fake boot and deploy, so such a node could not be given the fake RAID "
+               "interface (ironic-tempest-plugin's hardware interface tests do)"),
+    Difference("IronicEnabledVendorInterfaces", "fake", True, "with fake-hardware",
+               "fake-hardware's own vendor interface",
+               "the same for the fake vendor interface"),
 )
+
+# Interface kinds with no tripleoclient parameter: ironic.conf's lists, for a deployment
+# without fake-hardware and the fake interfaces fake-hardware adds (ironic's own defaults,
+# no-bios and no-console, are kept: a node of any type can do without a BIOS or console
+# interface).
+FAKE_ONLY_KINDS = {"bios": ["no-bios"], "console": ["no-console"]}
 
 # interface type -> parameter (the ironic.conf option is enabled_<type>_interfaces)
 INTERFACE_PARAMETERS = {
@@ -193,8 +208,8 @@ def ironic_conf(hardware_types: list[str], ipxe_enabled: bool = True,
                 release: str = known_releases.DEFAULT,
                 **interfaces: list[str]) -> dict[str, list[str]]:
     """What ironic.conf enables on ``release``: ``hardware_types`` and
-    ``enabled_<type>_interfaces`` for boot, deploy, inspect, management, power, raid and
-    vendor.
+    ``enabled_<type>_interfaces`` for bios, boot, console, deploy, inspect, management,
+    power, raid and vendor.
 
     ``interfaces``: the parameters' lists by interface type (``boot=[...]``); a list left
     out or empty is derived from the hardware types by tripleoclient's rules. Then the
@@ -217,9 +232,14 @@ def ironic_conf(hardware_types: list[str], ipxe_enabled: bool = True,
                 if d.parameter == param and not d.added and d.applies_to(release)}
         kept = [gone.get(n, n) for n in lists[kind]]
         lists[kind] = [n for n in kept if n]
+    fake = ["fake"] if "fake-hardware" in hardware_types else []
     # not a tripleoclient parameter: tripleo-heat-templates' default, and fake-hardware's own
-    lists["inspect"] = ["inspector", "no-inspect"] + (
-        ["fake"] if "fake-hardware" in hardware_types else [])
+    lists["inspect"] = ["inspector", "no-inspect"] + fake
+    # fake-hardware nodes may use each of their type's fake interfaces
+    lists["raid"] += fake
+    lists["vendor"] += fake
+    for kind, names in FAKE_ONLY_KINDS.items():
+        lists[kind] = names + fake
     out = {"hardware_types": _unique(hardware_types)}
     out.update((t, _unique(lists[t])) for t in sorted(lists))
     return out

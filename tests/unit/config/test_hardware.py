@@ -30,7 +30,9 @@ IMAGES = {release: yaml.safe_load((Path(__file__).parent / name).read_text())
           for release, name in (("zed", "ironic_image.yaml"),
                                 ("epoxy", "ironic_image_epoxy.yaml"))}
 IMAGE = IMAGES["zed"]
-KINDS = ("boot", "deploy", "inspect", "management", "power", "raid", "vendor")
+# Every interface kind ironic.conf enables (enabled_<kind>_interfaces).
+KINDS = ("bios", "boot", "console", "deploy", "inspect", "management", "power", "raid",
+         "vendor")
 
 # What the rules give for no hardware type at all: every row below starts from it.
 BASE = {
@@ -206,7 +208,9 @@ def test_every_release_has_an_image_snapshot():
 def test_ironic_conf_of_the_default_types():
     assert conf_of(["ipmi", "redfish", "ilo", "idrac"]) == {
         "hardware_types": ["idrac", "ilo", "ipmi", "redfish"],
+        "bios": ["no-bios"],
         "boot": ["ilo-pxe", "pxe", "ipxe", "ilo-ipxe"],
+        "console": ["no-console"],
         "deploy": ["ansible", "direct", "ramdisk"],
         "inspect": ["inspector", "no-inspect"],
         "management": ["fake", "idrac", "ilo", "ipmitool", "noop", "redfish"],
@@ -280,7 +284,10 @@ def test_ironic_conf_only_enables_what_the_image_has_and_ironic_starts(release, 
         # them, enabled_firmware_interfaces (no-firmware): ironic.conf leaves them as they are
         assert "no-bios" in supported["bios"]
         assert "no-firmware" in supported.get("firmware", ["no-firmware"])
-        assert "direct" in supported["deploy"]  # default_deploy_interface
+        # no default_deploy_interface: a node's default is its type's first enabled one,
+        # direct for every real type, fake for fake-hardware
+        first = [i for i in supported["deploy"] if i in conf["deploy"]][0]
+        assert first == ("fake" if t == "fake-hardware" else "direct"), (t, first)
 
 
 @pytest.mark.parametrize("release,name", [(r, n) for r in SUITES
@@ -327,7 +334,9 @@ def test_ironic_conf_of_the_default_types_on_epoxy():
     """idrac-redfish for tripleoclient's idrac interfaces; everything else as on Zed."""
     assert conf_of(["ipmi", "redfish", "ilo", "idrac"], release="epoxy") == {
         "hardware_types": ["idrac", "ilo", "ipmi", "redfish"],
+        "bios": ["no-bios"],
         "boot": ["ilo-pxe", "pxe", "ipxe", "ilo-ipxe"],
+        "console": ["no-console"],
         "deploy": ["ansible", "direct", "ramdisk"],
         "inspect": ["inspector", "no-inspect"],
         "management": ["fake", "idrac-redfish", "ilo", "ipmitool", "noop", "redfish"],
@@ -472,3 +481,20 @@ def test_differences_on_epoxy_name_the_replaced_idrac_interfaces():
                     IronicEnabledPowerInterfaces=["ipmitool", "xclarity"])
     assert "leaves out xclarity (" in hardware.differences(xclarity)[
         "IronicEnabledPowerInterfaces"]
+
+
+@pytest.mark.parametrize("release", SUITES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_fake_hardware_nodes_can_use_each_fake_interface(kind, release):
+    """ironic-tempest-plugin's hardware interface tests set each interface of a
+    fake-hardware node to fake, and the optional ones to no-<kind>."""
+    conf = conf_of(["ipmi", "redfish", "ilo", "idrac", "fake-hardware"], release=release)
+    assert set(conf) - {"hardware_types"} == set(KINDS)
+    assert "fake" in conf[kind]
+    if kind in ("bios", "console", "inspect", "raid", "vendor"):
+        assert f"no-{kind}" in conf[kind]
+
+
+@pytest.mark.parametrize("kind", ["bios", "console", "raid", "vendor"])
+def test_no_fake_interfaces_without_fake_hardware(kind):
+    assert "fake" not in conf_of(["ipmi", "redfish", "ilo", "idrac"])[kind]

@@ -22,7 +22,9 @@ def default_section(tmp_path, name, default="", undercroft=""):
 
 DEFAULT_TYPES = [
     "enabled_hardware_types = idrac,ilo,ipmi,redfish",
+    "enabled_bios_interfaces = no-bios",
     "enabled_boot_interfaces = ilo-pxe,pxe,ipxe,ilo-ipxe",
+    "enabled_console_interfaces = no-console",
     "enabled_deploy_interfaces = ansible,direct,ramdisk",
     "enabled_inspect_interfaces = inspector,no-inspect",
     "enabled_management_interfaces = fake,idrac,ilo,ipmitool,noop,redfish",
@@ -31,7 +33,6 @@ DEFAULT_TYPES = [
     "enabled_vendor_interfaces = idrac,ipmitool,no-vendor",
     "enabled_network_interfaces = flat,noop",
     "default_network_interface = flat",
-    "default_deploy_interface = direct",
 ]
 
 
@@ -48,6 +49,11 @@ def test_the_test_labs_fake_hardware(tmp_path):
     assert "enabled_boot_interfaces = fake,ilo-pxe,pxe,ipxe,ilo-ipxe" in lines
     assert "enabled_deploy_interfaces = ansible,direct,fake,ramdisk" in lines
     assert "enabled_inspect_interfaces = inspector,no-inspect,fake" in lines
+    # every fake interface of fake-hardware, beside ironic's no-<kind> defaults
+    assert "enabled_bios_interfaces = no-bios,fake" in lines
+    assert "enabled_console_interfaces = no-console,fake" in lines
+    assert "enabled_raid_interfaces = idrac,no-raid,fake" in lines
+    assert "enabled_vendor_interfaces = idrac,ipmitool,no-vendor,fake" in lines
 
 
 def test_without_ipxe_no_ipxe_boot_interface(tmp_path):
@@ -66,4 +72,4 @@ def test_epoxy_renders_idrac_redfish_for_the_removed_idrac_interfaces(tmp_path):
     lab = default_section(tmp_path, "lab", "enabled_hardware_types = ipmi,redfish,ilo,idrac,"
                                            "fake-hardware\n", "release = epoxy\n")
     assert "enabled_hardware_types = fake-hardware,idrac,ilo,ipmi,redfish" in lab
-    assert "enabled_raid_interfaces = idrac-redfish,no-raid" in lab
+    assert "enabled_raid_interfaces = idrac-redfish,no-raid,fake" in lab
