@@ -65,12 +65,13 @@ def seed_passwords(home: Path) -> dict[str, str]:
 
 
 # The OpenStack release the e2e deployments run (UNDERCROFT_TEST_RELEASE=epoxy runs the
-# tier on Epoxy); unset: the default release. Baremetal ones run their machine's own.
+# tier on Epoxy); unset: the default release. A baremetal deployment's machine is built
+# from that release's Debian suite (tests/e2e/machines.py), so it runs it too.
 RELEASE = os.environ.get("UNDERCROFT_TEST_RELEASE", "")
 
 
-def release_line(baremetal: bool = False) -> str:
-    return f"release = {RELEASE}\n" if RELEASE and not baremetal else ""
+def release_line() -> str:
+    return f"release = {RELEASE}\n" if RELEASE else ""
 
 
 def deployment_conf(name: str, root: Path, default: str = "", undercroft: str = "",
@@ -78,7 +79,7 @@ def deployment_conf(name: str, root: Path, default: str = "", undercroft: str = 
     """An undercloud.conf for a test deployment: its own namespace, name and directories
     under ``root``, so it never collides with an operator's or another test's. The lab's
     nodes are fake-hardware ones besides tripleoclient's default hardware types."""
-    undercroft = release_line("baremetal" in undercroft) + undercroft
+    undercroft = release_line() + undercroft
     return f"""[DEFAULT]
 output_dir = {root}/home
 undercloud_hostname = {hostname}
