@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from undercroft.config import releases
 from undercroft.runtime.hostprep import dhcp_namespaces
 from undercroft.runtime.podman import Podman
 
@@ -64,14 +65,15 @@ def seed_passwords(home: Path) -> dict[str, str]:
     return values
 
 
-# The OpenStack release the e2e deployments run (UNDERCROFT_TEST_RELEASE=epoxy runs the
-# tier on Epoxy); unset: the default release. A baremetal deployment's machine is built
-# from that release's Debian suite (tests/e2e/machines.py), so it runs it too.
-RELEASE = os.environ.get("UNDERCROFT_TEST_RELEASE", "")
+# The OpenStack release the e2e deployments run (UNDERCROFT_TEST_RELEASE=zed runs the
+# tiers on Zed); unset: the default release. Every test deployment names it, so a
+# baremetal one's machine is built from that release's Debian suite
+# (tests/e2e/machines.py) and runs it too.
+RELEASE = os.environ.get("UNDERCROFT_TEST_RELEASE") or releases.DEFAULT
 
 
 def release_line() -> str:
-    return f"release = {RELEASE}\n" if RELEASE else ""
+    return f"release = {RELEASE}\n"
 
 
 def deployment_conf(name: str, root: Path, default: str = "", undercroft: str = "",

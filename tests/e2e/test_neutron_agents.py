@@ -16,7 +16,7 @@ from undercroft.runtime.podman import Podman
 HOST = "undercloud.localdomain"
 PROBE_NS = f"{NAME}-dhcp-probe"
 DHCP_CLIENT = Path(__file__).with_name("dhcp_client.py")  # one DHCPDISCOVER, offers as JSON
-OVS = RELEASE not in ("", "zed")  # neutron 26 (Epoxy) has no linuxbridge agent
+OVS = RELEASE != "zed"  # neutron 26 (Epoxy) has no linuxbridge agent
 L2_AGENT = ("Open vSwitch agent", "neutron-openvswitch-agent", "ovs") if OVS else \
     ("Linux bridge agent", "neutron-linuxbridge-agent", "bridge")  # type, binary, vif_type
 

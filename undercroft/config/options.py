@@ -277,8 +277,9 @@ UNDERCROFT_OPTS = [
                help="Service and container logs on the host."),
     cfg.StrOpt("release", default=releases.DEFAULT, choices=list(releases.NAMES.items()),
                help="The OpenStack release to deploy: the Debian suite the images are built "
-                    "from. A baremetal undercloud runs its host's own release (unset: the "
-                    "host's; set: it must be the host's)."),
+                    "from. Unset, an installed undercloud keeps the release it runs (a new "
+                    "default is never an upgrade). A baremetal undercloud runs its host's own "
+                    "release (unset: the host's; set: it must be the host's)."),
     cfg.StrOpt("debian_mirror", default="http://deb.debian.org/debian",
                help="Debian mirror used to build the base image and inside image builds."),
     cfg.IntOpt("service_workers", default=0, min=0,

@@ -10,7 +10,7 @@ from pathlib import Path
 SUITES = {"zed": "bookworm", "epoxy": "trixie"}
 NAMES = {"zed": "OpenStack 2022.2 Zed from Debian 12 (bookworm)",
          "epoxy": "OpenStack 2025.1 Epoxy from Debian 13 (trixie)"}
-DEFAULT = "zed"
+DEFAULT = "epoxy"
 
 
 def release_of_suite(suite: str) -> str | None:

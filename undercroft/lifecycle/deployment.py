@@ -111,6 +111,13 @@ def configure(config: str | Path | None, overrides: Overrides | None = None,
     for key, value in overrides.items():
         uc.conf.set_override(key, value, group="undercroft")
     tr = with_role_choice(translate(uc, facts), given)
+    installed = records.installed_release(tr.settings.state)
+    if installed is not None and installed != tr.settings.release and "release" not in overrides \
+            and not uc.is_set("undercroft", "release"):
+        # the file does not name a release: the deployment keeps the one it runs, so a
+        # new default release never turns a re-run into a major upgrade
+        uc.conf.set_override("release", installed, group="undercroft")
+        tr = with_role_choice(translate(uc, facts), given)
     check_release(uc, tr.settings)
     record = records.load(tr.settings.state)
     if upgrading or record.layout == "host":

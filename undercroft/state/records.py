@@ -15,13 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from undercroft.config import releases
 from undercroft.errors import ConfigError
 from undercroft.fileio import write_atomic
 from undercroft.state.layout import StateDir
 
 VERSION = 1
-DEFAULT_RELEASE = releases.DEFAULT
+# what a record that names no release runs: it was written before Epoxy existed here
+LEGACY_RELEASE = "zed"
 FIX_RECORD = ("fix the JSON by hand: the fields are version, runtime, layout, roles_file, "
               "env_files and release")
 
@@ -41,7 +41,7 @@ class DeploymentRecord(BaseModel):
     layout: Layout = "data_root"
     roles_file: str | None = None  # deploy -r: a bundled role name or a path
     env_files: tuple[Path, ...] = ()  # deploy -e, applied after custom_env_files
-    release: str = DEFAULT_RELEASE  # the OpenStack release the deployment runs
+    release: str = LEGACY_RELEASE  # the OpenStack release the deployment runs
 
 
 def load(state: StateDir) -> DeploymentRecord:
@@ -87,7 +87,7 @@ def installed_release(state: StateDir) -> str | None:
     if state.deployment_record.exists():
         return load(state).release
     try:
-        return DEFAULT_RELEASE if any(state.configs.iterdir()) else None
+        return LEGACY_RELEASE if any(state.configs.iterdir()) else None
     except OSError:  # no config directory: nothing was ever installed from here
         return None
 

@@ -18,15 +18,15 @@ def test_each_release_builds_every_image_from_its_own_suite_with_its_own_tags():
     assert {i.suite for i in zed.values()} == {"bookworm"}
     assert {i.suite for i in epoxy.values()} == {"trixie"}
     assert not {i.ref for i in zed.values()} & {i.ref for i in epoxy.values()}
-    assert catalog.load(MIRROR) == zed  # the default release
+    assert catalog.load(MIRROR) == epoxy  # the default release
     assert catalog.load(MIRROR, release="epoxy") == epoxy  # stable
 
 
 def test_release_becomes_a_parameter_with_its_source(tmp_path):
     _, tr = load(tmp_path, HOST)
     assert tr.parameters["OpenStackRelease"] == releases.DEFAULT == tr.settings.release
-    _, tr = load(tmp_path, HOST + "[undercroft]\nrelease = epoxy\n")
-    assert tr.parameters["OpenStackRelease"] == "epoxy"
+    _, tr = load(tmp_path, HOST + "[undercroft]\nrelease = zed\n")
+    assert tr.parameters["OpenStackRelease"] == "zed"
     assert tr.sources["OpenStackRelease"].endswith(":4 release")
 
 
@@ -98,6 +98,21 @@ def test_a_deployment_keeps_its_release_every_command_says_so(tmp_path):
     assert "set release = zed" in e.value.hint
     conf.write_text(base + "release = zed\n")
     assert deployment.configure(conf)[1].settings.release == "zed"
+
+
+def test_a_file_that_names_no_release_keeps_the_installed_one(tmp_path):
+    """A new default release never turns a re-run into a major upgrade: an undercloud
+    installed with Zed (the default then) stays on Zed when its file is unchanged."""
+    from undercroft.lifecycle import deployment
+    from undercroft.state import records
+    conf = tmp_path / "undercloud.conf"
+    conf.write_text(HOST + f"[undercroft]\nstate_dir = {tmp_path}/state\n")
+    _, tr = deployment.configure(conf)
+    assert tr.settings.release == releases.DEFAULT == "epoxy"  # nothing installed yet
+    records.update(tr.settings.state, release="zed")
+    _, tr = deployment.configure(conf)
+    assert (tr.settings.release, tr.parameters["OpenStackRelease"]) == ("zed", "zed")
+    assert {i.suite for i in deployment.load(conf).images.values()} == {"bookworm"}
 
 
 def test_the_template_schema_knows_exactly_the_releases():

@@ -15,3 +15,12 @@ def full(tmp_path_factory):
     conf = root / "undercloud.conf"
     conf.write_text(conf_text(root))
     return deployment.load(conf, persist_secrets=True)
+
+
+@pytest.fixture(scope="module")
+def full_zed(tmp_path_factory):
+    """The default Undercloud role on Zed (linuxbridge agent, the idrac interfaces)."""
+    root = tmp_path_factory.mktemp("full-zed")
+    conf = root / "undercloud.conf"
+    conf.write_text(conf_text(root, undercroft="release = zed\n"))
+    return deployment.load(conf, persist_secrets=True)

@@ -37,14 +37,18 @@ DEFAULT_TYPES = [
 
 
 def test_unset_and_the_default_written_out_render_the_same(tmp_path):
-    assert default_section(tmp_path, "unset") == DEFAULT_TYPES
-    assert default_section(tmp_path, "explicit",
-                           "enabled_hardware_types = ipmi,redfish,ilo,idrac\n") == DEFAULT_TYPES
+    zed = "release = zed\n"
+    assert default_section(tmp_path, "unset", undercroft=zed) == DEFAULT_TYPES
+    assert default_section(tmp_path, "explicit", "enabled_hardware_types = ipmi,redfish,ilo,idrac\n",
+                           undercroft=zed) == DEFAULT_TYPES
+    assert default_section(tmp_path, "unset-epoxy") == default_section(
+        tmp_path, "explicit-epoxy", "enabled_hardware_types = ipmi,redfish,ilo,idrac\n")
 
 
-def test_the_test_labs_fake_hardware(tmp_path):
+def test_the_test_labs_fake_hardware_on_zed(tmp_path):
     lines = default_section(tmp_path, "lab",
-                            "enabled_hardware_types = ipmi,redfish,ilo,idrac,fake-hardware\n")
+                            "enabled_hardware_types = ipmi,redfish,ilo,idrac,fake-hardware\n",
+                            undercroft="release = zed\n")
     assert "enabled_hardware_types = fake-hardware,idrac,ilo,ipmi,redfish" in lines
     assert "enabled_boot_interfaces = fake,ilo-pxe,pxe,ipxe,ilo-ipxe" in lines
     assert "enabled_deploy_interfaces = ansible,direct,fake,ramdisk" in lines

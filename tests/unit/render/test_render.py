@@ -81,12 +81,13 @@ def test_registry_lists_every_catalog_entry_and_user(full):
     assert "service" in reg["roles"] and all("service" in u["roles"] for u in reg["users"])
 
 
-def test_neutron_agents_serve_the_ctlplane_from_br_ctlplane(full, tmp_path):
-    plan = make_plan(full.rendered.desired, [])
+def test_neutron_agents_serve_the_ctlplane_from_br_ctlplane(full_zed, tmp_path):
+    """Zed: the linuxbridge agent (Epoxy's Open vSwitch agents: test_releases.py)."""
+    plan = make_plan(full_zed.rendered.desired, [])
     assert [a.name for a in plan.chains(4)["neutron"]] == [
         "neutron_api", "neutron_linuxbridge_agent", "neutron_dhcp"]
     assert [a.name for a in plan.chains(4)["ironic_neutron_agent"]] == ["ironic_neutron_agent"]
-    lb, dhcp = full.by_name("neutron_linuxbridge_agent"), full.by_name("neutron_dhcp")
+    lb, dhcp = full_zed.by_name("neutron_linuxbridge_agent"), full_zed.by_name("neutron_dhcp")
     for agent in (lb, dhcp):
         assert agent.desired.spec["privileged"] and agent.config_json["user"] == "root"
     assert "/run/netns:/run/netns:shared" in dhcp.desired.spec["volumes"]
@@ -97,9 +98,10 @@ def test_neutron_agents_serve_the_ctlplane_from_br_ctlplane(full, tmp_path):
     env = tmp_path / "net.yaml"
     env.write_text("parameter_defaults:\n  NeutronPhysicalNetwork: provisioning\n")
     conf = tmp_path / "undercloud.conf"
-    root = Path(full.settings.state_dir).parent
+    root = Path(full_zed.settings.state_dir).parent
     conf.write_text(conf_text(root, default=f"custom_env_files = {env}\n"
-                                            "undercloud_nameservers = 192.0.2.53\n"))
+                                            "undercloud_nameservers = 192.0.2.53\n",
+                            undercroft="release = zed\n"))
     files = {f.dest: f.content for f in deployment.load(conf).by_name("neutron_dhcp").files}
     lb_ini = files["/etc/neutron/plugins/ml2/linuxbridge_agent.ini"]
     assert "bridge_mappings = provisioning:br-ctlplane\n" in lb_ini
