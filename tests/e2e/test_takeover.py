@@ -165,7 +165,9 @@ def package_installed():
 def test_the_init_scripts_run_the_identity_slice(package_installed):
     assert podman_names() == [] and not (ROOT / "state").exists()
     running = {Path(cmd.split()[0]).name for _, cmd in M.host_processes_in_namespace(NAME) if cmd}
-    assert {"keepalived", "mariadbd", "beam.smp", "memcached", "uwsgi_python311", "haproxy"} <= running
+    # keystone's uwsgi names its Python plugin: uwsgi_python311 (bookworm), 313 (trixie)
+    assert {"keepalived", "mariadbd", "beam.smp", "memcached", "haproxy"} <= running
+    assert [p for p in running if p.startswith("uwsgi_python3")], running
     admin = KEPT["admin"]
     proc = keystone("user", "create", "--password", "tk-secret", "tk-user", password=admin)
     assert proc.returncode == 0, proc.stderr

@@ -139,6 +139,19 @@ def _begin_takeover(dep, init, reporter: Reporter, root: Path) -> dict:
     return record
 
 
+def set_host_log_aside(log: str | None) -> None:
+    """A host process logged plain lines to the path its container's log takes (podman's
+    k8s-file format, which podman 5 refuses to read with a plain line in it): the host's
+    lines move to ``<name>.host.log``, appended if an earlier run left one."""
+    if not log or not Path(log).exists():
+        return
+    path = Path(log)
+    aside = path.with_name(path.stem + ".host.log")
+    with open(aside, "ab") as out:
+        out.write(path.read_bytes())
+    path.unlink()
+
+
 def has_containers(settings) -> bool:
     """Whether podman runs containers of this deployment: ``upgrade`` of a containerized
     undercloud is the minor update."""
@@ -198,7 +211,9 @@ def upgrade(config, overrides, reporter: Reporter, podman: Podman | None = None,
         mine = [u.name for u in host.containers(s.deployment_name) if u.service == d.service]
         host.stop_many(mine)  # a service's processes stop together, as its containers would
         for name in mine:
+            log = host.log_path(name)
             host.remove(name)
+            set_host_log_aside(log)
             reporter.line("ok", name, "host process stopped and its program removed")
         disable_init_services(d.service)
         write_config_dir(dep.by_name(d.name))

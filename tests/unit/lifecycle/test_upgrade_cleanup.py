@@ -41,3 +41,19 @@ def test_cleanup_removes_the_service_packages_of_the_roles_images(dep, monkeypat
     assert upgrade.cleanup(dep, Reporter(quiet=True)) == ["keystone", "mariadb-server"]
     assert {"keystone", "mariadb-server", "rabbitmq-server", "ironic-conductor"} <= set(asked)
     assert removed == ["keystone", "mariadb-server"]
+
+
+def test_a_host_process_log_moves_aside_before_its_container_logs_there(tmp_path):
+    """podman 5 refuses a k8s-file log with the host process's plain lines in it."""
+    from undercroft.lifecycle.upgrade import set_host_log_aside
+    log = tmp_path / "ucbm-nova_flavors.log"
+    log.write_text("created flavor baremetal\n")
+    set_host_log_aside(str(log))
+    assert not log.exists()
+    assert (tmp_path / "ucbm-nova_flavors.host.log").read_text() == "created flavor baremetal\n"
+    log.write_text("second run\n")  # a resumed upgrade: appended, nothing lost
+    set_host_log_aside(str(log))
+    assert (tmp_path / "ucbm-nova_flavors.host.log").read_text() == \
+        "created flavor baremetal\nsecond run\n"
+    set_host_log_aside(str(log))  # nothing there any more: nothing to do
+    set_host_log_aside(None)
