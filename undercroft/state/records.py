@@ -83,13 +83,15 @@ def derive(state: StateDir) -> DeploymentRecord:
 
 def installed_release(state: StateDir) -> str | None:
     """The release the deployment of this state directory runs; None before its first
-    install. Deployments from before the record ran Zed, the only release there was."""
-    if state.deployment_record.exists():
-        return load(state).release
+    install (a record ``deploy`` saved with its role before installing anything says
+    nothing yet: converge records the release before it writes a container's config).
+    Deployments from before the record ran Zed, the only release there was."""
     try:
-        return LEGACY_RELEASE if any(state.configs.iterdir()) else None
+        if not any(state.configs.iterdir()):
+            return None
     except OSError:  # no config directory: nothing was ever installed from here
         return None
+    return load(state).release if state.deployment_record.exists() else LEGACY_RELEASE
 
 
 def save(state: StateDir, record: DeploymentRecord) -> None:

@@ -91,6 +91,7 @@ def test_a_deployment_keeps_its_release_every_command_says_so(tmp_path):
     conf.write_text(base)
     _, tr = deployment.configure(conf)  # nothing installed: any release
     records.update(tr.settings.state, release="zed")
+    (tr.settings.state.configs / "keystone").mkdir(parents=True)  # installed
     conf.write_text(base + "release = epoxy\n")
     with pytest.raises(ConfigError) as e:
         deployment.configure(conf)
@@ -110,6 +111,7 @@ def test_a_file_that_names_no_release_keeps_the_installed_one(tmp_path):
     _, tr = deployment.configure(conf)
     assert tr.settings.release == releases.DEFAULT == "epoxy"  # nothing installed yet
     records.update(tr.settings.state, release="zed")
+    (tr.settings.state.configs / "keystone").mkdir(parents=True)  # installed
     _, tr = deployment.configure(conf)
     assert (tr.settings.release, tr.parameters["OpenStackRelease"]) == ("zed", "zed")
     assert {i.suite for i in deployment.load(conf).images.values()} == {"bookworm"}

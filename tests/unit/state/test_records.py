@@ -134,6 +134,9 @@ def test_the_installed_release_is_the_records_else_zed_for_an_older_deployment(t
     from undercroft.state.layout import StateDir
     state = StateDir(tmp_path / "state")
     assert records.installed_release(state) is None  # nothing installed yet
+    records.update(state, roles_file="Standalone")  # deploy records its role first
+    assert records.installed_release(state) is None  # still nothing installed
+    state.deployment_record.unlink()
     (state.configs / "keystone").mkdir(parents=True)
     assert records.installed_release(state) == "zed"  # from before the record
     records.update(state, release="epoxy")
