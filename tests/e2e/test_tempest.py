@@ -16,11 +16,6 @@ import pytest
 from . import tempest_run
 from .conftest import BIN, NAME, ROOT
 
-# The run's wall-clock budget on the 2-core CI machine: about 8 minutes is the target
-# (docs/testing.md has what was measured); past 15 the job fails, so that a suite grown
-# slow is noticed.
-BUDGET_SECONDS = 15 * 60
-
 
 @pytest.fixture(scope="module")
 def tempest_result(deployed):
@@ -39,6 +34,3 @@ def test_upstream_api_suites_pass(tempest_result):
     by_suite = tempest_run.passed_by_suite(result.output)
     assert all(by_suite.values()), by_suite
 
-
-def test_upstream_api_suites_stay_in_budget(tempest_result):
-    assert tempest_result.seconds < BUDGET_SECONDS, tempest_result.summary()
