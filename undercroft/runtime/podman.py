@@ -61,11 +61,23 @@ def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
     return args
 
 
-def _state(status: str, pid: int) -> str:
+PROC = Path("/proc")  # where a container's process is looked for (tests point it elsewhere)
+
+
+def _state(status: str, pid: int, container_id: str = "", proc: Path | None = None) -> str:
     """podman's state, or ``lost``: podman lists a container running whose process is gone
     (its conmon was killed with it, so nobody recorded the exit; measured after a machine's
-    processes were killed). Podman cannot start it again; the plan recreates it."""
-    if status == "running" and pid > 0 and not Path(f"/proc/{pid}").exists():
+    processes were killed). Podman cannot start it again; the plan recreates it.
+    The pid alone does not tell: hours later another process has it (measured: a quick
+    start's dead keystone "alive" under a reused pid), so the process must also sit in the
+    container's cgroup (``libpod-<id>``, podman's cgroupfs and systemd layouts alike)."""
+    if status != "running" or pid <= 0:
+        return status
+    try:
+        cgroups = ((proc or PROC) / str(pid) / "cgroup").read_text()
+    except OSError:
+        return "lost"
+    if container_id and container_id not in cgroups:
         return "lost"
     return status
 
@@ -76,7 +88,7 @@ def unit_state(record: Mapping[str, Any]) -> UnitState:
         return NO_UNIT
     state = record.get("State") or {}
     pid = int(state.get("Pid") or 0)
-    status = _state(state.get("Status", ""), pid)
+    status = _state(state.get("Status", ""), pid, record.get("Id", ""))
     code = state.get("ExitCode")
     return UnitState(status, None if code is None else int(code),
                      pid if status == "running" else 0, int(record.get("RestartCount") or 0),
@@ -94,7 +106,7 @@ class Podman(PodmanCLI):
         for c in json.loads(out or "[]"):
             result.append(ObservedContainer(
                 name=c["Names"][0], labels=c.get("Labels") or {},
-                state=_state(c.get("State", ""), int(c.get("Pid") or 0)),
+                state=_state(c.get("State", ""), int(c.get("Pid") or 0), c.get("Id", "")),
                 exit_code=int(c.get("ExitCode") or 0), health=_health(c.get("Status", "")),
                 started_at=max(int(c.get("StartedAt") or 0), 0), image=c.get("Image", "")))
         return result

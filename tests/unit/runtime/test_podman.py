@@ -83,6 +83,24 @@ def test_a_container_listed_running_without_its_process_is_lost(runs):
     assert [c.state for c in Podman().containers("x")] == ["lost", "running", "exited"]
 
 
+def test_a_pid_another_process_took_over_is_no_proof_of_life(tmp_path):
+    """Hours after a machine's processes were killed, a dead container's pid belongs to
+    some other process: only a process in the container's own cgroup counts."""
+    from undercroft.runtime.podman import _state
+    cid = "1b393df364a39e6bb11d36c628412f4fa899c3a14ae892161aa27dcd2c67441c"
+    (tmp_path / "4184").mkdir()
+    (tmp_path / "4184" / "cgroup").write_text(
+        f"13:hugetlb:/\n9:name=systemd:/libpod_parent/libpod-{cid}\n")
+    (tmp_path / "2466").mkdir()
+    (tmp_path / "2466" / "cgroup").write_text("13:hugetlb:/\n9:name=systemd:/user.slice\n")
+    assert _state("running", 4184, cid, proc=tmp_path) == "running"
+    assert _state("running", 2466, cid, proc=tmp_path) == "lost"  # the pid was reused
+    assert _state("running", 9999, cid, proc=tmp_path) == "lost"  # no such process
+    assert _state("exited", 2466, cid, proc=tmp_path) == "exited"
+    # podman's own view of this process: this test's pid is in no container's cgroup
+    assert _state("running", os.getpid(), cid) == "lost"
+
+
 def test_empty_ps_output(runs):
     runs[1].append((0, "", ""))
     assert Podman().containers("x") == []
@@ -148,7 +166,11 @@ def test_wait_returns_exit_code_and_fails_clearly(runs):
     assert "no such container" in e.value.detail
 
 
-def test_inspect_and_healthcheck(runs):
+def test_inspect_and_healthcheck(runs, tmp_path, monkeypatch):
+    from undercroft.runtime import podman as podman_module
+    (tmp_path / str(os.getpid())).mkdir()  # the container's process, in its own cgroup
+    (tmp_path / str(os.getpid()) / "cgroup").write_text("9:name=systemd:/libpod_parent/libpod-c0ffee\n")
+    monkeypatch.setattr(podman_module, "PROC", tmp_path)
     record = {"Id": "c0ffee", "Name": "a", "RestartCount": 2, "HostConfig": {"NetworkMode": "host"},
               "State": {"Status": "running", "Running": True, "Pid": os.getpid(), "ExitCode": 0}}
     runs[1].extend([(0, json.dumps([record]), ""), (0, json.dumps([record]), ""),
