@@ -64,7 +64,7 @@ def run_args(d: DesiredContainer, labels: Mapping[str, str]) -> list[str]:
 PROC = Path("/proc")  # where a container's process is looked for (tests point it elsewhere)
 
 
-def _state(status: str, pid: int, container_id: str = "", proc: Path | None = None) -> str:
+def _state(status: str, pid: int, container_id: str = "") -> str:
     """podman's state, or ``lost``: podman lists a container running whose process is gone
     (its conmon was killed with it, so nobody recorded the exit; measured after a machine's
     processes were killed). Podman cannot start it again; the plan recreates it.
@@ -74,7 +74,7 @@ def _state(status: str, pid: int, container_id: str = "", proc: Path | None = No
     if status != "running" or pid <= 0:
         return status
     try:
-        cgroups = ((proc or PROC) / str(pid) / "cgroup").read_text()
+        cgroups = (PROC / str(pid) / "cgroup").read_text()
     except OSError:
         return "lost"
     if container_id and container_id not in cgroups:

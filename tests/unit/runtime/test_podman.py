@@ -83,9 +83,10 @@ def test_a_container_listed_running_without_its_process_is_lost(runs):
     assert [c.state for c in Podman().containers("x")] == ["lost", "running", "exited"]
 
 
-def test_a_pid_another_process_took_over_is_no_proof_of_life(tmp_path):
+def test_a_pid_another_process_took_over_is_no_proof_of_life(tmp_path, monkeypatch):
     """Hours after a machine's processes were killed, a dead container's pid belongs to
     some other process: only a process in the container's own cgroup counts."""
+    from undercroft.runtime import podman as podman_module
     from undercroft.runtime.podman import _state
     cid = "1b393df364a39e6bb11d36c628412f4fa899c3a14ae892161aa27dcd2c67441c"
     (tmp_path / "4184").mkdir()
@@ -93,12 +94,13 @@ def test_a_pid_another_process_took_over_is_no_proof_of_life(tmp_path):
         f"13:hugetlb:/\n9:name=systemd:/libpod_parent/libpod-{cid}\n")
     (tmp_path / "2466").mkdir()
     (tmp_path / "2466" / "cgroup").write_text("13:hugetlb:/\n9:name=systemd:/user.slice\n")
-    assert _state("running", 4184, cid, proc=tmp_path) == "running"
-    assert _state("running", 2466, cid, proc=tmp_path) == "lost"  # the pid was reused
-    assert _state("running", 9999, cid, proc=tmp_path) == "lost"  # no such process
-    assert _state("exited", 2466, cid, proc=tmp_path) == "exited"
-    # podman's own view of this process: this test's pid is in no container's cgroup
+    # this test's own process, in no container's cgroup, under the real /proc
     assert _state("running", os.getpid(), cid) == "lost"
+    monkeypatch.setattr(podman_module, "PROC", tmp_path)
+    assert _state("running", 4184, cid) == "running"
+    assert _state("running", 2466, cid) == "lost"  # the pid was reused
+    assert _state("running", 9999, cid) == "lost"  # no such process
+    assert _state("exited", 2466, cid) == "exited"
 
 
 def test_empty_ps_output(runs):
