@@ -118,7 +118,7 @@ def configure(config: str | Path | None, overrides: Overrides | None = None,
         # new default release never turns a re-run into a major upgrade
         uc.conf.set_override("release", installed, group="undercroft")
         tr = with_role_choice(translate(uc, facts), given)
-    check_release(uc, tr.settings)
+    check_release(uc, tr.settings, installed)
     record = records.load(tr.settings.state)
     if upgrading or record.layout == "host":
         layout = dataclasses.replace(tr.settings, baremetal=False, host_layout=True)
@@ -129,10 +129,10 @@ def configure(config: str | Path | None, overrides: Overrides | None = None,
     return uc, dataclasses.replace(tr, settings=layout)
 
 
-def check_release(uc: loader.UndercloudConf, settings: Settings) -> None:
-    """A deployment keeps the release it was installed with: images of another release
-    over its databases would be an unplanned major upgrade."""
-    installed = records.installed_release(settings.state)
+def check_release(uc: loader.UndercloudConf, settings: Settings, installed: str | None) -> None:
+    """A deployment keeps the release it was installed with (``installed``, None before
+    its first install): images of another release over its databases would be an
+    unplanned major upgrade."""
     if installed is not None and installed != settings.release:
         raise ConfigError(
             f"{where(uc, 'undercroft', 'release', settings.release)}: the undercloud of "
